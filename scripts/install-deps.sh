@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Installs every build and run dependency of sievesim from Debian 12 packages.
+# Idempotent: packages already present are skipped, and `apt-get update` runs only
+# when something is actually missing.
+set -euo pipefail
+
+PACKAGES=(
+  build-essential g++ cmake make pkg-config git ca-certificates
+  openmpi-bin libopenmpi-dev
+  libhdf5-openmpi-dev hdf5-tools
+  libboost-mpi-dev libboost-serialization-dev
+  libspdlog-dev libfmt-dev libcli11-dev
+  libyaml-cpp-dev nlohmann-json3-dev
+  libgtest-dev libgmock-dev
+  zlib1g-dev
+  python3 python3-h5py python3-numpy
+)
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+
+if ((${#missing[@]} == 0)); then
+  echo "install-deps: all ${#PACKAGES[@]} packages already installed"
+  exit 0
+fi
+
+SUDO=""
+if [[ $(id -u) -ne 0 ]]; then SUDO="sudo"; fi
+echo "install-deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -q
+$SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"

@@ -1,0 +1,21 @@
+#pragma once
+// The subcommands of the sievesim executable. Each registers its options on a CLI11 subcommand
+// and returns the process exit code when run.
+#include <CLI/CLI.hpp>
+
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace sievesim::cli {
+
+using Runner = std::function<int()>;
+
+Runner add_run_command(CLI::App& app, int& argc, char**& argv);
+Runner add_validate_command(CLI::App& app);
+Runner add_report_command(CLI::App& app);
+
+// The -p/--param option shared by the commands that read an experiment.
+void add_param_option(CLI::App& cmd, std::vector<std::string>& params);
+
+}  // namespace sievesim::cli

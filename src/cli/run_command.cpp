@@ -1,0 +1,174 @@
+#include <unistd.h>
+
+#include <boost/mpi/collectives.hpp>
+#include <boost/mpi/communicator.hpp>
+#include <boost/mpi/environment.hpp>
+#include <boost/serialization/string.hpp>
+#include <chrono>
+#include <climits>
+#include <cstdio>
+#include <ctime>
+#include <filesystem>
+#include <iostream>
+#include <spdlog/spdlog.h>
+
+#include "cli/commands.hpp"
+#include "common/error.hpp"
+#include "common/logging.hpp"
+#include "config/experiment.hpp"
+#include "engine/simulator.hpp"
+#include "io/h5_writer.hpp"
+#include "io/report.hpp"
+#include "mpi/rank_map.hpp"
+
+namespace sievesim::cli {
+namespace {
+
+struct RunOpts {
+  std::string file, output, log_level = "info";
+  std::vector<std::string> params;
+  std::int64_t nodes_per_rank = 0;
+  std::int64_t seed = -1, iterations = -1;
+  bool log_all_ranks = false, quiet = false;
+  std::string command_line;
+};
+
+std::string utc_now() {
+  const std::time_t t = std::time(nullptr);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&t));
+  return buf;
+}
+
+// Every rank loaded the experiment itself; if any failed, all stop with exit code 2 and the
+// lowest failing rank prints its one line (the same on every rank for configuration errors).
+bool all_ranks_agree(const boost::mpi::communicator& world, const std::string& error) {
+  const int mine = error.empty() ? INT_MAX : world.rank();
+  int first = INT_MAX;
+  boost::mpi::all_reduce(world, mine, first, boost::mpi::minimum<int>());
+  if (first == INT_MAX) return true;
+  if (world.rank() == first) std::fprintf(stderr, "sievesim: error: %s\n", error.c_str());
+  return false;
+}
+
+int simulate(RunOpts& o, const boost::mpi::communicator& world) {
+  setup_logging(world.rank(), o.log_all_ranks, o.quiet ? "warn" : o.log_level);
+
+  std::vector<std::string> overrides = o.params;
+  if (o.seed >= 0) overrides.push_back("workload.seed=" + std::to_string(o.seed));
+  if (o.iterations >= 0) overrides.push_back("workload.iterations=" + std::to_string(o.iterations));
+
+  Experiment x;
+  RankMap ranks;
+  std::string error;
+  try {
+    x = load_experiment(o.file, overrides);
+    if (!o.output.empty()) x.output_path = o.output;
+    std::int64_t npr = o.nodes_per_rank;
+    const std::string layout = RankMap::validate(x.nodes, world.size(), npr);
+    if (!layout.empty()) throw InputError(x.file, "system.nodes", layout);
+    ranks = RankMap(x.nodes, world.size(), npr);
+    const auto dir = std::filesystem::absolute(x.output_path).parent_path();
+    if (!std::filesystem::is_directory(dir))
+      throw InputError(x.file, o.output.empty() ? "output.path" : "-o",
+                       "output directory '" + dir.string() + "' does not exist");
+    if (access(dir.c_str(), W_OK) != 0)
+      throw InputError(x.file, o.output.empty() ? "output.path" : "-o",
+                       "output directory '" + dir.string() + "' is not writable");
+  } catch (const InputError& e) {
+    error = e.what();
+  }
+  if (!all_ranks_agree(world, error)) return kExitBadInput;
+
+  spdlog::info("{} on {} nodes ({} ranks x {} nodes per rank), scheduler {}, {} iterations",
+               x.model.name, x.nodes, world.size(), ranks.nodes_per_rank(), x.scheduler_name,
+               x.workload.iterations);
+  const auto t0 = std::chrono::steady_clock::now();
+  const bool show_progress = world.rank() == 0 && !o.quiet && isatty(STDERR_FILENO);
+  Simulator sim(x, ranks, world);
+  RankResults res = sim.run([&](const Progress& p) {
+    if (!show_progress) return;
+    const double el = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    const double left = el / static_cast<double>(p.iterations_done) *
+                        static_cast<double>(p.iterations_total - p.iterations_done);
+    std::fprintf(stderr, "\r[sievesim] iteration %lld/%lld, %.1f s elapsed, about %.1f s left   ",
+                 static_cast<long long>(p.iterations_done), static_cast<long long>(p.iterations_total),
+                 el, left);
+    if (p.iterations_done == p.iterations_total) std::fprintf(stderr, "\n");
+  });
+  const auto iterations = reduce_iterations(res.iterations, x.workload.iterations, world);
+  const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  if (res.summary.records_dispatched != res.summary.records_combined)
+    throw SimulationError("token records lost in the exchange");
+
+  RunInfo info;
+  info.command_line = o.command_line;
+  info.date_utc = world.rank() == 0 ? utc_now() : std::string();
+  boost::mpi::broadcast(world, info.date_utc, 0);
+  info.wall_time_s = wall;
+  boost::mpi::broadcast(world, info.wall_time_s, 0);
+  info.ranks = world.size();
+  info.nodes_per_rank = ranks.nodes_per_rank();
+  write_results(x.output_path, x, res, iterations, info, world);
+  spdlog::info("simulated {} iterations in {:.2f} s wall time", x.workload.iterations, wall);
+  if (world.rank() == 0 && !o.quiet) {
+    print_report(x.output_path, std::cout);
+    std::cout << "result: " << std::filesystem::absolute(x.output_path).string() << std::endl;
+  }
+  return kExitOk;
+}
+
+int run(RunOpts& o, int& argc, char**& argv) {
+  boost::mpi::environment env(argc, argv, /*abort_on_exception=*/false);
+  boost::mpi::communicator world;
+  try {
+    return simulate(o, world);
+  } catch (const std::exception& e) {
+    // Past the input checks an error is a bug, and it may hit one rank only: abort the whole
+    // job rather than leave the other ranks waiting in a collective.
+    std::fprintf(stderr, "sievesim: internal error on rank %d: %s\n", world.rank(), e.what());
+    env.abort(kExitInternal);
+  }
+  return kExitInternal;
+}
+
+}  // namespace
+
+Runner add_run_command(CLI::App& app, int& argc, char**& argv) {
+  auto* cmd = app.add_subcommand(
+      "run",
+      "Simulate an experiment and write one HDF5 result file. Runs alone (all simulated nodes on "
+      "one process) or under `mpirun -np R sievesim run ...` (R ranks, each hosting "
+      "nodes/R nodes). The results depend only on the configuration and the seed, never on R.");
+  auto o = std::make_shared<RunOpts>();
+  cmd->add_option("experiment", o->file, "experiment YAML file (see configs/quickstart.yaml)")
+      ->required()
+      ->type_name("EXPERIMENT.yaml");
+  cmd->add_option("-o,--output", o->output,
+                  "result file (default: output.path of the experiment); written as "
+                  "OUT.h5.partial and renamed when complete")
+      ->type_name("OUT.h5");
+  add_param_option(*cmd, o->params);
+  cmd->add_option("--nodes-per-rank", o->nodes_per_rank,
+                  "simulated nodes hosted by each MPI rank; ranks x nodes-per-rank must equal "
+                  "system.nodes (default: system.nodes / ranks)")
+      ->check(CLI::PositiveNumber)
+      ->type_name("K");
+  cmd->add_option("--seed", o->seed, "random seed (same as -p workload.seed=S)")
+      ->check(CLI::NonNegativeNumber)
+      ->type_name("S");
+  cmd->add_option("--iterations", o->iterations,
+                  "decode iterations to simulate (same as -p workload.iterations=N)")
+      ->check(CLI::PositiveNumber)
+      ->type_name("N");
+  cmd->add_option("--log-level", o->log_level, "trace, debug, info, warn, error or off")
+      ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}));
+  cmd->add_flag("--log-all-ranks", o->log_all_ranks, "log from every rank, not only rank 0");
+  cmd->add_flag("-q,--quiet", o->quiet, "print only warnings and errors, no summary");
+  return [o, &argc, &argv]() {
+    for (int i = 0; i < argc; ++i) o->command_line += (i ? " " : "") + std::string(argv[i]);
+    return run(*o, argc, argv);
+  };
+}
+
+}  // namespace sievesim::cli

@@ -1,0 +1,335 @@
+#include "config/params.hpp"
+
+#include <charconv>
+#include <cmath>
+#include <cstdlib>
+#include <sstream>
+
+namespace sievesim {
+namespace {
+
+std::vector<std::string> split_path(const std::string& path) {
+  std::vector<std::string> parts;
+  std::string cur;
+  for (char c : path) {
+    if (c == '.') {
+      parts.push_back(cur);
+      cur.clear();
+    } else {
+      cur += c;
+    }
+  }
+  parts.push_back(cur);
+  return parts;
+}
+
+std::string scalar_text(const YAML::Node& n) {
+  if (n.IsScalar()) return n.Scalar();
+  if (n.IsSequence()) return "a list";
+  if (n.IsMap()) return "a map";
+  return "null";
+}
+
+template <class T>
+std::string show(const T& v) {
+  std::ostringstream s;
+  s << v;
+  return s.str();
+}
+
+size_t edit_distance(const std::string& a, const std::string& b) {
+  std::vector<size_t> prev(b.size() + 1), cur(b.size() + 1);
+  for (size_t j = 0; j <= b.size(); ++j) prev[j] = j;
+  for (size_t i = 1; i <= a.size(); ++i) {
+    cur[0] = i;
+    for (size_t j = 1; j <= b.size(); ++j)
+      cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] != b[j - 1])});
+    std::swap(prev, cur);
+  }
+  return prev[b.size()];
+}
+
+// Parses one scalar as T, or returns nullopt when it is not a T.
+template <class T>
+std::optional<T> parse_as(const YAML::Node& n);
+
+template <>
+std::optional<std::int64_t> parse_as(const YAML::Node& n) {
+  if (!n.IsScalar()) return std::nullopt;
+  const std::string& s = n.Scalar();
+  std::int64_t v = 0;
+  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (ec != std::errc() || p != s.data() + s.size()) return std::nullopt;
+  return v;
+}
+template <>
+std::optional<double> parse_as(const YAML::Node& n) {
+  if (!n.IsScalar()) return std::nullopt;
+  const std::string& s = n.Scalar();
+  if (s.empty()) return std::nullopt;
+  char* end = nullptr;
+  const double v = std::strtod(s.c_str(), &end);
+  if (end != s.c_str() + s.size() || !std::isfinite(v)) return std::nullopt;
+  return v;
+}
+template <>
+std::optional<bool> parse_as(const YAML::Node& n) {
+  if (!n.IsScalar()) return std::nullopt;
+  bool v = false;
+  if (!YAML::convert<bool>::decode(n, v)) return std::nullopt;
+  return v;
+}
+template <>
+std::optional<std::string> parse_as(const YAML::Node& n) {
+  if (!n.IsScalar()) return std::nullopt;
+  return n.Scalar();
+}
+
+template <class T>
+const char* type_name();
+template <>
+const char* type_name<std::int64_t>() {
+  return "an integer";
+}
+template <>
+const char* type_name<double>() {
+  return "a number";
+}
+template <>
+const char* type_name<bool>() {
+  return "true or false";
+}
+template <>
+const char* type_name<std::string>() {
+  return "a string";
+}
+
+}  // namespace
+
+Params::Params(YAML::Node input, std::string file, std::string path,
+               std::shared_ptr<const std::set<std::string>> overridden)
+    : input_(input ? input : YAML::Node(YAML::NodeType::Map)),
+      resolved_(YAML::NodeType::Map),
+      file_(std::move(file)),
+      path_(std::move(path)),
+      overridden_(overridden ? std::move(overridden)
+                             : std::make_shared<const std::set<std::string>>()) {
+  if (!input_.IsMap()) {
+    throw InputError(file_, path_, "expected a map of keys, got " + scalar_text(input_));
+  }
+}
+
+void Params::fail(const std::string& key, const std::string& what) const {
+  const std::string full = key_path(key);
+  std::string msg = what;
+  if (overridden_->count(full)) msg += " (value set with -p)";
+  throw InputError(file_, full, msg);
+}
+
+bool Params::has(const std::string& key) const {
+  const YAML::Node n = input_[key];
+  return n.IsDefined() && !n.IsNull();
+}
+
+YAML::Node Params::raw(const std::string& key) const {
+  const YAML::Node& in = input_;
+  return in[key];
+}
+
+void Params::record(const std::string& key, const YAML::Node& value) const {
+  resolved_[key] = value;
+}
+
+Params Params::child(const std::string& key) const {
+  YAML::Node n = raw(key);
+  YAML::Node sub = (n.IsDefined() && !n.IsNull()) ? n : YAML::Node(YAML::NodeType::Map);
+  if (!sub.IsMap()) fail(key, "expected a map of keys, got " + scalar_text(sub));
+  return child_with_input(key, sub);
+}
+
+Params Params::child_with_input(const std::string& key, const YAML::Node& input) const {
+  Params c(input, file_, key_path(key), overridden_);
+  resolved_[key] = c.resolved_;
+  return c;
+}
+
+std::vector<double> Params::number_list(const std::string& key,
+                                        std::vector<double> fallback) const {
+  YAML::Node n = raw(key);
+  if (!n.IsDefined() || n.IsNull()) {
+    YAML::Node seq(YAML::NodeType::Sequence);
+    for (double v : fallback) seq.push_back(v);
+    record(key, seq);
+    return fallback;
+  }
+  if (!n.IsSequence()) fail(key, "expected a list of numbers, got " + scalar_text(n));
+  std::vector<double> out;
+  for (const auto& e : n) {
+    auto v = parse_as<double>(e);
+    if (!v) fail(key, "expected a list of numbers, found '" + scalar_text(e) + "'");
+    out.push_back(*v);
+  }
+  record(key, n);
+  return out;
+}
+
+void Params::reject_unknown_keys() const {
+  // A key is known when the resolved tree has it: every read records its key there.
+  struct Walker {
+    const Params& p;
+    void walk(const YAML::Node& in, const YAML::Node& res, const std::string& path) const {
+      if (!in.IsMap()) return;
+      for (const auto& kv : in) {
+        const std::string key = kv.first.as<std::string>();
+        const std::string full = path.empty() ? key : path + "." + key;
+        const YAML::Node r = res.IsMap() ? res[key] : YAML::Node();
+        if (!r.IsDefined()) {
+          std::string msg = "unknown key '" + key + "'";
+          std::vector<std::string> known;
+          if (res.IsMap())
+            for (const auto& k : res) known.push_back(k.first.as<std::string>());
+          std::string best;
+          size_t best_d = 3;
+          for (const auto& k : known) {
+            const size_t d = edit_distance(key, k);
+            if (d < best_d) best_d = d, best = k;
+          }
+          if (!best.empty()) msg += " (did you mean '" + best + "'?)";
+          if (!known.empty()) {
+            msg += "; known keys here:";
+            for (const auto& k : known) msg += " " + k;
+          }
+          throw InputError(p.file(), full, msg);
+        }
+        if (kv.second.IsMap() && r.IsMap()) walk(kv.second, r, full);
+      }
+    }
+  };
+  Walker{*this}.walk(input_, resolved_, path_);
+}
+
+// --- ParamSpec --------------------------------------------------------------------------------
+template <class T>
+std::optional<T> ParamSpec<T>::read() const {
+  const YAML::Node n = owner_.raw(key_);
+  if (!n.IsDefined() || n.IsNull()) return std::nullopt;
+  auto v = parse_as<T>(n);
+  if (!v) owner_.fail(key_, "expected " + expectation() + ", got '" + scalar_text(n) + "'");
+  check(*v);
+  return v;
+}
+
+template <class T>
+std::string ParamSpec<T>::expectation() const {
+  std::string e = type_name<T>();
+  if constexpr (std::is_same_v<T, std::string>) {
+    if (!choices_.empty()) {
+      e = "one of:";
+      for (const auto& c : choices_) e += " " + c;
+    }
+  } else if constexpr (!std::is_same_v<T, bool>) {
+    if (above_) e += " > " + show(*above_);
+    if (min_) e += " >= " + show(*min_);
+    if (max_) e += (min_ || above_ ? " and <= " : " <= ") + show(*max_);
+  }
+  return e;
+}
+
+template <class T>
+void ParamSpec<T>::check(const T& v) const {
+  bool ok = true;
+  if constexpr (std::is_same_v<T, std::string>) {
+    if (!choices_.empty()) {
+      ok = false;
+      for (const auto& c : choices_) ok = ok || c == v;
+    }
+  } else if constexpr (!std::is_same_v<T, bool>) {
+    if (min_ && v < *min_) ok = false;
+    if (max_ && v > *max_) ok = false;
+    if (above_ && !(v > *above_)) ok = false;
+  }
+  if (!ok) owner_.fail(key_, "expected " + expectation() + ", got '" + show(v) + "'");
+}
+
+template <class T>
+T ParamSpec<T>::required() const {
+  auto v = read();
+  if (!v) owner_.fail(key_, "missing required key (expected " + expectation() + ")");
+  owner_.record(key_, YAML::Node(*v));
+  return *v;
+}
+
+template <class T>
+T ParamSpec<T>::dflt(const T& fallback) const {
+  auto v = read();
+  const T out = v ? *v : fallback;
+  owner_.record(key_, YAML::Node(out));
+  return out;
+}
+
+template <class T>
+std::optional<T> ParamSpec<T>::optional() const {
+  auto v = read();
+  owner_.record(key_, v ? YAML::Node(*v) : YAML::Node(YAML::NodeType::Null));
+  return v;
+}
+
+template class ParamSpec<std::int64_t>;
+template class ParamSpec<double>;
+template class ParamSpec<bool>;
+template class ParamSpec<std::string>;
+
+// --- overrides and tree helpers ---------------------------------------------------------------
+YAML::Node yaml_clone(const YAML::Node& n) { return YAML::Clone(n); }
+
+YAML::Node yaml_merge(const YAML::Node& base, const YAML::Node& over) {
+  YAML::Node out = YAML::Clone(base);
+  if (!over.IsDefined() || over.IsNull()) return out;
+  if (!out.IsMap() || !over.IsMap()) return YAML::Clone(over);
+  for (const auto& kv : over) {
+    const std::string key = kv.first.as<std::string>();
+    const YAML::Node& cur = out;
+    if (cur[key].IsDefined() && cur[key].IsMap() && kv.second.IsMap()) {
+      out[key] = yaml_merge(cur[key], kv.second);
+    } else {
+      out[key] = YAML::Clone(kv.second);
+    }
+  }
+  return out;
+}
+
+std::set<std::string> apply_overrides(YAML::Node& root, const std::vector<std::string>& overrides,
+                                      const std::string& file) {
+  std::set<std::string> paths;
+  for (const auto& o : overrides) {
+    const auto eq = o.find('=');
+    if (eq == std::string::npos || eq == 0) {
+      throw InputError(file, "-p " + o, "expected key.path=value");
+    }
+    const std::string path = o.substr(0, eq);
+    const std::string text = o.substr(eq + 1);
+    YAML::Node value;
+    try {
+      value = YAML::Load(text);
+    } catch (const YAML::Exception& e) {
+      throw InputError(file, path, "cannot parse -p value '" + text + "': " + e.msg);
+    }
+    const auto parts = split_path(path);
+    YAML::Node cur = root;
+    for (size_t i = 0; i + 1 < parts.size(); ++i) {
+      if (parts[i].empty()) throw InputError(file, path, "empty key in -p path");
+      YAML::Node next = cur[parts[i]];
+      if (next.IsDefined() && !next.IsNull() && !next.IsMap()) {
+        throw InputError(file, path, "'" + parts[i] + "' is a value, not a section");
+      }
+      if (!next.IsDefined() || next.IsNull()) cur[parts[i]] = YAML::Node(YAML::NodeType::Map);
+      YAML::Node nxt = cur[parts[i]];
+      cur.reset(nxt);
+    }
+    cur[parts.back()] = value;
+    paths.insert(path);
+  }
+  return paths;
+}
+
+}  // namespace sievesim

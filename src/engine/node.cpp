@@ -1,0 +1,355 @@
+#include "engine/node.hpp"
+
+#include <algorithm>
+#include <string>
+
+#include "common/error.hpp"
+#include "workload/routing.hpp"
+
+namespace sievesim {
+namespace {
+
+// Groups consecutive records with the same `key` (the input is sorted by it) into messages.
+template <class Key>
+void for_each_group(std::span<const TokenRecord> recs, Key key,
+                    const std::function<void(std::size_t, std::size_t)>& fn) {
+  std::size_t b = 0;
+  while (b < recs.size()) {
+    std::size_t e = b + 1;
+    while (e < recs.size() && key(recs[e]) == key(recs[b])) ++e;
+    fn(b, e);
+    b = e;
+  }
+}
+
+std::int64_t unique_slots(std::span<const TokenRecord> recs) {
+  // Records of one message are sorted by (slot, expert), so distinct slots are runs.
+  std::int64_t n = 0;
+  for (std::size_t i = 0; i < recs.size(); ++i)
+    if (i == 0 || recs[i].slot != recs[i - 1].slot || recs[i].home_node != recs[i - 1].home_node)
+      ++n;
+  return n;
+}
+
+}  // namespace
+
+Node::Node(std::int32_t id, const Experiment& x)
+    : id_(id), k_(x.model.top_k), sched_(x.new_scheduler()) {
+  const auto batch = x.workload.batch_per_node;
+  requests_.resize(static_cast<std::size_t>(batch));
+  context_.assign(static_cast<std::size_t>(batch), x.workload.context_tokens);
+  for (std::int64_t s = 0; s < batch; ++s)
+    requests_[static_cast<std::size_t>(s)] = static_cast<std::uint64_t>(id * batch + s);
+  first_token_ps_.assign(static_cast<std::size_t>(batch), -1);
+  expert_index_.assign(static_cast<std::size_t>(x.model.routed_experts), -1);
+}
+
+void Node::begin_iteration(std::int64_t iteration) {
+  iter_ = IterationRow{};
+  iter_.iteration = iteration;
+  iter_.node = id_;
+  iter_.start_ps = clock_ps_;
+  iter_.batch = static_cast<std::int64_t>(requests_.size());
+  // Each request decodes one token: its context grows by it before attention reads the cache.
+  for (auto& c : context_) ++c;
+}
+
+sim_time_t Node::attention_phase(const EngineContext& ctx, std::int64_t layer) {
+  const LayerSpec& spec = ctx.x.model.layers[static_cast<std::size_t>(layer)];
+  row_ = LayerRow{};
+  row_.iteration = iter_.iteration;
+  row_.layer = layer;
+  row_.node = id_;
+  row_.start_ps = clock_ps_;
+  const bool on_pim = sched_->attention_on_pim();
+  const AttentionCost a = ctx.costs.attention(spec, context_, on_pim);
+  const auto batch = static_cast<std::int64_t>(requests_.size());
+  const sim_time_t router = spec.moe ? ctx.costs.router_ps(spec, batch) : 0;
+  sim_time_t t = std::max(clock_ps_, gpu_free_ps_) + a.gpu_ps;
+  if (on_pim && a.pim_ps > 0) {
+    t = std::max(t, pim_free_ps_) + a.pim_ps;
+    pim_free_ps_ = t;
+  }
+  t += router;
+  gpu_free_ps_ = t;
+  row_.gpu_busy_ps += a.gpu_ps + router;
+  row_.pim_busy_ps += a.pim_ps;
+  row_.attention_end_ps = t;
+  return a.pim_ps;
+}
+
+void Node::dispatch(const EngineContext& ctx, std::int64_t layer, std::vector<TokenRecord>& out) {
+  attention_phase(ctx, layer);
+  const auto batch = static_cast<std::int64_t>(requests_.size());
+  const sim_time_t route_ps = row_.attention_end_ps;
+
+  // Shared experts run on the home GPU while the routed tokens are away.
+  const sim_time_t shared = ctx.costs.shared_experts_ps(batch);
+  shared_end_ps_ = std::max(gpu_free_ps_, route_ps) + shared;
+  gpu_free_ps_ = shared_end_ps_;
+  row_.gpu_busy_ps += shared;
+
+  routed_.resize(static_cast<std::size_t>(batch * k_));
+  gates_.resize(routed_.size());
+  returned_.assign(routed_.size(), 0);
+  const auto nodes = ctx.x.nodes;
+  std::vector<std::int64_t> tokens_to(static_cast<std::size_t>(nodes), 0);
+  std::vector<std::int32_t> last_slot(static_cast<std::size_t>(nodes), -1);
+  const std::size_t first = out.size();
+  for (std::int64_t s = 0; s < batch; ++s) {
+    const auto su = static_cast<std::size_t>(s);
+    std::span<std::int32_t> ex(routed_.data() + su * k_, static_cast<std::size_t>(k_));
+    std::span<float> g(gates_.data() + su * k_, static_cast<std::size_t>(k_));
+    ctx.x.routing->route(RouteKey{requests_[su], static_cast<std::uint32_t>(context_[su] - 1),
+                                  static_cast<std::uint32_t>(layer)},
+                         ex, g);
+    for (std::int64_t j = 0; j < k_; ++j) {
+      TokenRecord r;
+      r.route_ps = route_ps;
+      r.request = requests_[su];
+      r.home_node = id_;
+      r.slot = static_cast<std::int32_t>(s);
+      r.expert = ex[static_cast<std::size_t>(j)];
+      r.gate = g[static_cast<std::size_t>(j)];
+      r.expert_node = ctx.map.pick(layer, r.expert, r.request);
+      // A token goes once to each destination, however many of its experts live there.
+      auto& last = last_slot[static_cast<std::size_t>(r.expert_node)];
+      if (last != r.slot) {
+        last = r.slot;
+        ++tokens_to[static_cast<std::size_t>(r.expert_node)];
+      }
+      out.push_back(r);
+    }
+  }
+  const double token_bytes = ctx.x.model.token_bytes();
+  std::vector<OutMessage> msgs;
+  for (std::int64_t n = 0; n < nodes; ++n)
+    if (tokens_to[static_cast<std::size_t>(n)] > 0)
+      msgs.push_back(OutMessage{static_cast<std::int32_t>(n),
+                                static_cast<double>(tokens_to[static_cast<std::size_t>(n)]) *
+                                    token_bytes,
+                                route_ps});
+  ports_.send(id_, nodes, msgs, ctx.topo);
+  std::vector<const OutMessage*> by_dst(static_cast<std::size_t>(nodes), nullptr);
+  for (const auto& m : msgs) {
+    by_dst[static_cast<std::size_t>(m.dst)] = &m;
+    if (m.dst != id_) row_.bytes_sent += static_cast<std::int64_t>(m.bytes);
+  }
+  for (std::size_t i = first; i < out.size(); ++i) {
+    const OutMessage& m = *by_dst[static_cast<std::size_t>(out[i].expert_node)];
+    out[i].eg_start_ps = m.eg_start_ps;
+    out[i].eg_end_ps = m.eg_end_ps;
+    out[i].msg_bytes = static_cast<std::int64_t>(m.bytes);
+  }
+  row_.tokens_out = static_cast<std::int64_t>(out.size() - first);
+  records_dispatched_ += row_.tokens_out;
+}
+
+void Node::run_experts(const EngineContext& ctx, std::int64_t layer,
+                       std::span<const TokenRecord> in, std::vector<TokenRecord>& out) {
+  const Topology& topo = ctx.topo;
+  // Arrival of every incoming message (one per source node).
+  std::vector<InMessage> msgs;
+  for_each_group(in, [](const TokenRecord& r) { return r.home_node; },
+                 [&](std::size_t b, std::size_t) {
+                   msgs.push_back(InMessage{in[b].home_node, static_cast<double>(in[b].msg_bytes),
+                                            in[b].eg_start_ps, in[b].eg_end_ps});
+                 });
+  ports_.receive(id_, msgs, topo);
+  std::vector<sim_time_t> arrival(static_cast<std::size_t>(ctx.x.nodes), 0);
+  sim_time_t comm_first = kTimeNever, comm_last = 0;
+  for (const auto& m : msgs) {
+    arrival[static_cast<std::size_t>(m.src)] = m.arrival_ps;
+    if (m.src != id_) {
+      comm_first = std::min(comm_first, m.eg_start_ps);
+      comm_last = std::max(comm_last, m.arrival_ps);
+    }
+  }
+
+  // Tokens per active local expert and when the last of them arrived.
+  std::vector<ExpertLoad> loads;
+  sim_time_t counts_known = row_.attention_end_ps;
+  sim_time_t dispatch_end = row_.attention_end_ps;
+  for (const auto& r : in) {
+    if (r.expert_node != id_) throw SimulationError("record delivered to the wrong node");
+    auto& idx = expert_index_[static_cast<std::size_t>(r.expert)];
+    if (idx < 0) {
+      idx = static_cast<std::int32_t>(loads.size());
+      loads.push_back(ExpertLoad{r.expert, 0, 0});
+    }
+    auto& l = loads[static_cast<std::size_t>(idx)];
+    ++l.tokens;
+    l.ready_ps = std::max(l.ready_ps, arrival[static_cast<std::size_t>(r.home_node)]);
+    counts_known = std::max(counts_known, r.route_ps);
+    dispatch_end = std::max(dispatch_end, l.ready_ps);
+  }
+  // The scheduler sees experts in ascending id, whatever order tokens arrived in.
+  std::sort(loads.begin(), loads.end(),
+            [](const ExpertLoad& a, const ExpertLoad& b) { return a.expert < b.expert; });
+  for (std::size_t i = 0; i < loads.size(); ++i)
+    expert_index_[static_cast<std::size_t>(loads[i].expert)] = static_cast<std::int32_t>(i);
+  row_.dispatch_end_ps = dispatch_end;
+  row_.tokens_in = static_cast<std::int64_t>(in.size());
+
+  const ModelSpec& model = ctx.x.model;
+  const sim_time_t comm = comm_last > 0 ? 2 * (comm_last - comm_first) : 0;
+  SchedulerInput sin{layer, loads, model.expert, model.activation_dtype, *ctx.x.gpu, *ctx.x.pim,
+                     comm, sched_->attention_on_pim() ? row_.pim_busy_ps : 0};
+  std::vector<sim_time_t> done(loads.size(), 0);
+  sim_time_t experts_end = dispatch_end;
+  if (!loads.empty()) {
+    const ExpertSplit split = sched_->split(sin);
+    if (split.gpu.size() + split.pim.size() != loads.size())
+      throw SimulationError("scheduler '" + ctx.x.scheduler_name +
+                            "' did not place every active expert exactly once");
+    // The decision runs on the GPU once the counts are known (all-gather after routing).
+    const sim_time_t decided = std::max(gpu_free_ps_, counts_known) + split.decision_ps;
+    gpu_free_ps_ = decided;
+    row_.sched_ps = split.decision_ps;
+    row_.gpu_busy_ps += split.decision_ps;
+    const bool overlap = sched_->overlap();
+    const sim_time_t barrier = overlap ? decided : std::max(decided, dispatch_end);
+
+    if (!split.gpu.empty()) {
+      sim_time_t ready = barrier;
+      std::vector<std::int32_t> tokens;
+      for (auto i : split.gpu) {
+        ready = std::max(ready, loads[static_cast<std::size_t>(i)].ready_ps);
+        tokens.push_back(loads[static_cast<std::size_t>(i)].tokens);
+        row_.tokens_gpu += loads[static_cast<std::size_t>(i)].tokens;
+      }
+      const sim_time_t dur = ctx.x.gpu->grouped_gemm_ps(tokens, model.expert, model.activation_dtype);
+      const sim_time_t end = std::max(gpu_free_ps_, ready) + dur;
+      gpu_free_ps_ = end;
+      row_.gpu_busy_ps += dur;
+      for (auto i : split.gpu) done[static_cast<std::size_t>(i)] = end;
+      experts_end = std::max(experts_end, end);
+    }
+    sim_time_t t = std::max(pim_free_ps_, barrier);
+    for (auto i : split.pim) {
+      const auto& l = loads[static_cast<std::size_t>(i)];
+      const sim_time_t dur = ctx.x.pim->expert_ps(model.expert, l.tokens);
+      t = std::max(t, l.ready_ps) + dur;
+      done[static_cast<std::size_t>(i)] = t;
+      sched_->observe_pim(l.tokens, dur);
+      row_.pim_busy_ps += dur;
+      row_.tokens_pim += l.tokens;
+    }
+    pim_free_ps_ = std::max(pim_free_ps_, t);
+    experts_end = std::max(experts_end, t);
+    row_.experts_gpu = static_cast<std::int64_t>(split.gpu.size());
+    row_.experts_pim = static_cast<std::int64_t>(split.pim.size());
+    if (!overlap) std::fill(done.begin(), done.end(), experts_end);
+  }
+  row_.experts_end_ps = experts_end;
+
+  // Combine: one message per home node, leaving when the experts it carries results of are done.
+  const double token_bytes = model.token_bytes();
+  std::vector<OutMessage> back;
+  std::vector<std::size_t> group_begin;
+  for_each_group(in, [](const TokenRecord& r) { return r.home_node; },
+                 [&](std::size_t b, std::size_t e) {
+                   sim_time_t ready = 0;
+                   for (std::size_t i = b; i < e; ++i)
+                     ready = std::max(ready,
+                                      done[static_cast<std::size_t>(
+                                          expert_index_[static_cast<std::size_t>(in[i].expert)])]);
+                   const auto n = unique_slots(in.subspan(b, e - b));
+                   back.push_back(OutMessage{in[b].home_node,
+                                             static_cast<double>(n) * token_bytes, ready});
+                   group_begin.push_back(b);
+                 });
+  std::vector<OutMessage> sent = back;
+  ports_.send(id_, ctx.x.nodes, sent, topo);
+  std::vector<const OutMessage*> by_dst(static_cast<std::size_t>(ctx.x.nodes), nullptr);
+  for (const auto& m : sent) {
+    by_dst[static_cast<std::size_t>(m.dst)] = &m;
+    if (m.dst != id_) row_.bytes_sent += static_cast<std::int64_t>(m.bytes);
+  }
+  for (const auto& r : in) {
+    TokenRecord c = r;
+    const OutMessage& m = *by_dst[static_cast<std::size_t>(r.home_node)];
+    c.eg_start_ps = m.eg_start_ps;
+    c.eg_end_ps = m.eg_end_ps;
+    c.msg_bytes = static_cast<std::int64_t>(m.bytes);
+    out.push_back(c);
+  }
+  for (const auto& l : loads) expert_index_[static_cast<std::size_t>(l.expert)] = -1;
+}
+
+void Node::combine(const EngineContext& ctx, std::int64_t layer, std::span<const TokenRecord> in) {
+  std::vector<InMessage> msgs;
+  for_each_group(in, [](const TokenRecord& r) { return r.expert_node; },
+                 [&](std::size_t b, std::size_t) {
+                   msgs.push_back(InMessage{in[b].expert_node,
+                                            static_cast<double>(in[b].msg_bytes),
+                                            in[b].eg_start_ps, in[b].eg_end_ps});
+                 });
+  ports_.receive(id_, msgs, ctx.topo);
+  sim_time_t end = std::max(shared_end_ps_, row_.attention_end_ps);
+  for (const auto& m : msgs) end = std::max(end, m.arrival_ps);
+
+  // Token conservation: each (token, expert) pair dispatched comes back exactly once.
+  const auto batch = static_cast<std::int64_t>(requests_.size());
+  for (const auto& r : in) {
+    if (r.home_node != id_ || r.slot < 0 || r.slot >= batch)
+      throw SimulationError("combine record for a token this node does not own");
+    const auto base = static_cast<std::size_t>(r.slot) * static_cast<std::size_t>(k_);
+    std::int64_t j = 0;
+    while (j < k_ && routed_[base + static_cast<std::size_t>(j)] != r.expert) ++j;
+    if (j == k_)
+      throw SimulationError("combine returned expert " + std::to_string(r.expert) +
+                            " that token " + std::to_string(r.slot) + " did not select");
+    if (returned_[base + static_cast<std::size_t>(j)]++)
+      throw SimulationError("combine returned a (token, expert) pair twice");
+  }
+  for (std::size_t i = 0; i < returned_.size(); ++i)
+    if (!returned_[i])
+      throw SimulationError("node " + std::to_string(id_) + " layer " + std::to_string(layer) +
+                            ": a dispatched (token, expert) pair never came back");
+  records_combined_ += static_cast<std::int64_t>(in.size());
+  row_.end_ps = end;
+  clock_ps_ = end;
+  layer_rows_.push_back(row_);
+}
+
+void Node::dense_layer(const EngineContext& ctx, std::int64_t layer) {
+  attention_phase(ctx, layer);
+  const LayerSpec& spec = ctx.x.model.layers[static_cast<std::size_t>(layer)];
+  const sim_time_t ffn = ctx.costs.dense_ffn_ps(spec, static_cast<std::int64_t>(requests_.size()));
+  gpu_free_ps_ = std::max(gpu_free_ps_, row_.attention_end_ps) + ffn;
+  row_.gpu_busy_ps += ffn;
+  row_.dispatch_end_ps = row_.experts_end_ps = row_.attention_end_ps;
+  row_.end_ps = gpu_free_ps_;
+  clock_ps_ = row_.end_ps;
+  layer_rows_.push_back(row_);
+}
+
+void Node::end_iteration(const EngineContext& ctx) {
+  const auto batch = static_cast<std::int64_t>(requests_.size());
+  const sim_time_t head = ctx.costs.lm_head_ps(batch);
+  clock_ps_ = std::max(clock_ps_, gpu_free_ps_) + head;
+  gpu_free_ps_ = clock_ps_;
+  iter_.end_ps = clock_ps_;
+  iter_.decode_tokens = batch;
+  iteration_rows_.push_back(iter_);
+  for (auto& f : first_token_ps_)
+    if (f < 0) f = clock_ps_;
+}
+
+void Node::finish(std::vector<RequestRow>& out) const {
+  const auto iterations = static_cast<std::int64_t>(iteration_rows_.size());
+  for (std::size_t s = 0; s < requests_.size(); ++s) {
+    RequestRow r;
+    r.request = static_cast<std::int64_t>(requests_[s]);
+    r.node = id_;
+    r.arrival_ps = 0;
+    r.first_token_ps = first_token_ps_[s];
+    r.finish_ps = clock_ps_;
+    r.output_tokens = iterations;
+    r.prompt_tokens = context_[s] - iterations;
+    out.push_back(r);
+  }
+}
+
+}  // namespace sievesim

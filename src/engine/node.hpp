@@ -1,0 +1,76 @@
+#pragma once
+// One simulated node (GPU + PIM stacks + ports) and the three phases of an MoE layer on it:
+// dispatch (attention, router, sends), experts (receive, schedule, run, send back), combine
+// (receive, check, end the layer). Everything here is local to the node: its rank does not matter.
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <vector>
+
+#include "config/experiment.hpp"
+#include "engine/op_costs.hpp"
+#include "engine/ports.hpp"
+#include "engine/results.hpp"
+#include "mpi/token_record.hpp"
+#include "place/placement.hpp"
+#include "sched/scheduler.hpp"
+
+namespace sievesim {
+
+// What every node of a rank shares, read-only.
+struct EngineContext {
+  const Experiment& x;
+  const Topology& topo;
+  const OpCosts& costs;
+  const ExpertMap& map;
+};
+
+class Node {
+ public:
+  Node(std::int32_t id, const Experiment& x);
+
+  void begin_iteration(std::int64_t iteration);
+  // MoE layer, phase 1: appends one record per (local token, selected expert).
+  void dispatch(const EngineContext& ctx, std::int64_t layer, std::vector<TokenRecord>& out);
+  // Phase 2, on the expert's node: `in` holds the records for this node, sorted by
+  // (home_node, slot, expert). Appends the combine records (same pairs, sent back).
+  void run_experts(const EngineContext& ctx, std::int64_t layer, std::span<const TokenRecord> in,
+                   std::vector<TokenRecord>& out);
+  // Phase 3, on the token's home node: checks that every pair dispatched came back exactly once.
+  void combine(const EngineContext& ctx, std::int64_t layer, std::span<const TokenRecord> in);
+  // A layer without MoE (dense FFN): no exchange.
+  void dense_layer(const EngineContext& ctx, std::int64_t layer);
+  void end_iteration(const EngineContext& ctx);
+  // Request rows, once the run is over.
+  void finish(std::vector<RequestRow>& out) const;
+
+  std::int32_t id() const { return id_; }
+  const std::vector<LayerRow>& layer_rows() const { return layer_rows_; }
+  const std::vector<IterationRow>& iteration_rows() const { return iteration_rows_; }
+  std::int64_t records_dispatched() const { return records_dispatched_; }
+  std::int64_t records_combined() const { return records_combined_; }
+
+ private:
+  sim_time_t attention_phase(const EngineContext& ctx, std::int64_t layer);
+
+  std::int32_t id_;
+  std::int64_t k_;
+  std::vector<std::uint64_t> requests_;
+  std::vector<std::int64_t> context_;  // tokens of context of each request, incl. the new one
+  std::unique_ptr<ExpertScheduler> sched_;
+  NodePorts ports_;
+  sim_time_t clock_ps_ = 0, gpu_free_ps_ = 0, pim_free_ps_ = 0;
+  sim_time_t shared_end_ps_ = 0;
+  LayerRow row_;
+  IterationRow iter_;
+  std::vector<std::int32_t> routed_;    // [slot * k + j] expert of this layer
+  std::vector<float> gates_;
+  std::vector<std::uint8_t> returned_;  // [slot * k + j] combine results seen
+  std::vector<std::int32_t> expert_index_;  // logical expert -> index in the active list, or -1
+  std::vector<LayerRow> layer_rows_;
+  std::vector<IterationRow> iteration_rows_;
+  std::vector<sim_time_t> first_token_ps_;
+  std::int64_t records_dispatched_ = 0, records_combined_ = 0;
+};
+
+}  // namespace sievesim

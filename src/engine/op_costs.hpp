@@ -1,0 +1,42 @@
+#pragma once
+// Costs of the non-expert work of a layer on one node: attention (projections and the KV part),
+// router, shared experts, dense FFN, LM head. Model-aware glue over the GPU and PIM models.
+#include <cstdint>
+#include <span>
+
+#include "common/time.hpp"
+#include "hw/gpu/gpu_model.hpp"
+#include "hw/pim/pim_model.hpp"
+#include "model/model.hpp"
+
+namespace sievesim {
+
+struct AttentionCost {
+  sim_time_t gpu_ps = 0;  // projections (+ the KV part when attention runs on the GPU)
+  sim_time_t pim_ps = 0;  // the KV part when attention runs on the PIM
+};
+
+class OpCosts {
+ public:
+  OpCosts(const ModelSpec& m, const GpuModel& gpu, const PimModel& pim)
+      : m_(m), gpu_(gpu), pim_(pim) {}
+
+  // Decode attention of one layer for a batch whose requests have `context` tokens each
+  // (including the new one).
+  AttentionCost attention(const LayerSpec& l, std::span<const std::int64_t> context,
+                          bool on_pim) const;
+  sim_time_t router_ps(const LayerSpec& l, std::int64_t tokens) const;
+  sim_time_t shared_experts_ps(std::int64_t tokens) const;
+  sim_time_t dense_ffn_ps(const LayerSpec& l, std::int64_t tokens) const;
+  sim_time_t lm_head_ps(std::int64_t tokens) const;
+  // Bytes of the KV cache (or state) attention reads for these contexts.
+  double attention_kv_bytes(const LayerSpec& l, std::span<const std::int64_t> context) const;
+
+ private:
+  sim_time_t weights_kernel_ps(double params, DType weights, std::int64_t tokens) const;
+  const ModelSpec& m_;
+  const GpuModel& gpu_;
+  const PimModel& pim_;
+};
+
+}  // namespace sievesim

@@ -1,0 +1,74 @@
+#pragma once
+// The two-port network timing of DESIGN §2: a message serializes on the sender's egress port of
+// its fabric, then on the receiver's ingress port; each hop adds the fabric's latency. Tokens to
+// the node itself cost a local HBM copy only.
+#include <cstdint>
+#include <vector>
+
+#include "common/time.hpp"
+#include "hw/net/fabric_model.hpp"
+
+namespace sievesim {
+
+enum class Fabric : std::uint8_t { kLocal, kScaleUp, kScaleOut };
+
+class Topology {
+ public:
+  Topology(std::int64_t gpus_per_server, const FabricModel& scale_up, const FabricModel& scale_out,
+           double local_copy_Bps)
+      : gpus_per_server_(gpus_per_server),
+        scale_up_(scale_up),
+        scale_out_(scale_out),
+        local_copy_Bps_(local_copy_Bps) {}
+
+  Fabric fabric(std::int64_t a, std::int64_t b) const {
+    if (a == b) return Fabric::kLocal;
+    return a / gpus_per_server_ == b / gpus_per_server_ ? Fabric::kScaleUp : Fabric::kScaleOut;
+  }
+  const FabricModel& model(Fabric f) const { return f == Fabric::kScaleUp ? scale_up_ : scale_out_; }
+  sim_time_t local_copy_ps(double bytes) const {
+    return bytes <= 0 ? 0 : seconds_to_ps(bytes / local_copy_Bps_);
+  }
+
+ private:
+  std::int64_t gpus_per_server_;
+  const FabricModel& scale_up_;
+  const FabricModel& scale_out_;
+  double local_copy_Bps_;
+};
+
+// An outgoing message of one phase (dispatch or combine) of one node.
+struct OutMessage {
+  std::int32_t dst = 0;
+  double bytes = 0;
+  sim_time_t ready_ps = 0;     // earliest time it may leave
+  sim_time_t eg_start_ps = 0;  // filled by NodePorts::send
+  sim_time_t eg_end_ps = 0;
+};
+
+// An incoming message, as the receiver learns it from the records.
+struct InMessage {
+  std::int32_t src = 0;
+  double bytes = 0;
+  sim_time_t eg_start_ps = 0;
+  sim_time_t eg_end_ps = 0;
+  sim_time_t arrival_ps = 0;  // filled by NodePorts::receive: last byte received
+};
+
+class NodePorts {
+ public:
+  NodePorts() = default;
+  // Serializes `msgs` on this node's egress ports in order of (ready time, ring distance), the
+  // order all-to-all kernels use to spread load over receivers.
+  void send(std::int32_t self, std::int64_t nodes, std::vector<OutMessage>& msgs,
+            const Topology& topo);
+  // Serializes `msgs` on this node's ingress ports in order of first-byte arrival.
+  void receive(std::int32_t self, std::vector<InMessage>& msgs, const Topology& topo);
+
+ private:
+  sim_time_t& egress(Fabric f) { return f == Fabric::kScaleUp ? egress_up_ : egress_out_; }
+  sim_time_t& ingress(Fabric f) { return f == Fabric::kScaleUp ? ingress_up_ : ingress_out_; }
+  sim_time_t egress_up_ = 0, egress_out_ = 0, ingress_up_ = 0, ingress_out_ = 0;
+};
+
+}  // namespace sievesim

@@ -1,0 +1,69 @@
+#include "engine/results.hpp"
+
+namespace sievesim {
+
+#define SIEVESIM_COL(ROW, FIELD, UNITS, DESC) \
+  ColumnDef<ROW> { #FIELD, UNITS, DESC, [](const ROW& r) { return static_cast<std::int64_t>(r.FIELD); } }
+
+const std::vector<ColumnDef<LayerRow>>& layer_columns() {
+  static const std::vector<ColumnDef<LayerRow>> cols = {
+      SIEVESIM_COL(LayerRow, iteration, "1", "iteration index"),
+      SIEVESIM_COL(LayerRow, layer, "1", "model layer index"),
+      SIEVESIM_COL(LayerRow, node, "1", "simulated node (GPU) index"),
+      SIEVESIM_COL(LayerRow, start_ps, "ps", "layer starts on this node"),
+      SIEVESIM_COL(LayerRow, attention_end_ps, "ps", "attention and router done"),
+      SIEVESIM_COL(LayerRow, dispatch_end_ps, "ps", "last dispatched token arrived at this node"),
+      SIEVESIM_COL(LayerRow, experts_end_ps, "ps", "last local expert finished"),
+      SIEVESIM_COL(LayerRow, end_ps, "ps", "last combine result for this node's tokens arrived"),
+      SIEVESIM_COL(LayerRow, gpu_busy_ps, "ps", "GPU busy time in this layer"),
+      SIEVESIM_COL(LayerRow, pim_busy_ps, "ps", "PIM busy time in this layer"),
+      SIEVESIM_COL(LayerRow, sched_ps, "ps", "time the expert scheduler's decision cost"),
+      SIEVESIM_COL(LayerRow, tokens_in, "1", "(token, expert) pairs processed by local experts"),
+      SIEVESIM_COL(LayerRow, tokens_out, "1", "(token, expert) pairs of local tokens dispatched"),
+      SIEVESIM_COL(LayerRow, experts_gpu, "1", "active local experts run on the GPU"),
+      SIEVESIM_COL(LayerRow, experts_pim, "1", "active local experts run on the PIM"),
+      SIEVESIM_COL(LayerRow, tokens_gpu, "1", "(token, expert) pairs run on the GPU"),
+      SIEVESIM_COL(LayerRow, tokens_pim, "1", "(token, expert) pairs run on the PIM"),
+      SIEVESIM_COL(LayerRow, bytes_sent, "B", "dispatch + combine bytes sent to other nodes"),
+  };
+  return cols;
+}
+
+const std::vector<ColumnDef<IterationRow>>& iteration_columns() {
+  static const std::vector<ColumnDef<IterationRow>> cols = {
+      SIEVESIM_COL(IterationRow, iteration, "1", "iteration index"),
+      SIEVESIM_COL(IterationRow, start_ps, "ps", "earliest start over nodes"),
+      SIEVESIM_COL(IterationRow, end_ps, "ps", "latest end over nodes"),
+      SIEVESIM_COL(IterationRow, batch, "1", "requests in the batch, all nodes"),
+      SIEVESIM_COL(IterationRow, prefill_tokens, "1", "prompt tokens processed, all nodes"),
+      SIEVESIM_COL(IterationRow, decode_tokens, "1", "output tokens produced, all nodes"),
+  };
+  return cols;
+}
+
+const std::vector<ColumnDef<RequestRow>>& request_columns() {
+  static const std::vector<ColumnDef<RequestRow>> cols = {
+      SIEVESIM_COL(RequestRow, request, "1", "global request id"),
+      SIEVESIM_COL(RequestRow, node, "1", "node that serves the request (owns its KV cache)"),
+      SIEVESIM_COL(RequestRow, arrival_ps, "ps", "arrival"),
+      SIEVESIM_COL(RequestRow, first_token_ps, "ps", "first output token produced"),
+      SIEVESIM_COL(RequestRow, finish_ps, "ps", "last output token produced"),
+      SIEVESIM_COL(RequestRow, prompt_tokens, "1", "prompt (context) length"),
+      SIEVESIM_COL(RequestRow, output_tokens, "1", "output tokens produced in this run"),
+  };
+  return cols;
+}
+
+#undef SIEVESIM_COL
+
+double Summary::throughput_tokens_per_s() const {
+  return makespan_ps > 0 ? static_cast<double>(output_tokens) / ps_to_s(makespan_ps) : 0.0;
+}
+double Summary::throughput_tokens_per_s_per_gpu() const {
+  return nodes > 0 ? throughput_tokens_per_s() / static_cast<double>(nodes) : 0.0;
+}
+double Summary::interactivity_tokens_per_s_per_user() const {
+  return mean_iteration_ps > 0 ? 1.0 / ps_to_s(mean_iteration_ps) : 0.0;
+}
+
+}  // namespace sievesim

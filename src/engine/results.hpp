@@ -1,0 +1,72 @@
+#pragma once
+// What a run produces: per-(iteration, layer, node) rows, per-(iteration, node) rows, per-request
+// rows, and counters. Each row type declares its columns (name, units, meaning) once; the HDF5
+// writer and the report read that schema, so the file documents itself.
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "common/time.hpp"
+
+namespace sievesim {
+
+struct LayerRow {
+  std::int64_t iteration = 0, layer = 0, node = 0;
+  sim_time_t start_ps = 0;         // the layer starts on this node
+  sim_time_t attention_end_ps = 0;  // attention, router and dispatch sends can start
+  sim_time_t dispatch_end_ps = 0;   // last dispatched token arrived here (start if none)
+  sim_time_t experts_end_ps = 0;    // last local expert finished (dispatch_end if none)
+  sim_time_t end_ps = 0;            // last combine result for this node's tokens arrived
+  sim_time_t gpu_busy_ps = 0, pim_busy_ps = 0, sched_ps = 0;
+  std::int64_t tokens_in = 0;   // (token, expert) records this node's experts processed
+  std::int64_t tokens_out = 0;  // (token, expert) records this node's tokens sent out
+  std::int64_t experts_gpu = 0, experts_pim = 0;
+  std::int64_t tokens_gpu = 0, tokens_pim = 0;
+  std::int64_t bytes_sent = 0;  // dispatch + combine bytes leaving this node (remote only)
+};
+
+struct IterationRow {
+  std::int64_t iteration = 0, node = 0;
+  sim_time_t start_ps = 0, end_ps = 0;
+  std::int64_t batch = 0, prefill_tokens = 0, decode_tokens = 0;
+};
+
+struct RequestRow {
+  std::int64_t request = 0, node = 0;
+  sim_time_t arrival_ps = 0, first_token_ps = 0, finish_ps = 0;
+  std::int64_t prompt_tokens = 0, output_tokens = 0;
+};
+
+template <class Row>
+struct ColumnDef {
+  const char* name;
+  const char* units;
+  const char* description;
+  std::function<std::int64_t(const Row&)> get;
+};
+
+const std::vector<ColumnDef<LayerRow>>& layer_columns();
+const std::vector<ColumnDef<IterationRow>>& iteration_columns();
+const std::vector<ColumnDef<RequestRow>>& request_columns();
+
+// The headline figures, computed identically on every rank from globally reduced integers.
+struct Summary {
+  std::int64_t nodes = 0, iterations = 0, output_tokens = 0;
+  sim_time_t makespan_ps = 0;
+  sim_time_t mean_iteration_ps = 0;  // mean time between two tokens of a request (TPOT)
+  std::int64_t records_dispatched = 0, records_combined = 0;
+  double throughput_tokens_per_s() const;
+  double throughput_tokens_per_s_per_gpu() const;
+  double interactivity_tokens_per_s_per_user() const;
+};
+
+// Rows of the nodes of this rank, plus the run's summary.
+struct RankResults {
+  std::vector<LayerRow> layers;
+  std::vector<IterationRow> iterations;
+  std::vector<RequestRow> requests;
+  Summary summary;
+};
+
+}  // namespace sievesim

@@ -1,0 +1,163 @@
+#include "engine/simulator.hpp"
+
+#include <algorithm>
+#include <tuple>
+
+#include "engine/node.hpp"
+#include "engine/op_costs.hpp"
+#include "engine/ports.hpp"
+#include "mpi/token_exchange.hpp"
+
+namespace sievesim {
+namespace {
+
+// Sorts records by (key node, the other node, slot, expert): grouped by the node they are for,
+// then by the node they come from. The order makes every node's view independent of how nodes
+// are spread over ranks.
+template <class KeyFn>
+void sort_records(std::vector<TokenRecord>& recs, KeyFn key) {
+  auto other = [&](const TokenRecord& r) {
+    return key(r) == r.home_node ? r.expert_node : r.home_node;
+  };
+  std::sort(recs.begin(), recs.end(), [&](const TokenRecord& a, const TokenRecord& b) {
+    return std::make_tuple(key(a), other(a), a.slot, a.expert) <
+           std::make_tuple(key(b), other(b), b.slot, b.expert);
+  });
+}
+
+// Groups records by destination rank and counts them per rank.
+template <class KeyFn>
+std::vector<int> sort_for_exchange(std::vector<TokenRecord>& recs, KeyFn key, const RankMap& rm) {
+  sort_records(recs, key);
+  std::vector<int> counts(static_cast<std::size_t>(rm.ranks()), 0);
+  for (const auto& r : recs) ++counts[static_cast<std::size_t>(rm.rank_of(key(r)))];
+  return counts;
+}
+
+// Calls fn(node_index, span) for each local node with the (sorted) records keyed to it.
+template <class KeyFn, class Fn>
+void per_local_node(std::vector<TokenRecord>& recs, KeyFn key, std::int64_t first_node,
+                    std::size_t local_nodes, Fn fn) {
+  sort_records(recs, key);
+  std::size_t b = 0;
+  for (std::size_t n = 0; n < local_nodes; ++n) {
+    const auto node = first_node + static_cast<std::int64_t>(n);
+    std::size_t e = b;
+    while (e < recs.size() && key(recs[e]) == node) ++e;
+    fn(n, std::span<const TokenRecord>(recs.data() + b, e - b));
+    b = e;
+  }
+  if (b != recs.size()) throw SimulationError("received records for a node of another rank");
+}
+
+}  // namespace
+
+Simulator::Simulator(const Experiment& x, const RankMap& ranks, MPI_Comm comm)
+    : x_(x), ranks_(ranks), comm_(comm) {}
+
+RankResults Simulator::run(const std::function<void(const Progress&)>& progress) {
+  int rank = 0;
+  MPI_Comm_rank(comm_, &rank);
+  const Topology topo(x_.gpus_per_server, *x_.scale_up, *x_.scale_out, x_.gpu->hbm_bandwidth_Bps());
+  const OpCosts costs(x_.model, *x_.gpu, *x_.pim);
+  PlacementContext pctx{x_.model, x_.nodes, x_.gpus_per_server, x_.workload.seed};
+  const ExpertMap map = x_.placement->initial(pctx);
+  map.check();
+  const EngineContext ctx{x_, topo, costs, map};
+
+  const std::int64_t first = ranks_.first_node(rank);
+  std::vector<Node> nodes;
+  nodes.reserve(static_cast<std::size_t>(ranks_.nodes_per_rank()));
+  for (std::int64_t n = 0; n < ranks_.nodes_per_rank(); ++n)
+    nodes.emplace_back(static_cast<std::int32_t>(first + n), x_);
+
+  TokenExchange exchange(comm_);
+  auto by_expert_node = [](const TokenRecord& r) { return static_cast<std::int64_t>(r.expert_node); };
+  auto by_home_node = [](const TokenRecord& r) { return static_cast<std::int64_t>(r.home_node); };
+  std::vector<TokenRecord> out, in;
+  const auto iterations = x_.workload.iterations;
+  for (std::int64_t it = 0; it < iterations; ++it) {
+    for (auto& n : nodes) n.begin_iteration(it);
+    for (std::int64_t layer = 0; layer < x_.model.num_layers; ++layer) {
+      if (!x_.model.layers[static_cast<std::size_t>(layer)].moe) {
+        for (auto& n : nodes) n.dense_layer(ctx, layer);
+        continue;
+      }
+      out.clear();
+      for (auto& n : nodes) n.dispatch(ctx, layer, out);
+      in = exchange.exchange(out, sort_for_exchange(out, by_expert_node, ranks_));
+      out.clear();
+      per_local_node(in, by_expert_node, first, nodes.size(),
+                     [&](std::size_t i, std::span<const TokenRecord> recs) {
+                       nodes[i].run_experts(ctx, layer, recs, out);
+                     });
+      in = exchange.exchange(out, sort_for_exchange(out, by_home_node, ranks_));
+      per_local_node(in, by_home_node, first, nodes.size(),
+                     [&](std::size_t i, std::span<const TokenRecord> recs) {
+                       nodes[i].combine(ctx, layer, recs);
+                     });
+    }
+    for (auto& n : nodes) n.end_iteration(ctx);
+    if (progress) progress(Progress{it + 1, iterations});
+  }
+  exchanges_ = exchange.calls();
+
+  RankResults res;
+  std::int64_t local[5] = {0, 0, 0, 0, 0};  // tokens, sum of iteration times, records x2, -
+  sim_time_t makespan = 0;
+  for (const auto& n : nodes) {
+    res.layers.insert(res.layers.end(), n.layer_rows().begin(), n.layer_rows().end());
+    res.iterations.insert(res.iterations.end(), n.iteration_rows().begin(),
+                          n.iteration_rows().end());
+    n.finish(res.requests);
+    for (const auto& r : n.iteration_rows()) {
+      local[0] += r.decode_tokens;
+      local[1] += r.end_ps - r.start_ps;
+      makespan = std::max(makespan, r.end_ps);
+    }
+    local[2] += n.records_dispatched();
+    local[3] += n.records_combined();
+  }
+  std::int64_t global[5];
+  MPI_Allreduce(local, global, 5, MPI_INT64_T, MPI_SUM, comm_);
+  sim_time_t global_makespan = 0;
+  MPI_Allreduce(&makespan, &global_makespan, 1, MPI_INT64_T, MPI_MAX, comm_);
+  Summary& s = res.summary;
+  s.nodes = x_.nodes;
+  s.iterations = iterations;
+  s.output_tokens = global[0];
+  s.mean_iteration_ps = global[1] / (x_.nodes * iterations);
+  s.records_dispatched = global[2];
+  s.records_combined = global[3];
+  s.makespan_ps = global_makespan;
+  return res;
+}
+
+std::vector<IterationRow> reduce_iterations(const std::vector<IterationRow>& local,
+                                            std::int64_t iterations, MPI_Comm comm) {
+  const auto n = static_cast<std::size_t>(iterations);
+  std::vector<std::int64_t> mins(n, kTimeNever), maxs(n, 0), sums(n * 3, 0);
+  for (const auto& r : local) {
+    const auto i = static_cast<std::size_t>(r.iteration);
+    mins[i] = std::min(mins[i], r.start_ps);
+    maxs[i] = std::max(maxs[i], r.end_ps);
+    sums[i * 3 + 0] += r.batch;
+    sums[i * 3 + 1] += r.prefill_tokens;
+    sums[i * 3 + 2] += r.decode_tokens;
+  }
+  MPI_Allreduce(MPI_IN_PLACE, mins.data(), static_cast<int>(n), MPI_INT64_T, MPI_MIN, comm);
+  MPI_Allreduce(MPI_IN_PLACE, maxs.data(), static_cast<int>(n), MPI_INT64_T, MPI_MAX, comm);
+  MPI_Allreduce(MPI_IN_PLACE, sums.data(), static_cast<int>(n * 3), MPI_INT64_T, MPI_SUM, comm);
+  std::vector<IterationRow> out(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    out[i].iteration = static_cast<std::int64_t>(i);
+    out[i].start_ps = mins[i];
+    out[i].end_ps = maxs[i];
+    out[i].batch = sums[i * 3 + 0];
+    out[i].prefill_tokens = sums[i * 3 + 1];
+    out[i].decode_tokens = sums[i * 3 + 2];
+  }
+  return out;
+}
+
+}  // namespace sievesim

@@ -1,0 +1,39 @@
+#pragma once
+// GPU cost model interface. Implementations register by name and are chosen by the preset's
+// `impl:` key (overridable in the experiment).
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+
+#include "common/registry.hpp"
+#include "common/time.hpp"
+#include "config/params.hpp"
+#include "model/model.hpp"
+
+namespace sievesim {
+
+class GpuModel {
+ public:
+  virtual ~GpuModel() = default;
+  // One kernel that reads `bytes` from HBM and performs `flops` at `math` precision.
+  virtual sim_time_t kernel_ps(double flops, double bytes, DType math) const = 0;
+  // One grouped GEMM over a set of experts of one shape, tokens[i] tokens for expert i
+  // (activations in `act`). Empty set: zero.
+  virtual sim_time_t grouped_gemm_ps(std::span<const std::int32_t> tokens, const ExpertShape& e,
+                                     DType act) const = 0;
+  virtual double hbm_bandwidth_Bps() const = 0;  // achievable, not peak
+  virtual double hbm_capacity_bytes() const = 0;
+  virtual sim_time_t launch_ps() const = 0;
+};
+
+using GpuRegistry = Registry<GpuModel, const Params&>;
+
+// Builds the implementation named by `impl` in `p` (a resolved preset).
+std::unique_ptr<GpuModel> make_gpu_model(const Params& p);
+
+// The precision a GEMM over weights of `weights` runs at: FP8 weights use FP8 tensor cores,
+// 4-bit weights are dequantized to BF16 math (as on H100-class GPUs).
+DType gemm_math_dtype(DType weights, DType activations);
+
+}  // namespace sievesim

@@ -1,0 +1,42 @@
+// alpha-beta link: a message costs latency + bytes / (bandwidth x achievable fraction).
+#include "hw/net/fabric_model.hpp"
+
+namespace sievesim {
+namespace {
+
+class AlphaBetaFabric final : public FabricModel {
+ public:
+  explicit AlphaBetaFabric(const Params& p)
+      : bw_Bps_(p.param<double>("bandwidth_GBps").above(0).required() * 1e9 *
+                p.param<double>("efficiency").above(0).max(1).dflt(0.8)),
+        latency_ps_(us_to_ps(p.param<double>("latency_us").min(0).required())) {
+    p.param<std::string>("description").dflt("");
+  }
+  sim_time_t transfer_ps(double bytes) const override {
+    return bytes <= 0 ? 0 : seconds_to_ps(bytes / bw_Bps_);
+  }
+  sim_time_t latency_ps() const override { return latency_ps_; }
+  double bandwidth_Bps() const override { return bw_Bps_; }
+
+ private:
+  double bw_Bps_;
+  sim_time_t latency_ps_;
+};
+
+}  // namespace
+
+SIEVESIM_REGISTER(FabricRegistry, "alpha-beta", "latency + bytes / achievable bandwidth",
+                  [](const Params& p) { return std::make_unique<AlphaBetaFabric>(p); })
+
+std::unique_ptr<FabricModel> make_fabric_model(const Params& p) {
+  const std::string impl = p.param<std::string>("impl").required();
+  const auto* e = FabricRegistry::instance().find(impl);
+  if (!e) {
+    std::string known;
+    for (const auto& n : FabricRegistry::instance().names()) known += " " + n;
+    p.fail("impl", "unknown fabric model '" + impl + "'; known:" + known);
+  }
+  return e->make(p);
+}
+
+}  // namespace sievesim

@@ -1,0 +1,25 @@
+#pragma once
+// Network cost model of one fabric (scale-up or scale-out): how long a message occupies a port,
+// and the latency of a hop. The port serialization itself lives in engine/ports.hpp.
+#include <memory>
+
+#include "common/registry.hpp"
+#include "common/time.hpp"
+#include "config/params.hpp"
+
+namespace sievesim {
+
+class FabricModel {
+ public:
+  virtual ~FabricModel() = default;
+  // Time `bytes` occupy one direction of a port.
+  virtual sim_time_t transfer_ps(double bytes) const = 0;
+  virtual sim_time_t latency_ps() const = 0;
+  virtual double bandwidth_Bps() const = 0;  // achievable, per direction
+};
+
+using FabricRegistry = Registry<FabricModel, const Params&>;
+
+std::unique_ptr<FabricModel> make_fabric_model(const Params& p);
+
+}  // namespace sievesim

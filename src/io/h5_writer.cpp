@@ -1,0 +1,158 @@
+#include "io/h5_writer.hpp"
+
+#include <algorithm>
+#include <cstdio>
+#include <filesystem>
+
+#include "common/version.hpp"
+#include "io/h5_util.hpp"
+
+namespace sievesim {
+namespace {
+
+using h5::Handle;
+
+constexpr hsize_t kChunkRows = 16384;
+constexpr unsigned kDeflateLevel = 4;
+
+// One table: a group with one 1-D int64 dataset per column. Each rank writes its rows at its
+// offset in one collective write per column.
+template <class Row>
+void write_table(hid_t file, const char* group_name, const char* description,
+                 const std::vector<ColumnDef<Row>>& cols, const std::vector<Row>& rows,
+                 MPI_Comm comm) {
+  const auto n_local = static_cast<long long>(rows.size());
+  long long offset = 0, total = 0;
+  MPI_Exscan(&n_local, &offset, 1, MPI_LONG_LONG, MPI_SUM, comm);
+  int rank = 0;
+  MPI_Comm_rank(comm, &rank);
+  if (rank == 0) offset = 0;  // MPI_Exscan leaves rank 0's result undefined
+  MPI_Allreduce(&n_local, &total, 1, MPI_LONG_LONG, MPI_SUM, comm);
+
+  Handle group(H5Gcreate2(file, group_name, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), H5Gclose,
+               "H5Gcreate2");
+  h5::write_attr(group, "description", std::string(description));
+  h5::write_attr(group, "rows", static_cast<std::int64_t>(total));
+
+  const hsize_t dims = static_cast<hsize_t>(total);
+  Handle filespace(H5Screate_simple(1, &dims, nullptr), H5Sclose, "H5Screate_simple");
+  Handle dcpl(H5Pcreate(H5P_DATASET_CREATE), H5Pclose, "H5Pcreate");
+  if (total > 0) {
+    const hsize_t chunk = std::min<hsize_t>(dims, kChunkRows);
+    h5::check_status(H5Pset_chunk(dcpl, 1, &chunk), "H5Pset_chunk");
+    h5::check_status(H5Pset_deflate(dcpl, kDeflateLevel), "H5Pset_deflate");
+  }
+  Handle dxpl(H5Pcreate(H5P_DATASET_XFER), H5Pclose, "H5Pcreate");
+  h5::check_status(H5Pset_dxpl_mpio(dxpl, H5FD_MPIO_COLLECTIVE), "H5Pset_dxpl_mpio");
+
+  const hsize_t count = static_cast<hsize_t>(n_local), start = static_cast<hsize_t>(offset);
+  Handle memspace(H5Screate_simple(1, &count, nullptr), H5Sclose, "H5Screate_simple");
+  std::vector<std::int64_t> buf(rows.size());
+  for (const auto& c : cols) {
+    Handle d(H5Dcreate2(group, c.name, H5T_STD_I64LE, filespace, H5P_DEFAULT, dcpl, H5P_DEFAULT),
+             H5Dclose, "H5Dcreate2");
+    h5::write_attr(d, "units", std::string(c.units));
+    h5::write_attr(d, "description", std::string(c.description));
+    for (std::size_t i = 0; i < rows.size(); ++i) buf[i] = c.get(rows[i]);
+    Handle sel(H5Scopy(filespace), H5Sclose, "H5Scopy");
+    if (count > 0) {
+      h5::check_status(H5Sselect_hyperslab(sel, H5S_SELECT_SET, &start, nullptr, &count, nullptr),
+                       "H5Sselect_hyperslab");
+    } else {
+      h5::check_status(H5Sselect_none(sel), "H5Sselect_none");
+      h5::check_status(H5Sselect_none(memspace), "H5Sselect_none");
+    }
+    if (total > 0)
+      h5::check_status(H5Dwrite(d, H5T_NATIVE_INT64, memspace, sel, dxpl, buf.data()), "H5Dwrite");
+  }
+}
+
+void write_summary(hid_t file, const Summary& s) {
+  Handle g(H5Gcreate2(file, "summary", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), H5Gclose,
+           "H5Gcreate2");
+  h5::write_attr(g, "description",
+                 std::string("headline figures; units are in the attribute names"));
+  h5::write_attr(g, "nodes", s.nodes);
+  h5::write_attr(g, "iterations", s.iterations);
+  h5::write_attr(g, "output_tokens", s.output_tokens);
+  h5::write_attr(g, "makespan_ps", s.makespan_ps);
+  h5::write_attr(g, "mean_iteration_ps", s.mean_iteration_ps);
+  h5::write_attr(g, "tpot_mean_ps", s.mean_iteration_ps);
+  h5::write_attr(g, "throughput_tokens_per_s", s.throughput_tokens_per_s());
+  h5::write_attr(g, "throughput_tokens_per_s_per_gpu", s.throughput_tokens_per_s_per_gpu());
+  h5::write_attr(g, "interactivity_tokens_per_s_per_user",
+                 s.interactivity_tokens_per_s_per_user());
+  h5::write_attr(g, "records_dispatched", s.records_dispatched);
+  h5::write_attr(g, "records_combined", s.records_combined);
+}
+
+void write_file(const std::string& tmp, const Experiment& x, const RankResults& res,
+                const std::vector<IterationRow>& iterations, const RunInfo& info, MPI_Comm comm) {
+  Handle fapl(H5Pcreate(H5P_FILE_ACCESS), H5Pclose, "H5Pcreate");
+  h5::check_status(H5Pset_fapl_mpio(fapl, comm, MPI_INFO_NULL), "H5Pset_fapl_mpio");
+  Handle file(H5Fcreate(tmp.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, fapl), H5Fclose,
+              ("H5Fcreate(" + tmp + ")").c_str());
+  // Metadata calls are collective in parallel HDF5: every rank writes identical attributes.
+  h5::write_attr(file, "software", std::string("sievesim"));
+  h5::write_attr(file, "version", std::string(kVersion));
+  h5::write_attr(file, "git_revision", std::string(kGitRevision));
+  h5::write_attr(file, "date", info.date_utc);
+  h5::write_attr(file, "schema_version", static_cast<std::int64_t>(kSchemaVersion));
+  h5::write_attr(file, "config", x.resolved_yaml);
+  h5::write_attr(file, "config_file", x.file);
+  h5::write_attr(file, "model_name", x.model.name);
+  h5::write_attr(file, "model_config_json", x.model.config_json);
+  h5::write_attr(file, "scheduler", x.scheduler_name);
+  h5::write_attr(file, "command_line", info.command_line);
+  h5::write_attr(file, "ranks", static_cast<std::int64_t>(info.ranks));
+  h5::write_attr(file, "nodes", x.nodes);
+  h5::write_attr(file, "nodes_per_rank", info.nodes_per_rank);
+  h5::write_attr(file, "wall_time_s", info.wall_time_s);
+
+  write_summary(file, res.summary);
+  int rank = 0;
+  MPI_Comm_rank(comm, &rank);
+  static const std::vector<IterationRow> kNone;
+  write_table(file, "iterations", "one row per iteration, over all nodes", iteration_columns(),
+              rank == 0 ? iterations : kNone, comm);
+  write_table(file, "layers", "one row per (node, iteration, layer), node-major", layer_columns(),
+              res.layers, comm);
+  write_table(file, "requests", "one row per request", request_columns(), res.requests, comm);
+  h5::check_status(H5Fflush(file, H5F_SCOPE_GLOBAL), "H5Fflush");
+}
+
+}  // namespace
+
+void write_results(const std::string& path, const Experiment& x, const RankResults& res,
+                   const std::vector<IterationRow>& iterations, const RunInfo& info,
+                   MPI_Comm comm) {
+  int rank = 0;
+  MPI_Comm_rank(comm, &rank);
+  const std::string tmp = path + ".partial";
+  H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
+  int ok = 1;
+  std::string error;
+  try {
+    write_file(tmp, x, res, iterations, info, comm);
+  } catch (const std::exception& e) {
+    ok = 0;
+    error = e.what();
+  }
+  int all_ok = 0;
+  MPI_Allreduce(&ok, &all_ok, 1, MPI_INT, MPI_MIN, comm);
+  if (rank == 0) {
+    std::error_code ec;
+    if (all_ok) {
+      std::filesystem::rename(tmp, path, ec);
+      if (ec) error = "cannot rename " + tmp + " to " + path + ": " + ec.message();
+    } else {
+      std::filesystem::remove(tmp, ec);
+    }
+  }
+  int renamed = error.empty() ? 1 : 0;
+  MPI_Allreduce(MPI_IN_PLACE, &renamed, 1, MPI_INT, MPI_MIN, comm);
+  if (!renamed || !all_ok)
+    throw std::runtime_error("writing " + path + " failed" + (error.empty() ? "" : ": " + error));
+}
+
+}  // namespace sievesim

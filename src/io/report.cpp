@@ -1,0 +1,110 @@
+#include "io/report.hpp"
+
+#include <algorithm>
+#include <cstdio>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "common/error.hpp"
+#include "common/time.hpp"
+#include "io/h5_util.hpp"
+
+namespace sievesim {
+namespace {
+
+using h5::Handle;
+
+std::string fmt(const char* f, double v) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, f, v);
+  return buf;
+}
+
+void line(std::ostream& out, const std::string& label, const std::string& value) {
+  char buf[160];
+  std::snprintf(buf, sizeof buf, "  %-38s %s\n", label.c_str(), value.c_str());
+  out << buf;
+}
+
+}  // namespace
+
+void print_report(const std::string& path, std::ostream& out) {
+  if (!std::filesystem::exists(path)) throw InputError(path, "", "no such result file");
+  H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
+  if (H5Fis_hdf5(path.c_str()) <= 0) throw InputError(path, "", "not an HDF5 file");
+  Handle file(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose, "H5Fopen");
+  if (!h5::has_attr(file, "software") || h5::read_attr_string(file, "software") != "sievesim")
+    throw InputError(path, "", "not a sievesim result file (no software=sievesim attribute)");
+
+  Handle summary(H5Gopen2(file, "summary", H5P_DEFAULT), H5Gclose, "H5Gopen2(summary)");
+  out << "sievesim result " << path << "\n";
+  line(out, "model", h5::read_attr_string(file, "model_name"));
+  line(out, "scheduler", h5::read_attr_string(file, "scheduler"));
+  line(out, "nodes (GPUs)", std::to_string(h5::read_attr_int(summary, "nodes")));
+  line(out, "ranks x nodes per rank",
+       std::to_string(h5::read_attr_int(file, "ranks")) + " x " +
+           std::to_string(h5::read_attr_int(file, "nodes_per_rank")));
+  line(out, "iterations", std::to_string(h5::read_attr_int(summary, "iterations")));
+  line(out, "output tokens", std::to_string(h5::read_attr_int(summary, "output_tokens")));
+  line(out, "simulated time",
+       fmt("%.3f ms", static_cast<double>(h5::read_attr_int(summary, "makespan_ps")) * 1e-9));
+  line(out, "throughput (tokens/s per GPU)",
+       fmt("%.1f", h5::read_attr_double(summary, "throughput_tokens_per_s_per_gpu")));
+  line(out, "throughput (tokens/s, all GPUs)",
+       fmt("%.1f", h5::read_attr_double(summary, "throughput_tokens_per_s")));
+  line(out, "interactivity (tokens/s per user)",
+       fmt("%.2f", h5::read_attr_double(summary, "interactivity_tokens_per_s_per_user")));
+  line(out, "mean iteration time (TPOT)",
+       fmt("%.1f us", static_cast<double>(h5::read_attr_int(summary, "mean_iteration_ps")) * 1e-6));
+  line(out, "wall time", fmt("%.2f s", h5::read_attr_double(file, "wall_time_s")));
+
+  Handle layers(H5Gopen2(file, "layers", H5P_DEFAULT), H5Gclose, "H5Gopen2(layers)");
+  auto col = [&](const char* n) { return h5::read_column(layers, n); };
+  const auto start = col("start_ps"), attn = col("attention_end_ps"), disp = col("dispatch_end_ps"),
+             exp = col("experts_end_ps"), end = col("end_ps"), gpu = col("gpu_busy_ps"),
+             pim = col("pim_busy_ps"), sched = col("sched_ps"), egpu = col("experts_gpu"),
+             epim = col("experts_pim"), tgpu = col("tokens_gpu"), tpim = col("tokens_pim"),
+             bytes = col("bytes_sent");
+  const std::size_t n = start.size();
+  if (n == 0) return;
+  double phase[4] = {0, 0, 0, 0}, total = 0, gpu_b = 0, pim_b = 0, sched_b = 0;
+  double e_gpu = 0, e_pim = 0, t_gpu = 0, t_pim = 0, sent = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    // Phases are successive milestones of the layer's critical path; with overlap a later
+    // milestone may precede an earlier one, which counts as zero.
+    const sim_time_t a = attn[i], d = std::max(disp[i], a), e = std::max(exp[i], d),
+                     f = std::max(end[i], e);
+    phase[0] += static_cast<double>(a - start[i]);
+    phase[1] += static_cast<double>(d - a);
+    phase[2] += static_cast<double>(e - d);
+    phase[3] += static_cast<double>(f - e);
+    total += static_cast<double>(end[i] - start[i]);
+    gpu_b += static_cast<double>(gpu[i]);
+    pim_b += static_cast<double>(pim[i]);
+    sched_b += static_cast<double>(sched[i]);
+    e_gpu += static_cast<double>(egpu[i]);
+    e_pim += static_cast<double>(epim[i]);
+    t_gpu += static_cast<double>(tgpu[i]);
+    t_pim += static_cast<double>(tpim[i]);
+    sent += static_cast<double>(bytes[i]);
+  }
+  const double dn = static_cast<double>(n);
+  out << "per-layer breakdown (mean over " << n << " node-layers)\n";
+  const char* names[4] = {"attention + router", "dispatch (wait for tokens)",
+                          "experts (after last token)", "combine (wait for results)"};
+  for (int p = 0; p < 4; ++p)
+    line(out, names[p],
+         fmt("%9.2f us", phase[p] / dn * 1e-6) +
+             fmt("  %5.1f %%", total > 0 ? 100.0 * phase[p] / total : 0.0));
+  line(out, "layer total", fmt("%9.2f us", total / dn * 1e-6));
+  line(out, "GPU busy", fmt("%9.2f us", gpu_b / dn * 1e-6));
+  line(out, "PIM busy", fmt("%9.2f us", pim_b / dn * 1e-6));
+  line(out, "scheduler decision", fmt("%9.2f us", sched_b / dn * 1e-6));
+  line(out, "active experts on GPU / PIM",
+       fmt("%.1f", e_gpu / dn) + " / " + fmt("%.1f", e_pim / dn));
+  line(out, "expert tokens on GPU / PIM", fmt("%.1f", t_gpu / dn) + " / " + fmt("%.1f", t_pim / dn));
+  line(out, "bytes sent per node-layer", fmt("%.0f", sent / dn));
+}
+
+}  // namespace sievesim

@@ -1,0 +1,65 @@
+#include "place/placement.hpp"
+
+#include <algorithm>
+#include <string>
+
+#include "common/error.hpp"
+
+namespace sievesim {
+
+ExpertMap::ExpertMap(std::int64_t layers, std::int64_t experts, std::int64_t nodes)
+    : experts_(experts),
+      nodes_(nodes),
+      replicas_(static_cast<std::size_t>(layers),
+                std::vector<std::vector<std::int32_t>>(static_cast<std::size_t>(experts))) {}
+
+void ExpertMap::add_replica(std::int64_t layer, std::int32_t expert, std::int32_t node) {
+  replicas_[static_cast<std::size_t>(layer)][static_cast<std::size_t>(expert)].push_back(node);
+}
+
+std::vector<std::int32_t> ExpertMap::local_experts(std::int64_t layer, std::int32_t node) const {
+  std::vector<std::int32_t> out;
+  const auto& l = replicas_[static_cast<std::size_t>(layer)];
+  for (std::size_t e = 0; e < l.size(); ++e)
+    if (std::find(l[e].begin(), l[e].end(), node) != l[e].end())
+      out.push_back(static_cast<std::int32_t>(e));
+  return out;
+}
+
+std::int32_t ExpertMap::pick(std::int64_t layer, std::int32_t expert,
+                             std::uint64_t request) const {
+  const auto r = replicas(layer, expert);
+  if (r.size() == 1) return r[0];
+  std::uint64_t h = request * 0x9E3779B97F4A7C15ull ^ static_cast<std::uint64_t>(expert);
+  h ^= h >> 29;
+  return r[h % r.size()];
+}
+
+void ExpertMap::check() const {
+  for (std::size_t l = 0; l < replicas_.size(); ++l) {
+    for (std::size_t e = 0; e < replicas_[l].size(); ++e) {
+      auto r = replicas_[l][e];
+      if (r.empty())
+        throw SimulationError("placement: layer " + std::to_string(l) + " expert " +
+                              std::to_string(e) + " has no replica");
+      std::sort(r.begin(), r.end());
+      if (std::adjacent_find(r.begin(), r.end()) != r.end() || r.front() < 0 ||
+          r.back() >= nodes_)
+        throw SimulationError("placement: layer " + std::to_string(l) + " expert " +
+                              std::to_string(e) + " has an invalid replica set");
+    }
+  }
+}
+
+std::unique_ptr<PlacementPolicy> make_placement_policy(const Params& p) {
+  const std::string name = p.param<std::string>("policy").dflt("contiguous");
+  const auto* e = PlacementRegistry::instance().find(name);
+  if (!e) {
+    std::string known;
+    for (const auto& n : PlacementRegistry::instance().names()) known += " " + n;
+    p.fail("policy", "unknown placement policy '" + name + "'; known:" + known);
+  }
+  return e->make(p);
+}
+
+}  // namespace sievesim

@@ -1,0 +1,60 @@
+#pragma once
+// Expert placement: which nodes hold a copy (replica) of each logical expert, per MoE layer.
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <vector>
+
+#include "common/registry.hpp"
+#include "config/params.hpp"
+#include "model/model.hpp"
+
+namespace sievesim {
+
+// Replicas of every (layer, expert), stored compactly (CSR per layer).
+class ExpertMap {
+ public:
+  ExpertMap() = default;
+  ExpertMap(std::int64_t layers, std::int64_t experts, std::int64_t nodes);
+
+  void add_replica(std::int64_t layer, std::int32_t expert, std::int32_t node);
+  std::span<const std::int32_t> replicas(std::int64_t layer, std::int32_t expert) const {
+    return replicas_[static_cast<std::size_t>(layer)][static_cast<std::size_t>(expert)];
+  }
+  // Logical experts with a replica on `node` in `layer`, ascending.
+  std::vector<std::int32_t> local_experts(std::int64_t layer, std::int32_t node) const;
+  // The replica a token uses: the only one, or one chosen by a hash of (request, expert) so that
+  // replicas share the load evenly and the choice is rank-independent.
+  std::int32_t pick(std::int64_t layer, std::int32_t expert, std::uint64_t request) const;
+
+  std::int64_t layers() const { return static_cast<std::int64_t>(replicas_.size()); }
+  std::int64_t experts() const { return experts_; }
+  std::int64_t nodes() const { return nodes_; }
+  // Throws SimulationError unless every expert of every layer has at least one replica on a
+  // valid node and no expert is placed twice on the same node.
+  void check() const;
+
+ private:
+  std::int64_t experts_ = 0, nodes_ = 0;
+  std::vector<std::vector<std::vector<std::int32_t>>> replicas_;
+};
+
+struct PlacementContext {
+  const ModelSpec& model;
+  std::int64_t nodes;
+  std::int64_t gpus_per_server;
+  std::uint64_t seed;
+};
+
+class PlacementPolicy {
+ public:
+  virtual ~PlacementPolicy() = default;
+  // The initial placement (issue: rebalancing from measured loads comes with the coordinator).
+  virtual ExpertMap initial(const PlacementContext& ctx) const = 0;
+};
+
+using PlacementRegistry = Registry<PlacementPolicy, const Params&>;
+
+std::unique_ptr<PlacementPolicy> make_placement_policy(const Params& p);
+
+}  // namespace sievesim

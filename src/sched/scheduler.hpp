@@ -1,0 +1,68 @@
+#pragma once
+// Expert schedulers: per node, per MoE layer, per iteration, split the active local experts into a
+// GPU set and an (ordered) PIM set, seeing only what a real runtime could see.
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <vector>
+
+#include "common/registry.hpp"
+#include "common/time.hpp"
+#include "config/params.hpp"
+#include "hw/gpu/gpu_model.hpp"
+#include "hw/pim/pim_model.hpp"
+#include "model/model.hpp"
+
+namespace sievesim {
+
+struct ExpertLoad {
+  std::int32_t expert = 0;  // logical expert id
+  std::int32_t tokens = 0;  // tokens routed to it on this node (> 0)
+  sim_time_t ready_ps = 0;  // when its last token arrived
+};
+
+struct SchedulerInput {
+  std::int64_t layer = 0;
+  std::span<const ExpertLoad> experts;  // active local experts, ascending expert id
+  const ExpertShape& shape;
+  DType activation_dtype;
+  const GpuModel& gpu;
+  const PimModel& pim;
+  sim_time_t comm_ps = 0;            // the node's dispatch + combine time estimate
+  sim_time_t attention_pim_ps = 0;   // attention time already on the PIM in this layer
+};
+
+struct ExpertSplit {
+  std::vector<std::int32_t> gpu;  // indices into SchedulerInput::experts
+  std::vector<std::int32_t> pim;  // indices, in execution order
+  sim_time_t decision_ps = 0;     // time the decision itself costs on the GPU
+};
+
+class ExpertScheduler {
+ public:
+  // Reads the options every scheduler shares: where attention runs and whether GPU, PIM and
+  // communication overlap; each scheduler passes its published defaults.
+  ExpertScheduler(const Params& p, bool attention_on_pim_default, bool overlap_default);
+  virtual ~ExpertScheduler() = default;
+
+  virtual ExpertSplit split(const SchedulerInput& in) = 0;
+  // Feedback after a PIM expert ran: its token count and the time it took.
+  virtual void observe_pim(std::int32_t /*tokens*/, sim_time_t /*measured_ps*/) {}
+
+  bool attention_on_pim() const { return attention_on_pim_; }
+  bool overlap() const { return overlap_; }
+
+ private:
+  bool attention_on_pim_;
+  bool overlap_;
+};
+
+using SchedulerRegistry = Registry<ExpertScheduler, const Params&>;
+
+// Reads `name:` from `p` and builds that scheduler (one instance per simulated node).
+std::unique_ptr<ExpertScheduler> make_scheduler(const Params& p);
+
+// GPU time of a grouped GEMM over the experts at `idx` (helper for schedulers).
+sim_time_t gpu_set_ps(const SchedulerInput& in, std::span<const std::int32_t> idx);
+
+}  // namespace sievesim
