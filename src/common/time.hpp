@@ -14,10 +14,11 @@ inline constexpr sim_time_t kPsPerUs = 1'000'000;
 inline constexpr sim_time_t kPsPerS = 1'000'000'000'000;
 inline constexpr sim_time_t kTimeNever = std::numeric_limits<sim_time_t>::max();
 
-// Rounds up: a cost model must never report a non-zero amount of work as free.
+// Rounds up, so a cost model never reports a non-zero amount of work as free; the 1e-12 relative
+// nudge keeps binary rounding noise (1000.0000000000001 ps) from adding a picosecond.
 inline sim_time_t seconds_to_ps(double seconds) {
   if (seconds <= 0.0) return 0;
-  return static_cast<sim_time_t>(std::ceil(seconds * 1e12));
+  return static_cast<sim_time_t>(std::ceil(seconds * 1e12 * (1.0 - 1e-12)));
 }
 inline sim_time_t ns_to_ps(double ns) { return seconds_to_ps(ns * 1e-9); }
 inline sim_time_t us_to_ps(double us) { return seconds_to_ps(us * 1e-6); }

@@ -4,6 +4,7 @@
 #include <string>
 
 #include "common/error.hpp"
+#include "config/select.hpp"
 
 namespace sievesim {
 
@@ -52,14 +53,7 @@ void ExpertMap::check() const {
 }
 
 std::unique_ptr<PlacementPolicy> make_placement_policy(const Params& p) {
-  const std::string name = p.param<std::string>("policy").dflt("contiguous");
-  const auto* e = PlacementRegistry::instance().find(name);
-  if (!e) {
-    std::string known;
-    for (const auto& n : PlacementRegistry::instance().names()) known += " " + n;
-    p.fail("policy", "unknown placement policy '" + name + "'; known:" + known);
-  }
-  return e->make(p);
+  return make_selected<PlacementRegistry>(p, "policy", "contiguous", "placement policy");
 }
 
 }  // namespace sievesim

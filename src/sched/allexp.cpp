@@ -8,7 +8,7 @@ namespace {
 
 class AllExpScheduler final : public ExpertScheduler {
  public:
-  explicit AllExpScheduler(const Params& p) : ExpertScheduler(p, true, false) {}
+  explicit AllExpScheduler(const Params&) : ExpertScheduler(true, false) {}
   ExpertSplit split(const SchedulerInput& in) override {
     ExpertSplit s;
     s.pim.resize(in.experts.size());

@@ -1,25 +1,18 @@
 #include "sched/scheduler.hpp"
 
+#include "config/select.hpp"
+
 namespace sievesim {
 
-ExpertScheduler::ExpertScheduler(const Params& p, bool attention_on_pim_default,
-                                 bool overlap_default) {
-  const std::string where = p.param<std::string>("attention")
-                                .one_of({"default", "gpu", "pim"})
-                                .dflt("default");
-  attention_on_pim_ = where == "default" ? attention_on_pim_default : where == "pim";
-  overlap_ = p.param<bool>("overlap").dflt(overlap_default);
-}
-
 std::unique_ptr<ExpertScheduler> make_scheduler(const Params& p) {
-  const std::string name = p.param<std::string>("name").dflt("sieve");
-  const auto* e = SchedulerRegistry::instance().find(name);
-  if (!e) {
-    std::string known;
-    for (const auto& n : SchedulerRegistry::instance().names()) known += " " + n;
-    p.fail("name", "unknown scheduler '" + name + "'; known:" + known);
-  }
-  return e->make(p);
+  auto s = make_selected<SchedulerRegistry>(p, "name", "sieve", "scheduler");
+  const std::string where =
+      p.param<std::string>("attention").one_of({"default", "gpu", "pim"}).dflt("default");
+  if (where != "default") s->set_attention_on_pim(where == "pim");
+  const std::string overlap =
+      p.param<std::string>("overlap").one_of({"default", "on", "off", "true", "false"}).dflt("default");
+  if (overlap != "default") s->set_overlap(overlap == "on" || overlap == "true");
+  return s;
 }
 
 sim_time_t gpu_set_ps(const SchedulerInput& in, std::span<const std::int32_t> idx) {

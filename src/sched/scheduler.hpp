@@ -40,9 +40,10 @@ struct ExpertSplit {
 
 class ExpertScheduler {
  public:
-  // Reads the options every scheduler shares: where attention runs and whether GPU, PIM and
-  // communication overlap; each scheduler passes its published defaults.
-  ExpertScheduler(const Params& p, bool attention_on_pim_default, bool overlap_default);
+  // Each scheduler states where its published system runs attention and whether it overlaps
+  // GPU, PIM and communication; the experiment may override both (`attention:`, `overlap:`).
+  ExpertScheduler(bool attention_on_pim_default, bool overlap_default)
+      : attention_on_pim_(attention_on_pim_default), overlap_(overlap_default) {}
   virtual ~ExpertScheduler() = default;
 
   virtual ExpertSplit split(const SchedulerInput& in) = 0;
@@ -51,6 +52,8 @@ class ExpertScheduler {
 
   bool attention_on_pim() const { return attention_on_pim_; }
   bool overlap() const { return overlap_; }
+  void set_attention_on_pim(bool v) { attention_on_pim_ = v; }
+  void set_overlap(bool v) { overlap_ = v; }
 
  private:
   bool attention_on_pim_;
@@ -59,7 +62,8 @@ class ExpertScheduler {
 
 using SchedulerRegistry = Registry<ExpertScheduler, const Params&>;
 
-// Reads `name:` from `p` and builds that scheduler (one instance per simulated node).
+// Reads the `scheduler:` section: `name:` selects the scheduler (its parameters in the subsection
+// of that name); `attention:` and `overlap:` override its defaults. One instance per node.
 std::unique_ptr<ExpertScheduler> make_scheduler(const Params& p);
 
 // GPU time of a grouped GEMM over the experts at `idx` (helper for schedulers).

@@ -3,16 +3,12 @@
 #include <algorithm>
 
 #include "common/rng.hpp"
+#include "config/select.hpp"
 
 namespace sievesim {
 
 std::unique_ptr<RoutingSource> make_routing_source(const Params& p, const RoutingContext& ctx) {
-  std::string known;
-  for (const auto& n : RoutingRegistry::instance().names()) known += " " + n;
-  const std::string name = p.param<std::string>("source").dflt("uniform");
-  const auto* e = RoutingRegistry::instance().find(name);
-  if (!e) p.fail("source", "unknown routing source '" + name + "'; known:" + known);
-  return e->make(p, ctx);
+  return make_selected<RoutingRegistry>(p, "source", "uniform", "routing source", ctx);
 }
 
 void draw_topk_from_cdf(std::span<const double> cdf, std::uint64_t seed, const RouteKey& key,

@@ -32,7 +32,8 @@ struct RoutingContext {
 
 using RoutingRegistry = Registry<RoutingSource, const Params&, const RoutingContext&>;
 
-// Reads `source:` from `p` and builds that routing source.
+// Reads `source:` from `p` and builds that routing source (its parameters in the subsection of
+// the same name).
 std::unique_ptr<RoutingSource> make_routing_source(const Params& p, const RoutingContext& ctx);
 
 // Draws k distinct experts from a cumulative distribution (inverse CDF, redraw on repeats) and

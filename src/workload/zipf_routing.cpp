@@ -15,7 +15,7 @@ class ZipfRouting final : public RoutingSource {
  public:
   ZipfRouting(const Params& p, const RoutingContext& ctx)
       : seed_(ctx.seed), experts_(static_cast<std::size_t>(ctx.model.routed_experts)) {
-    const double s = p.param<double>("zipf_s").min(0).max(10).dflt(1.0);
+    const double s = p.param<double>("s").min(0).max(10).dflt(1.0);
     cdf_.resize(ctx.model.layers.size());
     for (std::size_t layer = 0; layer < cdf_.size(); ++layer) {
       std::vector<std::int32_t> perm(experts_);
@@ -46,7 +46,7 @@ class ZipfRouting final : public RoutingSource {
 }  // namespace
 
 SIEVESIM_REGISTER(RoutingRegistry, "zipf",
-                  "Zipf popularity with exponent zipf_s over a random per-layer permutation",
+                  "Zipf popularity with exponent s over a random per-layer permutation",
                   [](const Params& p, const RoutingContext& c) {
                     return std::make_unique<ZipfRouting>(p, c);
                   })

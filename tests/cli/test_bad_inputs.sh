@@ -1,0 +1,166 @@
+# Bad input is reported, not simulated: for every case sievesim must exit 2, print ONE line on
+# stderr containing "error:" that names the file and the key at fault (under mpirun OpenMPI may
+# add its own lines, but only one "error:" line), and leave no result file behind (neither
+# OUT.h5 nor OUT.h5.partial, nor any other *.h5* or *.partial in the work directory).
+# The last section holds cases that fail at the time of writing (bugs reported, not fixed
+# here); they are last so that every other case runs first.
+# usage: bash test_bad_inputs.sh SIEVESIM_BINARY SOURCE_DIR WORK_DIR
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh" "$@"
+
+MODEL=$SRC/models/qwen3-30b-a3b.json
+SHARED=$SRC/../shared
+mkdir in  # inputs live in $WORK/in; results would land in $WORK, which must stay free of *.h5*
+
+# expect_bad DESCRIPTION FRAGMENT... -- COMMAND...: COMMAND exits 2, its stderr has exactly one
+# "error:" line and that line contains every FRAGMENT; without mpirun stderr is that one line
+# only. No result file is left.
+expect_bad() {
+  local what=$1 frags=() rc=0 line n
+  shift
+  while [[ $1 != -- ]]; do
+    frags+=("$1")
+    shift
+  done
+  shift
+  rm -f OUT.h5 OUT.h5.partial
+  "$@" >bad.out 2>bad.err || rc=$?
+  [[ $rc -eq 2 ]] || { show bad.err >&2; fail "$what: exit code $rc, expected 2"; }
+  n=$(grep -c "error:" bad.err || true)
+  [[ $n -eq 1 ]] || { show bad.err >&2; fail "$what: $n stderr lines contain 'error:', expected 1"; }
+  if [[ $1 != mpirun_np ]]; then
+    n=$(wc -l <bad.err)
+    [[ $n -eq 1 ]] || { show bad.err >&2; fail "$what: $n lines on stderr, expected 1"; }
+  fi
+  line=$(grep "error:" bad.err)
+  for f in "${frags[@]}"; do
+    [[ $line == *"$f"* ]] || fail "$what: stderr line lacks '$f':
+      | $line"
+  done
+  local left
+  left=$(find . /nonexistent -maxdepth 1 \( -name '*.h5*' -o -name '*.partial' \) 2>/dev/null || true)
+  [[ -z $left ]] || fail "$what: left a result file behind: $left"
+  ok "$what  ->  $line"
+}
+
+# variant NAME SED_EXPRESSION...: in/NAME.yaml is base.yaml edited; fails if the edit matched
+# nothing (so every case really changes what it claims to change).
+variant() {
+  local name=$1
+  shift
+  local args=()
+  for e in "$@"; do args+=(-e "$e"); done
+  sed "${args[@]}" in/base.yaml >"in/$name.yaml"
+  ! cmp -s in/base.yaml "in/$name.yaml" || fail "variant $name: sed $* changed nothing"
+}
+
+run_bad() { "$SIEVESIM" run "$@" -o OUT.h5 -q; }
+
+step "base experiment: the quickstart with an absolute model path; it must be valid"
+sed "s#^\(  config:\) *\.\./models/qwen3-30b-a3b\.json#\1 $MODEL#" "$QUICKSTART" >in/base.yaml
+! cmp -s "$QUICKSTART" in/base.yaml || fail "could not point model.config of the quickstart to $MODEL"
+must_succeed "validate in/base.yaml" "$SIEVESIM" validate in/base.yaml
+
+variant topkey '$a bogus: 1'
+variant nested_typo 's/^  gpus_per_server: 4 /  gpus_per_servr: 4 /'
+variant nodse 's/^  nodes: 4 /  nodse: 4 /'
+variant nodes_four 's/^  nodes: 4 /  nodes: four /'
+variant negative_batch 's/batch_per_node: 64/batch_per_node: -3/'
+variant no_batch '/batch_per_node:/d'
+variant no_model_file "s#$MODEL#$SRC/models/no-such-model.json#"
+variant bad_gpu 's/preset: b200/preset: b999/'
+variant bad_scheduler 's/^  name: sieve /  name: sievex /'
+variant malformed 's/^  nodes: 4 /  nodes: [4 /'
+variant dense_model "s#$MODEL#$SHARED/model_configs/hf_reference/qwen3-8B_config.json#"
+variant huge_batch 's/batch_per_node: 64/batch_per_node: 100000/'
+printf '{\n  "model_type": "qwen3_moe",\n  "hidden_size": 2048,\n' >in/truncated.json
+sed 's/"num_experts_per_tok": 8,/"num_experts_per_tok": 999,/' "$MODEL" >in/topk999.json
+! cmp -s "$MODEL" in/topk999.json || fail "could not set num_experts_per_tok in in/topk999.json"
+variant malformed_json "s#$MODEL#$WORK/in/truncated.json#"
+variant topk_too_large "s#$MODEL#$WORK/in/topk999.json#"
+[[ -f $SHARED/model_configs/hf_reference/qwen3-8B_config.json ]] ||
+  fail "missing $SHARED/model_configs/hf_reference/qwen3-8B_config.json"
+
+step "bad experiment files (sievesim run)"
+expect_bad "unknown top-level key" "topkey.yaml" "bogus: unknown key 'bogus'" -- run_bad in/topkey.yaml
+expect_bad "unknown nested key" "nested_typo.yaml" "system.gpus_per_servr: unknown key" \
+  "did you mean 'gpus_per_server'" -- run_bad in/nested_typo.yaml
+expect_bad "wrong type (nodes: four)" "nodes_four.yaml" "system.nodes:" "'four'" \
+  -- run_bad in/nodes_four.yaml
+expect_bad "negative batch" "negative_batch.yaml" "workload.batch_per_node:" "'-3'" \
+  -- run_bad in/negative_batch.yaml
+expect_bad "missing required key" "no_batch.yaml" "workload.batch_per_node: missing required key" \
+  -- run_bad in/no_batch.yaml
+expect_bad "missing model file" "no_model_file.yaml" "model.config:" "no-such-model.json" \
+  "does not exist" -- run_bad in/no_model_file.yaml
+expect_bad "malformed model JSON" "truncated.json" "malformed JSON" -- run_bad in/malformed_json.yaml
+expect_bad "top-k larger than the experts" "topk999.json" "num_experts_per_tok" "999" \
+  -- run_bad in/topk_too_large.yaml
+expect_bad "unknown GPU preset" "bad_gpu.yaml" "system.gpu.preset:" "'b999'" -- run_bad in/bad_gpu.yaml
+expect_bad "unknown scheduler" "bad_scheduler.yaml" "scheduler.name:" "'sievex'" \
+  -- run_bad in/bad_scheduler.yaml
+expect_bad "malformed YAML" "malformed.yaml" "malformed YAML" -- run_bad in/malformed.yaml
+expect_bad "model without MoE layers" "dense_model.yaml" "model.config:" "no MoE layers" \
+  -- run_bad in/dense_model.yaml
+expect_bad "batch too large for HBM" "huge_batch.yaml" "workload.batch_per_node:" "HBM" \
+  -- run_bad in/huge_batch.yaml
+expect_bad "experiment file does not exist" "in/none.yaml" "cannot open" -- run_bad in/none.yaml
+
+step "bad command lines"
+expect_bad "-p with an unknown key" "base.yaml" "system.nodez: unknown key 'nodez'" \
+  -- run_bad in/base.yaml -p system.nodez=4
+expect_bad "-p with a wrong type" "base.yaml" "system.nodes:" "'abc'" "(value set with -p)" \
+  -- run_bad in/base.yaml -p system.nodes=abc
+expect_bad "-p without =" "base.yaml" "expected key.path=value" -- run_bad in/base.yaml -p system.nodes
+expect_bad "--nodes-per-rank 3 on 1 rank" "base.yaml" "system.nodes:" "3 nodes per rank" \
+  -- run_bad in/base.yaml --nodes-per-rank 3
+expect_bad "nonexistent output directory" "base.yaml" "-o:" "'/nonexistent'" "does not exist" \
+  -- "$SIEVESIM" run in/base.yaml -o /nonexistent/x.h5 -q
+
+step "bad inputs under mpirun"
+expect_bad "4 nodes on 3 ranks (quickstart as shipped)" "quickstart.yaml" "system.nodes:" \
+  "3 MPI ranks" -- mpirun_np 3 "$SIEVESIM" run "$QUICKSTART" -o OUT.h5 -q
+expect_bad "unknown scheduler on 4 ranks (one error line, not four)" "bad_scheduler.yaml" \
+  "scheduler.name:" -- mpirun_np 4 "$SIEVESIM" run in/bad_scheduler.yaml -o OUT.h5 -q
+
+step "sievesim validate on bad files"
+expect_bad "validate: unknown GPU preset" "bad_gpu.yaml" "system.gpu.preset:" \
+  -- "$SIEVESIM" validate in/bad_gpu.yaml
+[[ ! -s bad.out ]] || fail "validate printed a configuration for a bad file"
+expect_bad "validate: top-k larger than the experts" "topk999.json" "num_experts_per_tok" \
+  -- "$SIEVESIM" validate in/topk_too_large.yaml
+expect_bad "validate --ranks 3" "base.yaml" "system.nodes:" "3 MPI ranks" \
+  -- "$SIEVESIM" validate in/base.yaml --ranks 3
+
+step "sievesim report on files that are not results"
+need_python
+"$PY" -c 'import h5py; h5py.File("in/plain.hdf5", "w").create_group("data")'
+expect_bad "report: missing file" "in/missing.h5" "no such result file" \
+  -- "$SIEVESIM" report in/missing.h5
+expect_bad "report: not an HDF5 file" "in/base.yaml" "not an HDF5 file" \
+  -- "$SIEVESIM" report in/base.yaml
+expect_bad "report: HDF5 file without software=sievesim" "in/plain.hdf5" "not a sievesim result" \
+  -- "$SIEVESIM" report in/plain.hdf5
+
+step "contract cases that fail at the time of writing"
+# A typo of a REQUIRED key is reported as the required key missing ("system.nodes: missing
+# required key"), which hides the typo; the contract is to name the unknown key.
+expect_bad "unknown nested key replacing a required one (nodse)" "nodse.yaml" \
+  "system.nodse: unknown key 'nodse'" -- run_bad in/nodse.yaml
+# An HDF5 file from another tool whose 'software' attribute is a variable-length string (what
+# h5py writes for a str) makes report fail with "internal error: HDF5: H5Aread failed", exit 1.
+"$PY" -c 'import h5py; h5py.File("in/other.hdf5", "w").attrs["software"] = "other"'
+expect_bad "report: HDF5 file written by another program" "in/other.hdf5" \
+  "not a sievesim result" -- "$SIEVESIM" report in/other.hdf5
+# A truncated result file: "internal error: HDF5: H5Fopen failed", exit 1.
+must_succeed "run --iterations 1 -o in/good.h5 (to truncate a copy)" \
+  "$SIEVESIM" run in/base.yaml --iterations 1 --nodes-per-rank 4 -o in/good.h5 -q
+head -c 20000 in/good.h5 >in/truncated.h5
+expect_bad "report: truncated result file" "in/truncated.h5" -- "$SIEVESIM" report in/truncated.h5
+# -o naming an existing directory is found only after the simulation: "internal error on rank
+# 0: writing outdir failed: cannot rename outdir.partial to outdir", exit 1 via MPI_Abort, and
+# outdir.partial is left behind.
+mkdir outdir
+expect_bad "-o naming an existing directory" "outdir" \
+  -- "$SIEVESIM" run in/base.yaml --iterations 1 -o outdir -q
+
+passed

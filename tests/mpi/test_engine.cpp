@@ -1,0 +1,158 @@
+// The engine under MPI: token conservation, time invariants, and results identical whether the
+// nodes are spread over all ranks or all hosted by one rank.
+#include <gtest/gtest.h>
+#include <mpi.h>
+
+#include <algorithm>
+#include <tuple>
+
+#include "common/test_paths.hpp"
+#include "config/experiment.hpp"
+#include "engine/simulator.hpp"
+
+namespace sievesim {
+namespace {
+
+int world_rank() {
+  int r = 0;
+  MPI_Comm_rank(MPI_COMM_WORLD, &r);
+  return r;
+}
+int world_size() {
+  int s = 0;
+  MPI_Comm_size(MPI_COMM_WORLD, &s);
+  return s;
+}
+
+// All ranks' layer rows on every rank, sorted by (node, iteration, layer).
+std::vector<LayerRow> gather_rows(const std::vector<LayerRow>& mine) {
+  const int size = world_size();
+  const int bytes = static_cast<int>(mine.size() * sizeof(LayerRow));
+  std::vector<int> counts(static_cast<std::size_t>(size)), displs(static_cast<std::size_t>(size));
+  MPI_Allgather(&bytes, 1, MPI_INT, counts.data(), 1, MPI_INT, MPI_COMM_WORLD);
+  int total = 0;
+  for (int i = 0; i < size; ++i) displs[static_cast<std::size_t>(i)] = total, total += counts[static_cast<std::size_t>(i)];
+  std::vector<LayerRow> all(static_cast<std::size_t>(total) / sizeof(LayerRow));
+  MPI_Allgatherv(mine.data(), bytes, MPI_BYTE, all.data(), counts.data(), displs.data(), MPI_BYTE,
+                 MPI_COMM_WORLD);
+  std::sort(all.begin(), all.end(), [](const LayerRow& a, const LayerRow& b) {
+    return std::tie(a.node, a.iteration, a.layer) < std::tie(b.node, b.iteration, b.layer);
+  });
+  return all;
+}
+
+std::vector<std::int64_t> as_columns(const LayerRow& r) {
+  std::vector<std::int64_t> v;
+  for (const auto& c : layer_columns()) v.push_back(c.get(r));
+  return v;
+}
+
+struct Case {
+  const char* name;
+  std::vector<std::string> overrides;
+};
+
+class EngineUnderMpi : public ::testing::TestWithParam<Case> {};
+
+TEST_P(EngineUnderMpi, ConservesTokensKeepsTimeAndIgnoresTheRankLayout) {
+  const Case& c = GetParam();
+  const Experiment x = load_experiment(test::quickstart(), c.overrides);
+  ASSERT_EQ(x.nodes % world_size(), 0) << "test cases use 4 or 8 nodes";
+
+  // Spread over all ranks.
+  const RankMap spread(x.nodes, world_size(), x.nodes / world_size());
+  Simulator sim(x, spread, MPI_COMM_WORLD);
+  const RankResults res = sim.run();
+  const auto rows = gather_rows(res.layers);
+
+  // Conservation: every (token, expert) pair went out and came back exactly once (the engine
+  // also checks each pair individually and would have thrown).
+  const auto moe_layers = x.model.num_moe_layers();
+  const std::int64_t pairs = x.nodes * x.workload.batch_per_node * x.model.top_k * moe_layers *
+                             x.workload.iterations;
+  EXPECT_EQ(res.summary.records_dispatched, pairs);
+  EXPECT_EQ(res.summary.records_combined, pairs);
+  EXPECT_EQ(res.summary.output_tokens, x.nodes * x.workload.batch_per_node * x.workload.iterations);
+  std::int64_t in = 0, out = 0;
+  for (const auto& r : rows) in += r.tokens_in, out += r.tokens_out;
+  EXPECT_EQ(in, pairs);
+  EXPECT_EQ(out, pairs);
+
+  // Time: per node, layers follow each other and milestones are ordered.
+  ASSERT_EQ(rows.size(), static_cast<std::size_t>(x.nodes * x.workload.iterations * x.model.num_layers));
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    const auto& r = rows[i];
+    EXPECT_LE(r.start_ps, r.attention_end_ps);
+    EXPECT_LE(r.attention_end_ps, r.dispatch_end_ps);
+    EXPECT_LE(r.attention_end_ps, r.end_ps);
+    EXPECT_LT(r.start_ps, r.end_ps);
+    EXPECT_EQ(r.tokens_gpu + r.tokens_pim, r.tokens_in);
+    if (i > 0 && rows[i - 1].node == r.node) {
+      if (rows[i - 1].iteration == r.iteration) {
+        EXPECT_EQ(r.start_ps, rows[i - 1].end_ps);
+      } else {
+        EXPECT_GT(r.start_ps, rows[i - 1].end_ps);  // the LM head sits between iterations
+      }
+    }
+  }
+
+  // The same experiment with every node on one rank gives identical rows and summary.
+  if (world_rank() == 0) {
+    const RankMap alone(x.nodes, 1, x.nodes);
+    Simulator solo(x, alone, MPI_COMM_SELF);
+    const RankResults ref = solo.run();
+    ASSERT_EQ(ref.layers.size(), rows.size());
+    for (std::size_t i = 0; i < rows.size(); ++i)
+      ASSERT_EQ(as_columns(ref.layers[i]), as_columns(rows[i])) << "row " << i;
+    EXPECT_EQ(ref.summary.makespan_ps, res.summary.makespan_ps);
+    EXPECT_EQ(ref.summary.mean_iteration_ps, res.summary.mean_iteration_ps);
+  }
+  MPI_Barrier(MPI_COMM_WORLD);
+}
+
+std::string model(const char* file) { return "model.config=" + test::source_dir() + "/models/" + file; }
+
+INSTANTIATE_TEST_SUITE_P(
+    Cases, EngineUnderMpi,
+    ::testing::Values(
+        Case{"quickstart", {"workload.iterations=2"}},
+        Case{"random_replicas_allexp_two_servers",
+             {"workload.iterations=2", "system.nodes=8", "system.gpus_per_server=4",
+              "placement.policy=random", "placement.random.max_replicas=3",
+              "workload.routing.source=uniform", "scheduler.name=allexp", "workload.seed=7"}},
+        Case{"skewed_gpu_only_random_placement",
+             {"workload.iterations=2", "scheduler.name=gpu-only", "workload.routing.zipf.s=1.5",
+              "placement.policy=random", "workload.batch_per_node=17"}},
+        Case{"sieve_without_overlap_on_gpu_attention",
+             {"workload.iterations=2", "scheduler.overlap=false", "scheduler.attention=gpu",
+              "system.gpus_per_server=2"}},
+        Case{"deepseek_v3_dense_layers_mla_shared_expert",
+             {model("deepseek-v3.json"), "system.nodes=8", "system.gpus_per_server=8",
+              "workload.batch_per_node=8", "workload.context_tokens=512",
+              "workload.iterations=1"}},
+        Case{"gpt_oss_sliding_window_mxfp4",
+             {model("gpt-oss-120b.json"), "workload.batch_per_node=16", "workload.iterations=1"}},
+        Case{"qwen35_linear_attention_shared_expert",
+             {model("qwen3.5-397b-a17b.json"), "system.nodes=8", "system.gpus_per_server=8",
+              "workload.batch_per_node=8", "workload.iterations=1"}}),
+    [](const ::testing::TestParamInfo<Case>& i) { return std::string(i.param.name); });
+
+TEST(IterationReduction, GlobalRowsSpanAllNodes) {
+  const Experiment x = load_experiment(test::quickstart(), {"workload.iterations=3"});
+  const RankMap spread(x.nodes, world_size(), x.nodes / world_size());
+  Simulator sim(x, spread, MPI_COMM_WORLD);
+  const RankResults res = sim.run();
+  const auto its = reduce_iterations(res.iterations, 3, MPI_COMM_WORLD);
+  ASSERT_EQ(its.size(), 3u);
+  for (std::size_t i = 0; i < its.size(); ++i) {
+    EXPECT_EQ(its[i].decode_tokens, x.nodes * x.workload.batch_per_node);
+    EXPECT_LT(its[i].start_ps, its[i].end_ps);
+    if (i > 0) {
+      EXPECT_LT(its[i - 1].end_ps, its[i].end_ps);
+    }
+  }
+  EXPECT_EQ(its.back().end_ps, res.summary.makespan_ps);
+}
+
+}  // namespace
+}  // namespace sievesim

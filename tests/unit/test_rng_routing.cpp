@@ -1,0 +1,134 @@
+// Counter-based random numbers and the synthetic routing sources.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <set>
+
+#include "common/rng.hpp"
+#include "config/params.hpp"
+#include "model/model.hpp"
+#include "common/error.hpp"
+#include "workload/routing.hpp"
+
+namespace sievesim {
+namespace {
+
+TEST(Philox, MatchesRandom123KnownAnswers) {
+  // Known-answer vectors of philox4x32-10 from the Random123 distribution (kat_vectors).
+  const auto zero = Philox4x32::generate(0, {0, 0, 0, 0});
+  EXPECT_EQ(zero, (Philox4x32::Block{0x6627e8d5u, 0xe169c58du, 0xbc57ac4cu, 0x9b00dbd8u}));
+  const auto ones = Philox4x32::generate(0xffffffffffffffffull,
+                                         {0xffffffffu, 0xffffffffu, 0xffffffffu, 0xffffffffu});
+  EXPECT_EQ(ones, (Philox4x32::Block{0x408f276du, 0x41c83b0eu, 0xa20bc7c6u, 0x6d5451fdu}));
+  const auto pi = Philox4x32::generate(0x299f31d0a4093822ull,
+                                       {0x243f6a88u, 0x85a308d3u, 0x13198a2eu, 0x03707344u});
+  EXPECT_EQ(pi, (Philox4x32::Block{0xd16cfe09u, 0x94fdcceb, 0x5001e420u, 0x24126ea1u}));
+}
+
+TEST(RandomStream, IsAPureFunctionOfItsKey) {
+  RandomStream a(42, 1, 2, 3), b(42, 1, 2, 3), c(42, 1, 2, 4);
+  bool differs = false;
+  for (int i = 0; i < 100; ++i) {
+    const auto x = a.next_u32();
+    EXPECT_EQ(x, b.next_u32());
+    differs = differs || x != c.next_u32();
+  }
+  EXPECT_TRUE(differs);
+  RandomStream d(7, 0, 0, 0);
+  for (int i = 0; i < 10000; ++i) {
+    EXPECT_LT(d.next_below(13), 13u);
+    const double u = d.next_double();
+    EXPECT_GE(u, 0.0);
+    EXPECT_LT(u, 1.0);
+  }
+}
+
+ModelSpec toy_model(std::int64_t experts, std::int64_t k, std::int64_t layers) {
+  ModelSpec m;
+  m.routed_experts = experts;
+  m.top_k = k;
+  m.num_layers = layers;
+  m.layers.resize(static_cast<std::size_t>(layers));
+  return m;
+}
+
+std::vector<std::int64_t> counts(const RoutingSource& src, std::int64_t experts, std::int64_t k,
+                                 std::uint64_t tokens, std::uint32_t layer) {
+  std::vector<std::int64_t> c(static_cast<std::size_t>(experts), 0);
+  std::vector<std::int32_t> ex(static_cast<std::size_t>(k));
+  std::vector<float> g(static_cast<std::size_t>(k));
+  for (std::uint64_t t = 0; t < tokens; ++t) {
+    src.route(RouteKey{t, 5, layer}, ex, g);
+    std::set<std::int32_t> distinct(ex.begin(), ex.end());
+    EXPECT_EQ(distinct.size(), static_cast<std::size_t>(k));
+    double sum = 0;
+    for (auto e : ex) {
+      EXPECT_GE(e, 0);
+      EXPECT_LT(e, experts);
+      ++c[static_cast<std::size_t>(e)];
+    }
+    for (auto w : g) sum += w;
+    EXPECT_NEAR(sum, 1.0, 1e-5);
+  }
+  return c;
+}
+
+TEST(Routing, UniformMatchesTheBinomialExpectation) {
+  const ModelSpec m = toy_model(128, 8, 2);
+  const Params p(YAML::Load("source: uniform"), "t.yaml");
+  auto src = make_routing_source(p, RoutingContext{m, 3});
+  const std::uint64_t tokens = 20000;
+  const auto c = counts(*src, 128, 8, tokens, 0);
+  // Each expert is picked with probability k/E per token: mean 1250, sd ~ 34.
+  const double mean = static_cast<double>(tokens) * 8 / 128;
+  const double sd = std::sqrt(mean * (1 - 8.0 / 128));
+  for (auto v : c) EXPECT_NEAR(static_cast<double>(v), mean, 5 * sd);
+}
+
+TEST(Routing, SameKeySameExpertsAcrossInstances) {
+  const ModelSpec m = toy_model(64, 6, 3);
+  const Params p(YAML::Load("source: zipf\nzipf: {s: 1.1}"), "t.yaml");
+  auto a = make_routing_source(p, RoutingContext{m, 9});
+  auto b = make_routing_source(p, RoutingContext{m, 9});
+  auto c = make_routing_source(p, RoutingContext{m, 10});
+  std::vector<std::int32_t> ea(6), eb(6), ec(6);
+  std::vector<float> g(6);
+  int same_as_other_seed = 0;
+  for (std::uint64_t t = 0; t < 200; ++t) {
+    a->route({t, 17, 2}, ea, g);
+    b->route({t, 17, 2}, eb, g);
+    c->route({t, 17, 2}, ec, g);
+    EXPECT_EQ(ea, eb);
+    same_as_other_seed += ea == ec;
+  }
+  EXPECT_LT(same_as_other_seed, 20);
+}
+
+TEST(Routing, ZipfIsSkewedAndHotExpertsDifferByLayer) {
+  const ModelSpec m = toy_model(128, 8, 2);
+  const Params p(YAML::Load("source: zipf\nzipf: {s: 1.0}"), "t.yaml");
+  auto src = make_routing_source(p, RoutingContext{m, 1});
+  const auto l0 = counts(*src, 128, 8, 4000, 0);
+  const auto l1 = counts(*src, 128, 8, 4000, 1);
+  const auto hot0 = std::max_element(l0.begin(), l0.end()) - l0.begin();
+  const auto hot1 = std::max_element(l1.begin(), l1.end()) - l1.begin();
+  const double mean = 4000.0 * 8 / 128;
+  EXPECT_GT(static_cast<double>(l0[static_cast<std::size_t>(hot0)]), 4 * mean);
+  EXPECT_NE(hot0, hot1);
+}
+
+TEST(Routing, UnknownSourceIsAnInputError) {
+  const ModelSpec m = toy_model(8, 2, 1);
+  const Params p(YAML::Load("source: magic"), "t.yaml", "workload.routing");
+  try {
+    make_routing_source(p, RoutingContext{m, 1});
+    FAIL() << "no error";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("workload.routing.source: unknown routing source 'magic'"),
+              std::string::npos)
+        << e.what();
+  }
+}
+
+}  // namespace
+}  // namespace sievesim

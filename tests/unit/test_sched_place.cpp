@@ -1,0 +1,161 @@
+// Expert schedulers and placement policies.
+#include <gtest/gtest.h>
+
+#include <numeric>
+
+#include "config/params.hpp"
+#include "hw/gpu/gpu_model.hpp"
+#include "hw/pim/pim_model.hpp"
+#include "hw/preset.hpp"
+#include "place/placement.hpp"
+#include "sched/pim_cost_table.hpp"
+#include "sched/scheduler.hpp"
+
+namespace sievesim {
+namespace {
+
+Params section(const std::string& yaml) { return Params(YAML::Load(yaml), "t.yaml", "scheduler"); }
+
+struct SchedFixture : ::testing::Test {
+  SchedFixture() {
+    const Params g(YAML::Load("g: {preset: b200}"), "t.yaml");
+    gpu = make_gpu_model(resolve_preset(g, "g", "gpu", "b200"));
+    const Params p(YAML::Load("p: {preset: hbm3e-bank-pim}"), "t.yaml");
+    pim = make_pim_model(resolve_preset(p, "p", "pim", "hbm3e-bank-pim"));
+    shape.hidden = 2048;
+    shape.intermediate = 768;
+  }
+  SchedulerInput input(const std::vector<ExpertLoad>& loads, sim_time_t comm = 0) {
+    return SchedulerInput{0, loads, shape, DType::kBF16, *gpu, *pim, comm, 0};
+  }
+  // max(comm, GPU(G), PIM(P)) with the PIM model's own costs (what Sieve minimizes once its
+  // table has measured every count).
+  sim_time_t objective(const SchedulerInput& in, const ExpertSplit& s) {
+    sim_time_t p = 0;
+    for (auto i : s.pim) p += pim->expert_ps(shape, in.experts[i].tokens);
+    return std::max({in.comm_ps, gpu_set_ps(in, s.gpu), p + in.attention_pim_ps});
+  }
+  std::unique_ptr<GpuModel> gpu;
+  std::unique_ptr<PimModel> pim;
+  ExpertShape shape;
+};
+
+std::vector<ExpertLoad> bimodal() {
+  // A few popular experts and a long tail of 1-2-token experts, as in modern MoE decode.
+  std::vector<ExpertLoad> l;
+  const int tokens[] = {120, 80, 40, 9, 4, 3, 2, 2, 2, 1, 1, 1, 1, 1, 1, 1};
+  for (int i = 0; i < 16; ++i) l.push_back(ExpertLoad{i, tokens[i], 0});
+  return l;
+}
+
+TEST_F(SchedFixture, StaticSchedulersPlaceEverythingOnOneSide) {
+  const auto loads = bimodal();
+  auto g = make_scheduler(section("name: gpu-only"));
+  auto a = make_scheduler(section("name: allexp"));
+  const auto sg = g->split(input(loads));
+  const auto sa = a->split(input(loads));
+  EXPECT_EQ(sg.gpu.size(), loads.size());
+  EXPECT_TRUE(sg.pim.empty());
+  EXPECT_EQ(sa.pim.size(), loads.size());
+  EXPECT_TRUE(sa.gpu.empty());
+  EXPECT_FALSE(g->attention_on_pim());
+  EXPECT_TRUE(a->attention_on_pim());
+  EXPECT_FALSE(a->overlap());
+}
+
+TEST_F(SchedFixture, SieveMovesPopularExpertsToTheGpuAndBeatsBothExtremes) {
+  auto s = make_scheduler(section("name: sieve"));
+  const auto loads = bimodal();
+  // Teach the table the PIM model's times, as the runtime does after each PIM expert.
+  for (const auto& l : loads) s->observe_pim(l.tokens, pim->expert_ps(shape, l.tokens));
+  const auto in = input(loads);
+  const auto split = s->split(in);
+  EXPECT_EQ(split.decision_ps, 20 * kPsPerUs);
+  ASSERT_EQ(split.gpu.size() + split.pim.size(), loads.size());
+  // The GPU set is a prefix of the experts by popularity.
+  for (auto gi : split.gpu)
+    for (auto pi : split.pim) EXPECT_GE(loads[gi].tokens, loads[pi].tokens);
+  EXPECT_FALSE(split.gpu.empty());
+  EXPECT_FALSE(split.pim.empty());
+  ExpertSplit all_gpu, all_pim;
+  all_gpu.gpu.resize(loads.size());
+  std::iota(all_gpu.gpu.begin(), all_gpu.gpu.end(), 0);
+  all_pim.pim = all_gpu.gpu;
+  EXPECT_LT(objective(in, split), objective(in, all_gpu));
+  EXPECT_LT(objective(in, split), objective(in, all_pim));
+}
+
+TEST_F(SchedFixture, SieveStopsWhenCommunicationDominates) {
+  auto s = make_scheduler(section("name: sieve"));
+  const auto loads = bimodal();
+  // With communication longer than anything the split changes, no move improves the maximum.
+  const auto split = s->split(input(loads, 1000 * kPsPerUs));
+  EXPECT_TRUE(split.gpu.empty());
+}
+
+TEST_F(SchedFixture, SharedOptionsOverrideSchedulerDefaults) {
+  auto s = make_scheduler(section("name: sieve\nattention: gpu\noverlap: off"));
+  EXPECT_FALSE(s->attention_on_pim());
+  EXPECT_FALSE(s->overlap());
+  EXPECT_THROW(make_scheduler(section("name: nope")), InputError);
+  EXPECT_THROW(make_scheduler(section("name: sieve\nattention: cpu")), InputError);
+}
+
+TEST(PimCostTable, RooflineUntilMeasuredThenMovingAverage) {
+  PimCostTable t(0.5);
+  EXPECT_EQ(t.estimate(3, 777), 777);
+  t.observe(3, 1000);
+  EXPECT_EQ(t.estimate(3, 777), 1000);
+  t.observe(3, 2000);
+  EXPECT_EQ(t.estimate(3, 777), 1500);
+  EXPECT_EQ(t.estimate(2, 5), 5);
+}
+
+ModelSpec toy(std::int64_t experts, std::int64_t layers) {
+  ModelSpec m;
+  m.routed_experts = experts;
+  m.num_layers = layers;
+  m.layers.resize(static_cast<std::size_t>(layers));
+  return m;
+}
+
+TEST(Placement, ContiguousSpreadsExpertsEvenly) {
+  const ModelSpec m = toy(128, 2);
+  auto p = make_placement_policy(Params(YAML::Load("policy: contiguous"), "t.yaml"));
+  const ExpertMap map = p->initial(PlacementContext{m, 4, 4, 1});
+  map.check();
+  for (std::int32_t n = 0; n < 4; ++n) {
+    const auto local = map.local_experts(1, n);
+    ASSERT_EQ(local.size(), 32u);
+    EXPECT_EQ(local.front(), 32 * n);
+  }
+  // Uneven: 10 experts on 4 nodes -> 3, 2, 3, 2 (e * N / E).
+  const ExpertMap m10 = p->initial(PlacementContext{toy(10, 1), 4, 4, 1});
+  EXPECT_EQ(m10.local_experts(0, 0).size() + m10.local_experts(0, 1).size() +
+                m10.local_experts(0, 2).size() + m10.local_experts(0, 3).size(),
+            10u);
+}
+
+TEST(Placement, RandomReplicasLandOnDistinctNodesAndAreSeeded) {
+  const ModelSpec m = toy(64, 3);
+  auto p = make_placement_policy(Params(YAML::Load("policy: random\nrandom: {max_replicas: 3}"), "t.yaml"));
+  const ExpertMap a = p->initial(PlacementContext{m, 8, 4, 5});
+  const ExpertMap b = p->initial(PlacementContext{m, 8, 4, 5});
+  a.check();
+  int replicated = 0;
+  for (std::int64_t l = 0; l < 3; ++l)
+    for (std::int32_t e = 0; e < 64; ++e) {
+      const auto ra = a.replicas(l, e), rb = b.replicas(l, e);
+      EXPECT_TRUE(std::equal(ra.begin(), ra.end(), rb.begin(), rb.end()));
+      replicated += ra.size() > 1;
+      // pick() always returns one of the replicas.
+      for (std::uint64_t r = 0; r < 20; ++r) {
+        const auto n = a.pick(l, e, r);
+        EXPECT_NE(std::find(ra.begin(), ra.end(), n), ra.end());
+      }
+    }
+  EXPECT_GT(replicated, 0);
+}
+
+}  // namespace
+}  // namespace sievesim
