@@ -15,9 +15,8 @@ int main(int argc, char** argv) {
       "`mpirun -np R`, and read the HDF5 result with `sievesim report`, h5py or h5dump.\n"
       "Exit codes: 0 success, 1 internal error, 2 bad input.",
       "sievesim"};
-  app.set_version_flag("--version", std::string("sievesim ") + kVersion + " (git " +
-                                        kGitRevision + ", result schema " +
-                                        std::to_string(kSchemaVersion) + ")");
+  app.set_version_flag("--version", std::string("sievesim ") + kVersion + " (git " + kGitRevision +
+                                        ", result schema " + std::to_string(kSchemaVersion) + ")");
   app.require_subcommand(1);
   cli::Runner run = cli::add_run_command(app, argc, argv);
   cli::Runner validate = cli::add_validate_command(app);

@@ -1,5 +1,6 @@
 #include <unistd.h>
 
+#include <spdlog/spdlog.h>
 #include <boost/mpi/collectives.hpp>
 #include <boost/mpi/communicator.hpp>
 #include <boost/mpi/environment.hpp>
@@ -10,7 +11,6 @@
 #include <ctime>
 #include <filesystem>
 #include <iostream>
-#include <spdlog/spdlog.h>
 
 #include "cli/commands.hpp"
 #include "common/error.hpp"
@@ -92,8 +92,8 @@ int simulate(RunOpts& o, const boost::mpi::communicator& world) {
     const double left = el / static_cast<double>(p.iterations_done) *
                         static_cast<double>(p.iterations_total - p.iterations_done);
     std::fprintf(stderr, "\r[sievesim] iteration %lld/%lld, %.1f s elapsed, about %.1f s left   ",
-                 static_cast<long long>(p.iterations_done), static_cast<long long>(p.iterations_total),
-                 el, left);
+                 static_cast<long long>(p.iterations_done),
+                 static_cast<long long>(p.iterations_total), el, left);
     if (p.iterations_done == p.iterations_total) std::fprintf(stderr, "\n");
   });
   const auto iterations = reduce_iterations(res.iterations, x.workload.iterations, world);

@@ -30,12 +30,13 @@ void print_figures(const Experiment& x) {
   std::printf("# derived model figures (%s, model_type %s)\n", m.source_path.c_str(),
               m.model_type.c_str());
   figure("hidden size", std::to_string(m.hidden));
-  figure("layers (MoE)", std::to_string(m.num_layers) + " (" + std::to_string(m.num_moe_layers()) + ")");
-  figure("attention layers full/sliding/linear/MLA", std::to_string(full) + "/" +
-                                                         std::to_string(sliding) + "/" +
-                                                         std::to_string(linear) + "/" +
-                                                         std::to_string(mla));
-  figure("routed experts, top-k", std::to_string(m.routed_experts) + ", " + std::to_string(m.top_k));
+  figure("layers (MoE)",
+         std::to_string(m.num_layers) + " (" + std::to_string(m.num_moe_layers()) + ")");
+  figure("attention layers full/sliding/linear/MLA",
+         std::to_string(full) + "/" + std::to_string(sliding) + "/" + std::to_string(linear) + "/" +
+             std::to_string(mla));
+  figure("routed experts, top-k",
+         std::to_string(m.routed_experts) + ", " + std::to_string(m.top_k));
   figure("shared experts (width)", std::to_string(m.shared_experts) + " (" +
                                        std::to_string(m.shared_expert.intermediate) + ")");
   figure("expert width", std::to_string(m.expert.intermediate));
@@ -69,7 +70,9 @@ Runner add_validate_command(CLI::App& app) {
     std::int64_t nodes_per_rank = 0;
   };
   auto o = std::make_shared<Opts>();
-  cmd->add_option("experiment", o->file, "experiment YAML file")->required()->type_name("EXPERIMENT.yaml");
+  cmd->add_option("experiment", o->file, "experiment YAML file")
+      ->required()
+      ->type_name("EXPERIMENT.yaml");
   add_param_option(*cmd, o->params);
   cmd->add_option("--ranks", o->ranks,
                   "Also check that the cluster can be laid out on this many MPI ranks")

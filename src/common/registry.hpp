@@ -46,8 +46,9 @@ class Registry {
 #define SIEVESIM_CONCAT_INNER(a, b) a##b
 #define SIEVESIM_CONCAT(a, b) SIEVESIM_CONCAT_INNER(a, b)
 // SIEVESIM_REGISTER(RegistryType, "name", "description", factory-lambda)
-#define SIEVESIM_REGISTER(REG, NAME, DESC, ...)                              \
-  namespace {                                                                \
-  [[maybe_unused]] const bool SIEVESIM_CONCAT(sievesim_registered_, __LINE__) = \
-      REG::instance().add(NAME, __VA_ARGS__, DESC);                          \
+#define SIEVESIM_REGISTER(REG, NAME, DESC, ...)                                                  \
+  namespace {                                                                                    \
+  [[maybe_unused]] const bool SIEVESIM_CONCAT(sievesim_registered_,                              \
+                                              __LINE__) = REG::instance().add(NAME, __VA_ARGS__, \
+                                                                              DESC);             \
   }

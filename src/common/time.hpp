@@ -20,9 +20,17 @@ inline sim_time_t seconds_to_ps(double seconds) {
   if (seconds <= 0.0) return 0;
   return static_cast<sim_time_t>(std::ceil(seconds * 1e12 * (1.0 - 1e-12)));
 }
-inline sim_time_t ns_to_ps(double ns) { return seconds_to_ps(ns * 1e-9); }
-inline sim_time_t us_to_ps(double us) { return seconds_to_ps(us * 1e-6); }
-inline double ps_to_us(sim_time_t ps) { return static_cast<double>(ps) * 1e-6; }
-inline double ps_to_s(sim_time_t ps) { return static_cast<double>(ps) * 1e-12; }
+inline sim_time_t ns_to_ps(double ns) {
+  return seconds_to_ps(ns * 1e-9);
+}
+inline sim_time_t us_to_ps(double us) {
+  return seconds_to_ps(us * 1e-6);
+}
+inline double ps_to_us(sim_time_t ps) {
+  return static_cast<double>(ps) * 1e-6;
+}
+inline double ps_to_s(sim_time_t ps) {
+  return static_cast<double>(ps) * 1e-12;
+}
 
 }  // namespace sievesim

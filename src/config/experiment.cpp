@@ -40,13 +40,13 @@ Experiment load_experiment(const std::string& path, const std::vector<std::strin
     try {
       root = YAML::Load(text.str());
     } catch (const YAML::Exception& e) {
-      throw InputError(path, "", "malformed YAML at line " + std::to_string(e.mark.line + 1) +
-                                     ": " + e.msg);
+      throw InputError(path, "",
+                       "malformed YAML at line " + std::to_string(e.mark.line + 1) + ": " + e.msg);
     }
   }
   if (!root.IsDefined() || root.IsNull()) root = YAML::Node(YAML::NodeType::Map);
-  auto overridden = std::make_shared<const std::set<std::string>>(
-      apply_overrides(root, overrides, path));
+  auto overridden =
+      std::make_shared<const std::set<std::string>>(apply_overrides(root, overrides, path));
   const Params top(root, path, "", overridden);
 
   // --- system ---
@@ -70,13 +70,16 @@ Experiment load_experiment(const std::string& path, const std::vector<std::strin
     mod.fail("config", "model config '" + model_path.string() + "' does not exist");
   x.model = load_hf_config(model_path.lexically_normal().string());
   if (x.model.num_moe_layers() == 0 || x.model.routed_experts == 0)
-    mod.fail("config", "model '" + x.model.name + "' has no MoE layers; sievesim simulates MoE models");
+    mod.fail("config",
+             "model '" + x.model.name + "' has no MoE layers; sievesim simulates MoE models");
 
   // --- workload ---
   const Params wl = top.child("workload");
   wl.param<std::string>("mode").one_of({"decode"}).dflt("decode");
-  x.workload.batch_per_node = wl.param<std::int64_t>("batch_per_node").min(1).max(1 << 20).required();
-  x.workload.context_tokens = wl.param<std::int64_t>("context_tokens").min(1).max(1 << 24).dflt(1024);
+  x.workload.batch_per_node =
+      wl.param<std::int64_t>("batch_per_node").min(1).max(1 << 20).required();
+  x.workload.context_tokens =
+      wl.param<std::int64_t>("context_tokens").min(1).max(1 << 24).dflt(1024);
   x.workload.iterations = wl.param<std::int64_t>("iterations").min(1).max(1 << 24).dflt(8);
   x.workload.seed = static_cast<std::uint64_t>(wl.param<std::int64_t>("seed").min(0).dflt(1));
   x.routing = make_routing_source(wl.child("routing"), RoutingContext{x.model, x.workload.seed});

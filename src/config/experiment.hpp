@@ -19,8 +19,8 @@
 namespace sievesim {
 
 struct WorkloadConfig {
-  std::int64_t batch_per_node = 64;   // concurrent decode requests per node
-  std::int64_t context_tokens = 1024; // KV length of each request at the first iteration
+  std::int64_t batch_per_node = 64;    // concurrent decode requests per node
+  std::int64_t context_tokens = 1024;  // KV length of each request at the first iteration
   std::int64_t iterations = 8;
   std::uint64_t seed = 1;
 };

@@ -280,7 +280,9 @@ template class ParamSpec<bool>;
 template class ParamSpec<std::string>;
 
 // --- overrides and tree helpers ---------------------------------------------------------------
-YAML::Node yaml_clone(const YAML::Node& n) { return YAML::Clone(n); }
+YAML::Node yaml_clone(const YAML::Node& n) {
+  return YAML::Clone(n);
+}
 
 YAML::Node yaml_merge(const YAML::Node& base, const YAML::Node& over) {
   YAML::Node out = YAML::Clone(base);

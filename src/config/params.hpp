@@ -79,7 +79,9 @@ class Params {
   YAML::Node resolved() const { return resolved_; }
   const std::string& file() const { return file_; }
   const std::string& path() const { return path_; }
-  std::string key_path(const std::string& key) const { return path_.empty() ? key : path_ + "." + key; }
+  std::string key_path(const std::string& key) const {
+    return path_.empty() ? key : path_ + "." + key;
+  }
   [[noreturn]] void fail(const std::string& key, const std::string& what) const;
 
   // Internal: used by ParamSpec.

@@ -125,10 +125,9 @@ void Node::dispatch(const EngineContext& ctx, std::int64_t layer, std::vector<To
   std::vector<OutMessage> msgs;
   for (std::int64_t n = 0; n < nodes; ++n)
     if (tokens_to[static_cast<std::size_t>(n)] > 0)
-      msgs.push_back(OutMessage{static_cast<std::int32_t>(n),
-                                static_cast<double>(tokens_to[static_cast<std::size_t>(n)]) *
-                                    token_bytes,
-                                route_ps});
+      msgs.push_back(OutMessage{
+          static_cast<std::int32_t>(n),
+          static_cast<double>(tokens_to[static_cast<std::size_t>(n)]) * token_bytes, route_ps});
   ports_.send(id_, nodes, msgs, ctx.topo);
   std::vector<const OutMessage*> by_dst(static_cast<std::size_t>(nodes), nullptr);
   for (const auto& m : msgs) {
@@ -150,11 +149,12 @@ void Node::run_experts(const EngineContext& ctx, std::int64_t layer,
   const Topology& topo = ctx.topo;
   // Arrival of every incoming message (one per source node).
   std::vector<InMessage> msgs;
-  for_each_group(in, [](const TokenRecord& r) { return r.home_node; },
-                 [&](std::size_t b, std::size_t) {
-                   msgs.push_back(InMessage{in[b].home_node, static_cast<double>(in[b].msg_bytes),
-                                            in[b].eg_start_ps, in[b].eg_end_ps});
-                 });
+  for_each_group(
+      in, [](const TokenRecord& r) { return r.home_node; },
+      [&](std::size_t b, std::size_t) {
+        msgs.push_back(InMessage{in[b].home_node, static_cast<double>(in[b].msg_bytes),
+                                 in[b].eg_start_ps, in[b].eg_end_ps});
+      });
   ports_.receive(id_, msgs, topo);
   std::vector<sim_time_t> arrival(static_cast<std::size_t>(ctx.x.nodes), 0);
   sim_time_t comm_first = kTimeNever, comm_last = 0;
@@ -193,8 +193,9 @@ void Node::run_experts(const EngineContext& ctx, std::int64_t layer,
 
   const ModelSpec& model = ctx.x.model;
   const sim_time_t comm = comm_last > 0 ? 2 * (comm_last - comm_first) : 0;
-  SchedulerInput sin{layer, loads, model.expert, model.activation_dtype, *ctx.x.gpu, *ctx.x.pim,
-                     comm, sched_->attention_on_pim() ? row_.pim_busy_ps : 0};
+  SchedulerInput sin{
+      layer,      loads,      model.expert, model.activation_dtype,
+      *ctx.x.gpu, *ctx.x.pim, comm,         sched_->attention_on_pim() ? row_.pim_busy_ps : 0};
   std::vector<sim_time_t> done(loads.size(), 0);
   sim_time_t experts_end = dispatch_end;
   if (!loads.empty()) {
@@ -218,7 +219,8 @@ void Node::run_experts(const EngineContext& ctx, std::int64_t layer,
         tokens.push_back(loads[static_cast<std::size_t>(i)].tokens);
         row_.tokens_gpu += loads[static_cast<std::size_t>(i)].tokens;
       }
-      const sim_time_t dur = ctx.x.gpu->grouped_gemm_ps(tokens, model.expert, model.activation_dtype);
+      const sim_time_t dur =
+          ctx.x.gpu->grouped_gemm_ps(tokens, model.expert, model.activation_dtype);
       const sim_time_t end = std::max(gpu_free_ps_, ready) + dur;
       gpu_free_ps_ = end;
       row_.gpu_busy_ps += dur;
@@ -247,18 +249,17 @@ void Node::run_experts(const EngineContext& ctx, std::int64_t layer,
   const double token_bytes = model.token_bytes();
   std::vector<OutMessage> back;
   std::vector<std::size_t> group_begin;
-  for_each_group(in, [](const TokenRecord& r) { return r.home_node; },
-                 [&](std::size_t b, std::size_t e) {
-                   sim_time_t ready = 0;
-                   for (std::size_t i = b; i < e; ++i)
-                     ready = std::max(ready,
-                                      done[static_cast<std::size_t>(
-                                          expert_index_[static_cast<std::size_t>(in[i].expert)])]);
-                   const auto n = unique_slots(in.subspan(b, e - b));
-                   back.push_back(OutMessage{in[b].home_node,
-                                             static_cast<double>(n) * token_bytes, ready});
-                   group_begin.push_back(b);
-                 });
+  for_each_group(
+      in, [](const TokenRecord& r) { return r.home_node; },
+      [&](std::size_t b, std::size_t e) {
+        sim_time_t ready = 0;
+        for (std::size_t i = b; i < e; ++i)
+          ready = std::max(ready, done[static_cast<std::size_t>(
+                                      expert_index_[static_cast<std::size_t>(in[i].expert)])]);
+        const auto n = unique_slots(in.subspan(b, e - b));
+        back.push_back(OutMessage{in[b].home_node, static_cast<double>(n) * token_bytes, ready});
+        group_begin.push_back(b);
+      });
   std::vector<OutMessage> sent = back;
   ports_.send(id_, ctx.x.nodes, sent, topo);
   std::vector<const OutMessage*> by_dst(static_cast<std::size_t>(ctx.x.nodes), nullptr);
@@ -279,12 +280,12 @@ void Node::run_experts(const EngineContext& ctx, std::int64_t layer,
 
 void Node::combine(const EngineContext& ctx, std::int64_t layer, std::span<const TokenRecord> in) {
   std::vector<InMessage> msgs;
-  for_each_group(in, [](const TokenRecord& r) { return r.expert_node; },
-                 [&](std::size_t b, std::size_t) {
-                   msgs.push_back(InMessage{in[b].expert_node,
-                                            static_cast<double>(in[b].msg_bytes),
-                                            in[b].eg_start_ps, in[b].eg_end_ps});
-                 });
+  for_each_group(
+      in, [](const TokenRecord& r) { return r.expert_node; },
+      [&](std::size_t b, std::size_t) {
+        msgs.push_back(InMessage{in[b].expert_node, static_cast<double>(in[b].msg_bytes),
+                                 in[b].eg_start_ps, in[b].eg_end_ps});
+      });
   ports_.receive(id_, msgs, ctx.topo);
   sim_time_t end = std::max(shared_end_ps_, row_.attention_end_ps);
   for (const auto& m : msgs) end = std::max(end, m.arrival_ps);
@@ -298,8 +299,8 @@ void Node::combine(const EngineContext& ctx, std::int64_t layer, std::span<const
     std::int64_t j = 0;
     while (j < k_ && routed_[base + static_cast<std::size_t>(j)] != r.expert) ++j;
     if (j == k_)
-      throw SimulationError("combine returned expert " + std::to_string(r.expert) +
-                            " that token " + std::to_string(r.slot) + " did not select");
+      throw SimulationError("combine returned expert " + std::to_string(r.expert) + " that token " +
+                            std::to_string(r.slot) + " did not select");
     if (returned_[base + static_cast<std::size_t>(j)]++)
       throw SimulationError("combine returned a (token, expert) pair twice");
   }

@@ -63,9 +63,9 @@ class Node {
   sim_time_t shared_end_ps_ = 0;
   LayerRow row_;
   IterationRow iter_;
-  std::vector<std::int32_t> routed_;    // [slot * k + j] expert of this layer
+  std::vector<std::int32_t> routed_;  // [slot * k + j] expert of this layer
   std::vector<float> gates_;
-  std::vector<std::uint8_t> returned_;  // [slot * k + j] combine results seen
+  std::vector<std::uint8_t> returned_;      // [slot * k + j] combine results seen
   std::vector<std::int32_t> expert_index_;  // logical expert -> index in the active list, or -1
   std::vector<LayerRow> layer_rows_;
   std::vector<IterationRow> iteration_rows_;

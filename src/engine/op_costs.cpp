@@ -13,7 +13,8 @@ sim_time_t OpCosts::weights_kernel_ps(double params, DType weights, std::int64_t
                         gemm_math_dtype(weights, m_.activation_dtype));
 }
 
-double OpCosts::attention_kv_bytes(const LayerSpec& l, std::span<const std::int64_t> context) const {
+double OpCosts::attention_kv_bytes(const LayerSpec& l,
+                                   std::span<const std::int64_t> context) const {
   double bytes = 0;
   for (auto ctx : context) {
     switch (l.attention) {

@@ -25,7 +25,9 @@ class Topology {
     if (a == b) return Fabric::kLocal;
     return a / gpus_per_server_ == b / gpus_per_server_ ? Fabric::kScaleUp : Fabric::kScaleOut;
   }
-  const FabricModel& model(Fabric f) const { return f == Fabric::kScaleUp ? scale_up_ : scale_out_; }
+  const FabricModel& model(Fabric f) const {
+    return f == Fabric::kScaleUp ? scale_up_ : scale_out_;
+  }
   sim_time_t local_copy_ps(double bytes) const {
     return bytes <= 0 ? 0 : seconds_to_ps(bytes / local_copy_Bps_);
   }

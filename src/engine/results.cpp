@@ -2,8 +2,10 @@
 
 namespace sievesim {
 
-#define SIEVESIM_COL(ROW, FIELD, UNITS, DESC) \
-  ColumnDef<ROW> { #FIELD, UNITS, DESC, [](const ROW& r) { return static_cast<std::int64_t>(r.FIELD); } }
+#define SIEVESIM_COL(ROW, FIELD, UNITS, DESC)                                            \
+  ColumnDef<ROW> {                                                                       \
+#FIELD, UNITS, DESC, [](const ROW& r) { return static_cast<std::int64_t>(r.FIELD); } \
+  }
 
 const std::vector<ColumnDef<LayerRow>>& layer_columns() {
   static const std::vector<ColumnDef<LayerRow>> cols = {

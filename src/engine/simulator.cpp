@@ -72,7 +72,9 @@ RankResults Simulator::run(const std::function<void(const Progress&)>& progress)
     nodes.emplace_back(static_cast<std::int32_t>(first + n), x_);
 
   TokenExchange exchange(comm_);
-  auto by_expert_node = [](const TokenRecord& r) { return static_cast<std::int64_t>(r.expert_node); };
+  auto by_expert_node = [](const TokenRecord& r) {
+    return static_cast<std::int64_t>(r.expert_node);
+  };
   auto by_home_node = [](const TokenRecord& r) { return static_cast<std::int64_t>(r.home_node); };
   std::vector<TokenRecord> out, in;
   const auto iterations = x_.workload.iterations;

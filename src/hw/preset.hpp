@@ -33,8 +33,8 @@ Params resolve_preset(const Params& parent, const std::string& key, const std::s
 
 }  // namespace sievesim
 
-#define SIEVESIM_REGISTER_PRESET(FAMILY, NAME, YAML_TEXT)                          \
-  namespace {                                                                      \
-  [[maybe_unused]] const bool SIEVESIM_CONCAT(sievesim_preset_, __LINE__) =        \
-      ::sievesim::PresetRegistry::instance().add(FAMILY, NAME, YAML_TEXT);         \
+#define SIEVESIM_REGISTER_PRESET(FAMILY, NAME, YAML_TEXT)                   \
+  namespace {                                                               \
+  [[maybe_unused]] const bool SIEVESIM_CONCAT(sievesim_preset_, __LINE__) = \
+      ::sievesim::PresetRegistry::instance().add(FAMILY, NAME, YAML_TEXT);  \
   }

@@ -3,7 +3,9 @@
 namespace sievesim::h5 {
 namespace {
 
-Handle scalar_space() { return Handle(H5Screate(H5S_SCALAR), H5Sclose, "H5Screate"); }
+Handle scalar_space() {
+  return Handle(H5Screate(H5S_SCALAR), H5Sclose, "H5Screate");
+}
 
 void write_scalar_attr(hid_t obj, const std::string& name, hid_t type, const void* data) {
   Handle space = scalar_space();
@@ -30,7 +32,9 @@ void write_attr(hid_t obj, const std::string& name, double value) {
   write_scalar_attr(obj, name, H5T_NATIVE_DOUBLE, &value);
 }
 
-bool has_attr(hid_t obj, const std::string& name) { return H5Aexists(obj, name.c_str()) > 0; }
+bool has_attr(hid_t obj, const std::string& name) {
+  return H5Aexists(obj, name.c_str()) > 0;
+}
 
 std::string read_attr_string(hid_t obj, const std::string& name) {
   Handle a(H5Aopen(obj, name.c_str(), H5P_DEFAULT), H5Aclose, "H5Aopen");
@@ -73,7 +77,8 @@ std::vector<std::int64_t> read_column(hid_t group, const std::string& name) {
   if (H5Sget_simple_extent_dims(space, &n, nullptr) != 1) throw Error(name + " is not 1-D");
   std::vector<std::int64_t> out(n);
   if (n > 0)
-    check_status(H5Dread(d, H5T_NATIVE_INT64, H5S_ALL, H5S_ALL, H5P_DEFAULT, out.data()), "H5Dread");
+    check_status(H5Dread(d, H5T_NATIVE_INT64, H5S_ALL, H5S_ALL, H5P_DEFAULT, out.data()),
+                 "H5Dread");
   return out;
 }
 

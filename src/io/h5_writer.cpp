@@ -80,8 +80,7 @@ void write_summary(hid_t file, const Summary& s) {
   h5::write_attr(g, "tpot_mean_ps", s.mean_iteration_ps);
   h5::write_attr(g, "throughput_tokens_per_s", s.throughput_tokens_per_s());
   h5::write_attr(g, "throughput_tokens_per_s_per_gpu", s.throughput_tokens_per_s_per_gpu());
-  h5::write_attr(g, "interactivity_tokens_per_s_per_user",
-                 s.interactivity_tokens_per_s_per_user());
+  h5::write_attr(g, "interactivity_tokens_per_s_per_user", s.interactivity_tokens_per_s_per_user());
   h5::write_attr(g, "records_dispatched", s.records_dispatched);
   h5::write_attr(g, "records_combined", s.records_combined);
 }

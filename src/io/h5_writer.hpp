@@ -23,7 +23,6 @@ struct RunInfo {
 // Collective: every rank calls it with its own rows. `iterations` are the global rows (identical
 // on every rank; rank 0 writes them).
 void write_results(const std::string& path, const Experiment& x, const RankResults& res,
-                   const std::vector<IterationRow>& iterations, const RunInfo& info,
-                   MPI_Comm comm);
+                   const std::vector<IterationRow>& iterations, const RunInfo& info, MPI_Comm comm);
 
 }  // namespace sievesim

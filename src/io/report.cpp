@@ -103,7 +103,8 @@ void print_report(const std::string& path, std::ostream& out) {
   line(out, "scheduler decision", fmt("%9.2f us", sched_b / dn * 1e-6));
   line(out, "active experts on GPU / PIM",
        fmt("%.1f", e_gpu / dn) + " / " + fmt("%.1f", e_pim / dn));
-  line(out, "expert tokens on GPU / PIM", fmt("%.1f", t_gpu / dn) + " / " + fmt("%.1f", t_pim / dn));
+  line(out, "expert tokens on GPU / PIM",
+       fmt("%.1f", t_gpu / dn) + " / " + fmt("%.1f", t_pim / dn));
   line(out, "bytes sent per node-layer", fmt("%.0f", sent / dn));
 }
 

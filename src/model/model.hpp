@@ -40,13 +40,13 @@ struct ExpertShape {
 
 struct LayerSpec {
   AttentionKind attention = AttentionKind::kFull;
-  bool moe = true;                       // FFN is an MoE block (else dense FFN)
-  std::int64_t window_tokens = 0;        // sliding window length (kSlidingWindow only)
-  double kv_bytes_per_token = 0;         // KV (or latent) cache bytes per token of context
-  double state_bytes_per_sequence = 0;   // fixed recurrent state (kLinear only)
-  std::int64_t attention_params = 0;     // projections, norms, biases, sinks, conv of this layer
-  std::int64_t dense_ffn_params = 0;     // dense FFN params (moe == false only)
-  std::int64_t router_params = 0;        // router (and shared-expert gate) params (moe only)
+  bool moe = true;                      // FFN is an MoE block (else dense FFN)
+  std::int64_t window_tokens = 0;       // sliding window length (kSlidingWindow only)
+  double kv_bytes_per_token = 0;        // KV (or latent) cache bytes per token of context
+  double state_bytes_per_sequence = 0;  // fixed recurrent state (kLinear only)
+  std::int64_t attention_params = 0;    // projections, norms, biases, sinks, conv of this layer
+  std::int64_t dense_ffn_params = 0;    // dense FFN params (moe == false only)
+  std::int64_t router_params = 0;       // router (and shared-expert gate) params (moe only)
 };
 
 struct ModelSpec {
@@ -91,7 +91,8 @@ struct ModelSpec {
   // KV/latent bytes per token summed over layers (sliding layers counted in full).
   double kv_bytes_per_token() const;
   double routed_expert_bytes_total() const;
-  double non_expert_weight_bytes() const;  // attention, dense FFN, shared experts, router, embeddings
+  double non_expert_weight_bytes()
+      const;  // attention, dense FFN, shared experts, router, embeddings
 };
 
 // Reads a Hugging Face config.json. Throws InputError naming the file and the key on anything

@@ -27,8 +27,7 @@ std::vector<std::int32_t> ExpertMap::local_experts(std::int64_t layer, std::int3
   return out;
 }
 
-std::int32_t ExpertMap::pick(std::int64_t layer, std::int32_t expert,
-                             std::uint64_t request) const {
+std::int32_t ExpertMap::pick(std::int64_t layer, std::int32_t expert, std::uint64_t request) const {
   const auto r = replicas(layer, expert);
   if (r.size() == 1) return r[0];
   std::uint64_t h = request * 0x9E3779B97F4A7C15ull ^ static_cast<std::uint64_t>(expert);
@@ -44,8 +43,7 @@ void ExpertMap::check() const {
         throw SimulationError("placement: layer " + std::to_string(l) + " expert " +
                               std::to_string(e) + " has no replica");
       std::sort(r.begin(), r.end());
-      if (std::adjacent_find(r.begin(), r.end()) != r.end() || r.front() < 0 ||
-          r.back() >= nodes_)
+      if (std::adjacent_find(r.begin(), r.end()) != r.end() || r.front() < 0 || r.back() >= nodes_)
         throw SimulationError("placement: layer " + std::to_string(l) + " expert " +
                               std::to_string(e) + " has an invalid replica set");
     }

@@ -9,8 +9,9 @@ std::unique_ptr<ExpertScheduler> make_scheduler(const Params& p) {
   const std::string where =
       p.param<std::string>("attention").one_of({"default", "gpu", "pim"}).dflt("default");
   if (where != "default") s->set_attention_on_pim(where == "pim");
-  const std::string overlap =
-      p.param<std::string>("overlap").one_of({"default", "on", "off", "true", "false"}).dflt("default");
+  const std::string overlap = p.param<std::string>("overlap")
+                                  .one_of({"default", "on", "off", "true", "false"})
+                                  .dflt("default");
   if (overlap != "default") s->set_overlap(overlap == "on" || overlap == "true");
   return s;
 }

@@ -16,8 +16,7 @@ void draw_topk_from_cdf(std::span<const double> cdf, std::uint64_t seed, const R
   const auto n = static_cast<std::int32_t>(cdf.size());
   const std::size_t k = experts.size();
   RandomStream rng(stream_seed(seed, StreamId::kRouting), static_cast<std::uint32_t>(key.request),
-                   static_cast<std::uint32_t>(key.request >> 32) ^ (key.layer << 20),
-                   key.position);
+                   static_cast<std::uint32_t>(key.request >> 32) ^ (key.layer << 20), key.position);
   double gate_sum = 0;
   std::size_t got = 0;
   // With k much smaller than E (8 of 128, 10 of 512) a repeat is rare; the loop is bounded by

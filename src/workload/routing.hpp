@@ -12,9 +12,9 @@
 namespace sievesim {
 
 struct RouteKey {
-  std::uint64_t request = 0;    // global request id
-  std::uint32_t position = 0;   // token position in its sequence
-  std::uint32_t layer = 0;      // model layer index
+  std::uint64_t request = 0;   // global request id
+  std::uint32_t position = 0;  // token position in its sequence
+  std::uint32_t layer = 0;     // model layer index
 };
 
 class RoutingSource {

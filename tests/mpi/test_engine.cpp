@@ -31,7 +31,8 @@ std::vector<LayerRow> gather_rows(const std::vector<LayerRow>& mine) {
   std::vector<int> counts(static_cast<std::size_t>(size)), displs(static_cast<std::size_t>(size));
   MPI_Allgather(&bytes, 1, MPI_INT, counts.data(), 1, MPI_INT, MPI_COMM_WORLD);
   int total = 0;
-  for (int i = 0; i < size; ++i) displs[static_cast<std::size_t>(i)] = total, total += counts[static_cast<std::size_t>(i)];
+  for (int i = 0; i < size; ++i)
+    displs[static_cast<std::size_t>(i)] = total, total += counts[static_cast<std::size_t>(i)];
   std::vector<LayerRow> all(static_cast<std::size_t>(total) / sizeof(LayerRow));
   MPI_Allgatherv(mine.data(), bytes, MPI_BYTE, all.data(), counts.data(), displs.data(), MPI_BYTE,
                  MPI_COMM_WORLD);
@@ -68,8 +69,8 @@ TEST_P(EngineUnderMpi, ConservesTokensKeepsTimeAndIgnoresTheRankLayout) {
   // Conservation: every (token, expert) pair went out and came back exactly once (the engine
   // also checks each pair individually and would have thrown).
   const auto moe_layers = x.model.num_moe_layers();
-  const std::int64_t pairs = x.nodes * x.workload.batch_per_node * x.model.top_k * moe_layers *
-                             x.workload.iterations;
+  const std::int64_t pairs =
+      x.nodes * x.workload.batch_per_node * x.model.top_k * moe_layers * x.workload.iterations;
   EXPECT_EQ(res.summary.records_dispatched, pairs);
   EXPECT_EQ(res.summary.records_combined, pairs);
   EXPECT_EQ(res.summary.output_tokens, x.nodes * x.workload.batch_per_node * x.workload.iterations);
@@ -79,7 +80,8 @@ TEST_P(EngineUnderMpi, ConservesTokensKeepsTimeAndIgnoresTheRankLayout) {
   EXPECT_EQ(out, pairs);
 
   // Time: per node, layers follow each other and milestones are ordered.
-  ASSERT_EQ(rows.size(), static_cast<std::size_t>(x.nodes * x.workload.iterations * x.model.num_layers));
+  ASSERT_EQ(rows.size(),
+            static_cast<std::size_t>(x.nodes * x.workload.iterations * x.model.num_layers));
   for (std::size_t i = 0; i < rows.size(); ++i) {
     const auto& r = rows[i];
     EXPECT_LE(r.start_ps, r.attention_end_ps);
@@ -110,7 +112,9 @@ TEST_P(EngineUnderMpi, ConservesTokensKeepsTimeAndIgnoresTheRankLayout) {
   MPI_Barrier(MPI_COMM_WORLD);
 }
 
-std::string model(const char* file) { return "model.config=" + test::source_dir() + "/models/" + file; }
+std::string model(const char* file) {
+  return "model.config=" + test::source_dir() + "/models/" + file;
+}
 
 INSTANTIATE_TEST_SUITE_P(
     Cases, EngineUnderMpi,
@@ -128,8 +132,7 @@ INSTANTIATE_TEST_SUITE_P(
               "system.gpus_per_server=2"}},
         Case{"deepseek_v3_dense_layers_mla_shared_expert",
              {model("deepseek-v3.json"), "system.nodes=8", "system.gpus_per_server=8",
-              "workload.batch_per_node=8", "workload.context_tokens=512",
-              "workload.iterations=1"}},
+              "workload.batch_per_node=8", "workload.context_tokens=512", "workload.iterations=1"}},
         Case{"gpt_oss_sliding_window_mxfp4",
              {model("gpt-oss-120b.json"), "workload.batch_per_node=16", "workload.iterations=1"}},
         Case{"qwen35_linear_attention_shared_expert",

@@ -83,10 +83,10 @@ TEST(Fabric, AlphaBeta) {
 // A fabric with round numbers: 1 byte per ps... expressed as 1e3 GB/s, efficiency 1, 10 ns.
 struct PortsFixture : ::testing::Test {
   PortsFixture()
-      : up(make_fabric_model(preset("fabric", "nvlink4",
-                                    "bandwidth_GBps: 1000, efficiency: 1, latency_us: 0.01"))),
-        out(make_fabric_model(preset("fabric", "ib-ndr",
-                                     "bandwidth_GBps: 100, efficiency: 1, latency_us: 1"))),
+      : up(make_fabric_model(
+            preset("fabric", "nvlink4", "bandwidth_GBps: 1000, efficiency: 1, latency_us: 0.01"))),
+        out(make_fabric_model(
+            preset("fabric", "ib-ndr", "bandwidth_GBps: 100, efficiency: 1, latency_us: 1"))),
         topo(2, *up, *out, 1e12) {}
   std::unique_ptr<FabricModel> up, out;
   Topology topo;
@@ -97,7 +97,9 @@ TEST_F(PortsFixture, EgressSerializesMessagesOnEachFabric) {
   // Node 0 of servers {0,1} {2,3}: node 1 is scale-up, nodes 2 and 3 scale-out.
   std::vector<OutMessage> m = {{1, 1000, 0}, {2, 1000, 0}, {3, 1000, 0}, {0, 1000, 0}};
   p.send(0, 4, m, topo);
-  auto find = [&](int dst) { return *std::find_if(m.begin(), m.end(), [&](auto& x) { return x.dst == dst; }); };
+  auto find = [&](int dst) {
+    return *std::find_if(m.begin(), m.end(), [&](auto& x) { return x.dst == dst; });
+  };
   EXPECT_EQ(find(0).eg_start_ps, 0);
   EXPECT_EQ(find(0).eg_end_ps, 1000);  // local copy at 1e12 B/s
   EXPECT_EQ(find(1).eg_start_ps, 0);

@@ -8,7 +8,9 @@
 namespace sievesim {
 namespace {
 
-Params parse(const std::string& yaml) { return Params(YAML::Load(yaml), "x.yaml"); }
+Params parse(const std::string& yaml) {
+  return Params(YAML::Load(yaml), "x.yaml");
+}
 
 std::string error_of(const std::function<void()>& f) {
   try {
@@ -77,13 +79,15 @@ TEST(Params, UnknownKeysAreRejectedWithASuggestion) {
 
 TEST(Params, OverridesCreatePathsAndAreNamedInErrors) {
   YAML::Node root = YAML::Load("system: {nodes: 4}\n");
-  const auto paths = apply_overrides(root, {"system.nodes=8", "workload.routing.zipf_s=1.2"}, "x.yaml");
+  const auto paths =
+      apply_overrides(root, {"system.nodes=8", "workload.routing.zipf_s=1.2"}, "x.yaml");
   EXPECT_EQ(root["system"]["nodes"].as<int>(), 8);
   EXPECT_DOUBLE_EQ(root["workload"]["routing"]["zipf_s"].as<double>(), 1.2);
   EXPECT_EQ(paths.count("system.nodes"), 1u);
 
   YAML::Node bad = YAML::Load("system: {nodes: 4}\n");
-  auto ov = std::make_shared<const std::set<std::string>>(apply_overrides(bad, {"system.nodes=x"}, "x.yaml"));
+  auto ov = std::make_shared<const std::set<std::string>>(
+      apply_overrides(bad, {"system.nodes=x"}, "x.yaml"));
   const Params p(bad, "x.yaml", "", ov);
   const auto e = error_of([&] { p.child("system").param<std::int64_t>("nodes").required(); });
   EXPECT_NE(e.find("set with -p"), std::string::npos) << e;

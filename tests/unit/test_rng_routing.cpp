@@ -4,10 +4,10 @@
 #include <cmath>
 #include <set>
 
+#include "common/error.hpp"
 #include "common/rng.hpp"
 #include "config/params.hpp"
 #include "model/model.hpp"
-#include "common/error.hpp"
 #include "workload/routing.hpp"
 
 namespace sievesim {

@@ -14,7 +14,9 @@
 namespace sievesim {
 namespace {
 
-Params section(const std::string& yaml) { return Params(YAML::Load(yaml), "t.yaml", "scheduler"); }
+Params section(const std::string& yaml) {
+  return Params(YAML::Load(yaml), "t.yaml", "scheduler");
+}
 
 struct SchedFixture : ::testing::Test {
   SchedFixture() {
@@ -138,7 +140,8 @@ TEST(Placement, ContiguousSpreadsExpertsEvenly) {
 
 TEST(Placement, RandomReplicasLandOnDistinctNodesAndAreSeeded) {
   const ModelSpec m = toy(64, 3);
-  auto p = make_placement_policy(Params(YAML::Load("policy: random\nrandom: {max_replicas: 3}"), "t.yaml"));
+  auto p = make_placement_policy(
+      Params(YAML::Load("policy: random\nrandom: {max_replicas: 3}"), "t.yaml"));
   const ExpertMap a = p->initial(PlacementContext{m, 8, 4, 5});
   const ExpertMap b = p->initial(PlacementContext{m, 8, 4, 5});
   a.check();

@@ -12,8 +12,8 @@ class BandwidthPim final : public PimModel {
  public:
   explicit BandwidthPim(const Params& p)
       : stacks_(p.param<std::int64_t>("stacks").min(1).required()),
-        ext_bw_per_stack_Bps_(p.param<double>("external_bandwidth_per_stack_GBps").above(0).required() *
-                              1e9),
+        ext_bw_per_stack_Bps_(
+            p.param<double>("external_bandwidth_per_stack_GBps").above(0).required() * 1e9),
         internal_multiple_(p.param<double>("internal_bandwidth_multiple").above(0).required()),
         input_vectors_(p.param<std::int64_t>("input_vectors").min(1).dflt(1)),
         pass_overhead_ps_(ns_to_ps(p.param<double>("pass_overhead_ns").min(0).dflt(100))),
@@ -55,8 +55,9 @@ class BandwidthPim final : public PimModel {
 
 }  // namespace
 
-SIEVESIM_REGISTER(PimRegistry, "bandwidth",
-                  "stacks x external bandwidth x internal multiple, one pass per input vector group",
-                  [](const Params& p) { return std::make_unique<BandwidthPim>(p); })
+SIEVESIM_REGISTER(
+    PimRegistry, "bandwidth",
+    "stacks x external bandwidth x internal multiple, one pass per input vector group",
+    [](const Params& p) { return std::make_unique<BandwidthPim>(p); })
 
 }  // namespace sievesim
