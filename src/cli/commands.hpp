@@ -18,4 +18,8 @@ Runner add_report_command(CLI::App& app);
 // The -p/--param option shared by the commands that read an experiment.
 void add_param_option(CLI::App& cmd, std::vector<std::string>& params);
 
+// Validators whose messages say what was expected (CLI11's numeric ranges print 1.8e308).
+CLI::Validator positive_integer();
+CLI::Validator non_negative_integer();
+
 }  // namespace sievesim::cli

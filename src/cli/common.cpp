@@ -12,4 +12,30 @@ void add_param_option(CLI::App& cmd, std::vector<std::string>& params) {
       ->type_name("KEY=VALUE");
 }
 
+namespace {
+CLI::Validator integer_at_least(long long lo, const char* what) {
+  return CLI::Validator(
+      [lo, what](std::string& s) -> std::string {
+        std::size_t used = 0;
+        long long v = 0;
+        try {
+          v = std::stoll(s, &used);
+        } catch (const std::exception&) {
+          used = 0;
+        }
+        if (used != s.size() || used == 0 || v < lo)
+          return std::string("expected ") + what + ", got '" + s + "'";
+        return {};
+      },
+      what);
+}
+}  // namespace
+
+CLI::Validator positive_integer() {
+  return integer_at_least(1, "a positive integer");
+}
+CLI::Validator non_negative_integer() {
+  return integer_at_least(0, "a non-negative integer");
+}
+
 }  // namespace sievesim::cli

@@ -24,8 +24,9 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    const int rc = app.exit(e);
-    return rc == 0 ? kExitOk : kExitBadInput;
+    if (e.get_exit_code() == 0) return app.exit(e);  // --help, --version
+    std::fprintf(stderr, "sievesim: error: %s (see sievesim --help)\n", e.what());
+    return kExitBadInput;
   }
   try {
     if (app.got_subcommand("run")) return run();

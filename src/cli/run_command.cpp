@@ -29,9 +29,19 @@ struct RunOpts {
   std::vector<std::string> params;
   std::int64_t nodes_per_rank = 0;
   std::int64_t seed = -1, iterations = -1;
-  bool log_all_ranks = false, quiet = false;
+  bool log_all_ranks = false, quiet = false, output_given = false;
   std::string command_line;
 };
+
+// A file name as a YAML double-quoted scalar, so -o accepts any path.
+std::string yaml_quoted(const std::string& s) {
+  std::string q = "\"";
+  for (char c : s) {
+    if (c == '"' || c == '\\') q += '\\';
+    q += c;
+  }
+  return q + "\"";
+}
 
 std::string utc_now() {
   const std::time_t t = std::time(nullptr);
@@ -57,23 +67,26 @@ int simulate(RunOpts& o, const boost::mpi::communicator& world) {
   std::vector<std::string> overrides = o.params;
   if (o.seed >= 0) overrides.push_back("workload.seed=" + std::to_string(o.seed));
   if (o.iterations >= 0) overrides.push_back("workload.iterations=" + std::to_string(o.iterations));
+  if (o.output_given) overrides.push_back("output.path=" + yaml_quoted(o.output));
 
   Experiment x;
   RankMap ranks;
   std::string error;
   try {
     x = load_experiment(o.file, overrides);
-    if (!o.output.empty()) x.output_path = o.output;
     std::int64_t npr = o.nodes_per_rank;
     const std::string layout = RankMap::validate(x.nodes, world.size(), npr);
     if (!layout.empty()) throw InputError(x.file, "system.nodes", layout);
     ranks = RankMap(x.nodes, world.size(), npr);
+    if (std::filesystem::is_directory(x.output_path))
+      throw InputError(x.file, o.output_given ? "-o" : "output.path",
+                       "'" + x.output_path + "' is a directory, expected a file name");
     const auto dir = std::filesystem::absolute(x.output_path).parent_path();
     if (!std::filesystem::is_directory(dir))
-      throw InputError(x.file, o.output.empty() ? "output.path" : "-o",
+      throw InputError(x.file, o.output_given ? "-o" : "output.path",
                        "output directory '" + dir.string() + "' does not exist");
     if (access(dir.c_str(), W_OK) != 0)
-      throw InputError(x.file, o.output.empty() ? "output.path" : "-o",
+      throw InputError(x.file, o.output_given ? "-o" : "output.path",
                        "output directory '" + dir.string() + "' is not writable");
   } catch (const InputError& e) {
     error = e.what();
@@ -144,28 +157,29 @@ Runner add_run_command(CLI::App& app, int& argc, char**& argv) {
   cmd->add_option("experiment", o->file, "experiment YAML file (see configs/quickstart.yaml)")
       ->required()
       ->type_name("EXPERIMENT.yaml");
-  cmd->add_option("-o,--output", o->output,
-                  "result file (default: output.path of the experiment); written as "
-                  "OUT.h5.partial and renamed when complete")
-      ->type_name("OUT.h5");
+  auto* output = cmd->add_option("-o,--output", o->output,
+                                 "result file (default: output.path of the experiment); written as "
+                                 "OUT.h5.partial and renamed when complete")
+                     ->type_name("OUT.h5");
   add_param_option(*cmd, o->params);
   cmd->add_option("--nodes-per-rank", o->nodes_per_rank,
                   "simulated nodes hosted by each MPI rank; ranks x nodes-per-rank must equal "
                   "system.nodes (default: system.nodes / ranks)")
-      ->check(CLI::PositiveNumber)
+      ->check(positive_integer())
       ->type_name("K");
   cmd->add_option("--seed", o->seed, "random seed (same as -p workload.seed=S)")
-      ->check(CLI::NonNegativeNumber)
+      ->check(non_negative_integer())
       ->type_name("S");
   cmd->add_option("--iterations", o->iterations,
                   "decode iterations to simulate (same as -p workload.iterations=N)")
-      ->check(CLI::PositiveNumber)
+      ->check(positive_integer())
       ->type_name("N");
   cmd->add_option("--log-level", o->log_level, "trace, debug, info, warn, error or off")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}));
   cmd->add_flag("--log-all-ranks", o->log_all_ranks, "log from every rank, not only rank 0");
   cmd->add_flag("-q,--quiet", o->quiet, "print only warnings and errors, no summary");
-  return [o, &argc, &argv]() {
+  return [o, output, &argc, &argv]() {
+    o->output_given = output->count() > 0;
     for (int i = 0; i < argc; ++i) o->command_line += (i ? " " : "") + std::string(argv[i]);
     return run(*o, argc, argv);
   };

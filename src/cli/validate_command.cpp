@@ -76,10 +76,10 @@ Runner add_validate_command(CLI::App& app) {
   add_param_option(*cmd, o->params);
   cmd->add_option("--ranks", o->ranks,
                   "Also check that the cluster can be laid out on this many MPI ranks")
-      ->check(CLI::PositiveNumber);
+      ->check(positive_integer());
   cmd->add_option("--nodes-per-rank", o->nodes_per_rank,
                   "With --ranks: simulated nodes per rank (default: nodes / ranks)")
-      ->check(CLI::PositiveNumber);
+      ->check(positive_integer());
   return [o]() {
     const Experiment x = load_experiment(o->file, o->params);
     if (o->ranks > 0) {

@@ -92,6 +92,7 @@ Experiment load_experiment(const std::string& path, const std::vector<std::strin
   x.placement = make_placement_policy(top.child("placement"));
   const Params out = top.child("output");
   x.output_path = out.param<std::string>("path").dflt("sievesim-result.h5");
+  if (x.output_path.empty()) out.fail("path", "expected a file name, got an empty string");
 
   top.reject_unknown_keys();
 

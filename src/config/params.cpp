@@ -254,7 +254,17 @@ void ParamSpec<T>::check(const T& v) const {
 template <class T>
 T ParamSpec<T>::required() const {
   auto v = read();
-  if (!v) owner_.fail(key_, "missing required key (expected " + expectation() + ")");
+  if (!v) {
+    // A missing required key next to an unread key that is one or two edits away is a typo:
+    // name the typo, as the unknown-key check would have, rather than the missing key.
+    for (const auto& kv : owner_.input()) {
+      const std::string k = kv.first.as<std::string>();
+      if (k != key_ && !owner_.resolved()[k].IsDefined() && edit_distance(k, key_) <= 2)
+        throw InputError(owner_.file(), owner_.key_path(k),
+                         "unknown key '" + k + "' (did you mean '" + key_ + "'?)");
+    }
+    owner_.fail(key_, "missing required key (expected " + expectation() + ")");
+  }
   owner_.record(key_, YAML::Node(*v));
   return *v;
 }

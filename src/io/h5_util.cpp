@@ -44,6 +44,7 @@ std::string read_attr_string(hid_t obj, const std::string& name) {
     char* s = nullptr;
     Handle mem(H5Tcopy(H5T_C_S1), H5Tclose, "H5Tcopy");
     check_status(H5Tset_size(mem, H5T_VARIABLE), "H5Tset_size");
+    check_status(H5Tset_cset(mem, H5Tget_cset(type)), "H5Tset_cset");
     check_status(H5Aread(a, mem, &s), "H5Aread");
     std::string out = s ? s : "";
     H5free_memory(s);

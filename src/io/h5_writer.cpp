@@ -143,7 +143,10 @@ void write_results(const std::string& path, const Experiment& x, const RankResul
     std::error_code ec;
     if (all_ok) {
       std::filesystem::rename(tmp, path, ec);
-      if (ec) error = "cannot rename " + tmp + " to " + path + ": " + ec.message();
+      if (ec) {
+        error = "cannot rename " + tmp + " to " + path + ": " + ec.message();
+        std::filesystem::remove(tmp, ec);
+      }
     } else {
       std::filesystem::remove(tmp, ec);
     }

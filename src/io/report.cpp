@@ -29,7 +29,19 @@ void line(std::ostream& out, const std::string& label, const std::string& value)
 
 }  // namespace
 
+void print_report_unchecked(const std::string& path, std::ostream& out);
+
 void print_report(const std::string& path, std::ostream& out) {
+  try {
+    print_report_unchecked(path, out);
+  } catch (const h5::Error& e) {
+    // Any HDF5 failure here means the file is not a complete sievesim result (truncated,
+    // written by another program, an older schema): bad input, not a bug.
+    throw InputError(path, "", std::string("not a readable sievesim result (") + e.what() + ")");
+  }
+}
+
+void print_report_unchecked(const std::string& path, std::ostream& out) {
   if (!std::filesystem::exists(path)) throw InputError(path, "", "no such result file");
   H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
   if (H5Fis_hdf5(path.c_str()) <= 0) throw InputError(path, "", "not an HDF5 file");

@@ -6,6 +6,7 @@
 #   MPIEXEC   mpiexec (from the environment, default: mpiexec on PATH)
 #   PY        a python3 that can import h5py and numpy
 # Every check prints one line; the first failure prints "FAIL: ..." and exits 1.
+# shellcheck disable=SC2034  # the variables are for the scripts that source this file
 set -euo pipefail
 
 if [[ $# -ne 3 ]]; then

@@ -60,6 +60,7 @@ sed "s#^\(  config:\) *\.\./models/qwen3-30b-a3b\.json#\1 $MODEL#" "$QUICKSTART"
 ! cmp -s "$QUICKSTART" in/base.yaml || fail "could not point model.config of the quickstart to $MODEL"
 must_succeed "validate in/base.yaml" "$SIEVESIM" validate in/base.yaml
 
+# shellcheck disable=SC2016  # a sed command, not a shell expansion
 variant topkey '$a bogus: 1'
 variant nested_typo 's/^  gpus_per_server: 4 /  gpus_per_servr: 4 /'
 variant nodse 's/^  nodes: 4 /  nodse: 4 /'

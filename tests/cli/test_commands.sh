@@ -118,8 +118,12 @@ ok "root attributes ${attrs[*]}"
 [[ $(h5attr OUT.h5 / schema_version) == "$schema" ]] || fail "root attribute schema_version differs from --version"
 [[ $(h5attr OUT.h5 / date) =~ ^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:]{8}Z$ ]] || fail "root attribute date is not ISO 8601 UTC"
 h5attr OUT.h5 / config >config_attr.txt
-diff <(sed '/^#/d; /^$/d' validate.txt) <(sed '/^$/d' config_attr.txt) >/dev/null ||
+# -o OUT.h5 is recorded as output.path in the stored configuration.
+"$SIEVESIM" validate "$QUICKSTART" -p output.path=OUT.h5 >validate_o.txt ||
+  fail "validate -p output.path=OUT.h5 failed"
+diff <(sed '/^#/d; /^$/d' validate_o.txt) <(sed '/^$/d' config_attr.txt) >/dev/null ||
   fail "root attribute config differs from the resolved config printed by validate"
+grep -qx "  path: OUT.h5" config_attr.txt || fail "stored config does not record -o as output.path"
 ok "software, version, git_revision, schema_version, date and config agree with --version and validate"
 
 step "every dataset of the tables has a units attribute"
