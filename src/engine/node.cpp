@@ -22,6 +22,17 @@ void for_each_group(std::span<const TokenRecord> recs, Key key,
   }
 }
 
+// The incoming messages of a phase, one per sending node, as the records describe them.
+template <class SenderFn>
+std::vector<InMessage> incoming(std::span<const TokenRecord> in, SenderFn sender) {
+  std::vector<InMessage> msgs;
+  for_each_group(in, sender, [&](std::size_t b, std::size_t) {
+    msgs.push_back(InMessage{sender(in[b]), static_cast<double>(in[b].msg_bytes), in[b].eg_start_ps,
+                             in[b].eg_end_ps});
+  });
+  return msgs;
+}
+
 std::int64_t unique_slots(std::span<const TokenRecord> recs) {
   // Records of one message are sorted by (slot, expert), so distinct slots are runs.
   std::int64_t n = 0;
@@ -128,33 +139,35 @@ void Node::dispatch(const EngineContext& ctx, std::int64_t layer, std::vector<To
       msgs.push_back(OutMessage{
           static_cast<std::int32_t>(n),
           static_cast<double>(tokens_to[static_cast<std::size_t>(n)]) * token_bytes, route_ps});
-  ports_.send(id_, nodes, msgs, ctx.topo);
-  std::vector<const OutMessage*> by_dst(static_cast<std::size_t>(nodes), nullptr);
+  send(ctx, msgs, std::span<TokenRecord>(out.data() + first, out.size() - first),
+       [](const TokenRecord& r) { return r.expert_node; });
+  row_.tokens_out = static_cast<std::int64_t>(out.size() - first);
+  records_dispatched_ += row_.tokens_out;
+}
+
+template <class DestFn>
+void Node::send(const EngineContext& ctx, std::vector<OutMessage>& msgs,
+                std::span<TokenRecord> recs, DestFn dest) {
+  ports_.send(id_, ctx.x.nodes, msgs, ctx.topo);
+  std::vector<const OutMessage*> by_dst(static_cast<std::size_t>(ctx.x.nodes), nullptr);
   for (const auto& m : msgs) {
     by_dst[static_cast<std::size_t>(m.dst)] = &m;
     if (m.dst != id_) row_.bytes_sent += static_cast<std::int64_t>(m.bytes);
   }
-  for (std::size_t i = first; i < out.size(); ++i) {
-    const OutMessage& m = *by_dst[static_cast<std::size_t>(out[i].expert_node)];
-    out[i].eg_start_ps = m.eg_start_ps;
-    out[i].eg_end_ps = m.eg_end_ps;
-    out[i].msg_bytes = static_cast<std::int64_t>(m.bytes);
+  // Every record carries the timing of the message it travels in.
+  for (auto& r : recs) {
+    const OutMessage& m = *by_dst[static_cast<std::size_t>(dest(r))];
+    r.eg_start_ps = m.eg_start_ps;
+    r.eg_end_ps = m.eg_end_ps;
+    r.msg_bytes = static_cast<std::int64_t>(m.bytes);
   }
-  row_.tokens_out = static_cast<std::int64_t>(out.size() - first);
-  records_dispatched_ += row_.tokens_out;
 }
 
 void Node::run_experts(const EngineContext& ctx, std::int64_t layer,
                        std::span<const TokenRecord> in, std::vector<TokenRecord>& out) {
   const Topology& topo = ctx.topo;
   // Arrival of every incoming message (one per source node).
-  std::vector<InMessage> msgs;
-  for_each_group(
-      in, [](const TokenRecord& r) { return r.home_node; },
-      [&](std::size_t b, std::size_t) {
-        msgs.push_back(InMessage{in[b].home_node, static_cast<double>(in[b].msg_bytes),
-                                 in[b].eg_start_ps, in[b].eg_end_ps});
-      });
+  std::vector<InMessage> msgs = incoming(in, [](const TokenRecord& r) { return r.home_node; });
   ports_.receive(id_, msgs, topo);
   std::vector<sim_time_t> arrival(static_cast<std::size_t>(ctx.x.nodes), 0);
   sim_time_t comm_first = kTimeNever, comm_last = 0;
@@ -248,7 +261,6 @@ void Node::run_experts(const EngineContext& ctx, std::int64_t layer,
   // Combine: one message per home node, leaving when the experts it carries results of are done.
   const double token_bytes = model.token_bytes();
   std::vector<OutMessage> back;
-  std::vector<std::size_t> group_begin;
   for_each_group(
       in, [](const TokenRecord& r) { return r.home_node; },
       [&](std::size_t b, std::size_t e) {
@@ -258,34 +270,16 @@ void Node::run_experts(const EngineContext& ctx, std::int64_t layer,
                                       expert_index_[static_cast<std::size_t>(in[i].expert)])]);
         const auto n = unique_slots(in.subspan(b, e - b));
         back.push_back(OutMessage{in[b].home_node, static_cast<double>(n) * token_bytes, ready});
-        group_begin.push_back(b);
       });
-  std::vector<OutMessage> sent = back;
-  ports_.send(id_, ctx.x.nodes, sent, topo);
-  std::vector<const OutMessage*> by_dst(static_cast<std::size_t>(ctx.x.nodes), nullptr);
-  for (const auto& m : sent) {
-    by_dst[static_cast<std::size_t>(m.dst)] = &m;
-    if (m.dst != id_) row_.bytes_sent += static_cast<std::int64_t>(m.bytes);
-  }
-  for (const auto& r : in) {
-    TokenRecord c = r;
-    const OutMessage& m = *by_dst[static_cast<std::size_t>(r.home_node)];
-    c.eg_start_ps = m.eg_start_ps;
-    c.eg_end_ps = m.eg_end_ps;
-    c.msg_bytes = static_cast<std::int64_t>(m.bytes);
-    out.push_back(c);
-  }
+  const std::size_t first = out.size();
+  out.insert(out.end(), in.begin(), in.end());
+  send(ctx, back, std::span<TokenRecord>(out.data() + first, in.size()),
+       [](const TokenRecord& r) { return r.home_node; });
   for (const auto& l : loads) expert_index_[static_cast<std::size_t>(l.expert)] = -1;
 }
 
 void Node::combine(const EngineContext& ctx, std::int64_t layer, std::span<const TokenRecord> in) {
-  std::vector<InMessage> msgs;
-  for_each_group(
-      in, [](const TokenRecord& r) { return r.expert_node; },
-      [&](std::size_t b, std::size_t) {
-        msgs.push_back(InMessage{in[b].expert_node, static_cast<double>(in[b].msg_bytes),
-                                 in[b].eg_start_ps, in[b].eg_end_ps});
-      });
+  std::vector<InMessage> msgs = incoming(in, [](const TokenRecord& r) { return r.expert_node; });
   ports_.receive(id_, msgs, ctx.topo);
   sim_time_t end = std::max(shared_end_ps_, row_.attention_end_ps);
   for (const auto& m : msgs) end = std::max(end, m.arrival_ps);

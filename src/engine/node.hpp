@@ -52,6 +52,11 @@ class Node {
 
  private:
   sim_time_t attention_phase(const EngineContext& ctx, std::int64_t layer);
+  // Serializes `msgs` on this node's egress ports and stamps each record with the timing of the
+  // message to dest(record).
+  template <class DestFn>
+  void send(const EngineContext& ctx, std::vector<OutMessage>& msgs, std::span<TokenRecord> recs,
+            DestFn dest);
 
   std::int32_t id_;
   std::int64_t k_;

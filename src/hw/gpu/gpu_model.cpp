@@ -1,16 +1,10 @@
 #include "hw/gpu/gpu_model.hpp"
+#include "config/select.hpp"
 
 namespace sievesim {
 
 std::unique_ptr<GpuModel> make_gpu_model(const Params& p) {
-  const std::string impl = p.param<std::string>("impl").required();
-  const auto* e = GpuRegistry::instance().find(impl);
-  if (!e) {
-    std::string known;
-    for (const auto& n : GpuRegistry::instance().names()) known += " " + n;
-    p.fail("impl", "unknown GPU model '" + impl + "'; known:" + known);
-  }
-  return e->make(p);
+  return make_impl<GpuRegistry>(p, "GPU model");
 }
 
 DType gemm_math_dtype(DType weights, DType activations) {

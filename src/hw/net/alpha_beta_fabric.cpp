@@ -1,4 +1,5 @@
 // alpha-beta link: a message costs latency + bytes / (bandwidth x achievable fraction).
+#include "config/select.hpp"
 #include "hw/net/fabric_model.hpp"
 
 namespace sievesim {
@@ -29,14 +30,7 @@ SIEVESIM_REGISTER(FabricRegistry, "alpha-beta", "latency + bytes / achievable ba
                   [](const Params& p) { return std::make_unique<AlphaBetaFabric>(p); })
 
 std::unique_ptr<FabricModel> make_fabric_model(const Params& p) {
-  const std::string impl = p.param<std::string>("impl").required();
-  const auto* e = FabricRegistry::instance().find(impl);
-  if (!e) {
-    std::string known;
-    for (const auto& n : FabricRegistry::instance().names()) known += " " + n;
-    p.fail("impl", "unknown fabric model '" + impl + "'; known:" + known);
-  }
-  return e->make(p);
+  return make_impl<FabricRegistry>(p, "fabric model");
 }
 
 }  // namespace sievesim

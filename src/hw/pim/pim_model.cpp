@@ -1,4 +1,5 @@
 #include "hw/pim/pim_model.hpp"
+#include "config/select.hpp"
 
 namespace sievesim {
 
@@ -15,14 +16,7 @@ sim_time_t PimModel::roofline_expert_ps(const ExpertShape& e, std::int32_t token
 }
 
 std::unique_ptr<PimModel> make_pim_model(const Params& p) {
-  const std::string impl = p.param<std::string>("impl").required();
-  const auto* e = PimRegistry::instance().find(impl);
-  if (!e) {
-    std::string known;
-    for (const auto& n : PimRegistry::instance().names()) known += " " + n;
-    p.fail("impl", "unknown PIM model '" + impl + "'; known:" + known);
-  }
-  return e->make(p);
+  return make_impl<PimRegistry>(p, "PIM model");
 }
 
 }  // namespace sievesim
