@@ -39,16 +39,35 @@ AttentionCost OpCosts::attention(const LayerSpec& l, std::span<const std::int64_
   if (batch == 0) return c;
   c.gpu_ps = weights_kernel_ps(static_cast<double>(l.attention_params), m_.weight_dtype, batch);
   const double kv = attention_kv_bytes(l, context);
-  if (on_pim) {
-    c.pim_ps = pim_.attention_ps(kv, batch);
-  } else {
-    // Score and context products: about 2 FLOPs per KV element read, per query head sharing it.
-    const double group = m_.num_kv_heads > 0 ? static_cast<double>(m_.num_heads) /
-                                                   static_cast<double>(m_.num_kv_heads)
-                                             : 1.0;
-    const double flops = 2.0 * group * kv / dtype_bytes(m_.kv_dtype);
-    c.gpu_ps += gpu_.kernel_ps(flops, kv, m_.activation_dtype);
+  // Linear attention's delta-rule state update is a read-modify-write of the whole state, not a
+  // GEMV the PIM units compute, so those layers stay on the GPU whatever the policy.
+  if (on_pim && l.attention != AttentionKind::kLinear) {
+    std::vector<AttentionHead> heads;
+    heads.reserve(static_cast<std::size_t>(batch * l.kv_heads));
+    for (auto ctx : context) {
+      const auto len =
+          l.attention == AttentionKind::kSlidingWindow ? std::min(ctx, l.window_tokens) : ctx;
+      for (std::int64_t h = 0; h < l.kv_heads; ++h)
+        heads.push_back(AttentionHead{len, l.queries_per_kv, l.key_dim, l.value_dim, m_.kv_dtype});
+    }
+    c.pim_ps = pim_.attention(heads).time_ps;
+    return c;
   }
+  // Score and context products: 2 FLOPs per (query, key or value element) of every cached token.
+  double flops = 0;
+  if (l.attention == AttentionKind::kLinear) {
+    // Output (S^T q) and delta-rule update touch each fp32 state element twice: ~4 FLOPs.
+    const double state_elements = l.state_bytes_per_sequence / 4.0;
+    flops = 4.0 * state_elements * static_cast<double>(batch);
+  } else {
+    for (auto ctx : context) {
+      const auto len =
+          l.attention == AttentionKind::kSlidingWindow ? std::min(ctx, l.window_tokens) : ctx;
+      flops += 2.0 *
+               static_cast<double>(len * l.kv_heads * l.queries_per_kv * (l.key_dim + l.value_dim));
+    }
+  }
+  c.gpu_ps += gpu_.kernel_ps(flops, kv, m_.activation_dtype);
   return c;
 }
 

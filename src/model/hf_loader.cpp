@@ -208,6 +208,9 @@ void apply_gqa(const Section& cfg, ModelSpec& m, const Gqa& g,
     if (l.attention == AttentionKind::kLinear) continue;
     l.attention_params = gqa_params(g, m.hidden) + 2 * m.hidden;  // + input/post-attn norms
     l.kv_bytes_per_token = gqa_kv_bytes(g, m.kv_dtype);
+    l.kv_heads = g.kv_heads;
+    l.queries_per_kv = g.heads / g.kv_heads;
+    l.key_dim = l.value_dim = g.head_dim;
     if (l.attention == AttentionKind::kSlidingWindow) {
       if (window == 0) window = cfg.dim("sliding_window", kMaxVocab);
       l.window_tokens = window;
@@ -364,6 +367,12 @@ void build_deepseek(const Section& cfg, ModelSpec& m, const Dtypes& dt, bool v32
     l.attention = AttentionKind::kMla;
     l.attention_params = attn;
     l.kv_bytes_per_token = kv_bytes;
+    // Absorbed MLA decode: every head's query meets the one latent (keys kv_lora + rope wide,
+    // values kv_lora wide).
+    l.kv_heads = 1;
+    l.queries_per_kv = heads;
+    l.key_dim = kv_lora + rope;
+    l.value_dim = kv_lora;
   }
   const std::int64_t first_dense = cfg.count_or("first_k_dense_replace", 0);
   const std::int64_t freq = cfg.dim_or("moe_layer_freq", 1);

@@ -44,9 +44,13 @@ struct LayerSpec {
   std::int64_t window_tokens = 0;       // sliding window length (kSlidingWindow only)
   double kv_bytes_per_token = 0;        // KV (or latent) cache bytes per token of context
   double state_bytes_per_sequence = 0;  // fixed recurrent state (kLinear only)
-  std::int64_t attention_params = 0;    // projections, norms, biases, sinks, conv of this layer
-  std::int64_t dense_ffn_params = 0;    // dense FFN params (moe == false only)
-  std::int64_t router_params = 0;       // router (and shared-expert gate) params (moe only)
+  // The shape decode attention runs as GEMVs: per sequence `kv_heads` caches, each read by
+  // `queries_per_kv` query vectors (a GQA group; all heads for MLA's shared latent), with keys
+  // of `key_dim` and values of `value_dim` elements (0 for linear attention).
+  std::int64_t kv_heads = 0, queries_per_kv = 0, key_dim = 0, value_dim = 0;
+  std::int64_t attention_params = 0;  // projections, norms, biases, sinks, conv of this layer
+  std::int64_t dense_ffn_params = 0;  // dense FFN params (moe == false only)
+  std::int64_t router_params = 0;     // router (and shared-expert gate) params (moe only)
 };
 
 struct ModelSpec {

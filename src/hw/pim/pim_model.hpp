@@ -1,7 +1,11 @@
 #pragma once
-// PIM cost model interface: the time of GEMVs run inside the HBM stacks of one node.
+// PIM cost model interface: the time of GEMVs run inside the HBM stacks of one node, with the
+// command counts that explain it. Every expert's (and every head's) weights are striped over all
+// PIM channels of the node (DESIGN §2), so one GEMV uses the whole PIM at full width.
 #include <cstdint>
 #include <memory>
+#include <span>
+#include <string>
 
 #include "common/registry.hpp"
 #include "common/time.hpp"
@@ -10,23 +14,81 @@
 
 namespace sievesim {
 
+// Commands issued per channel (every channel runs the same sequence in parallel).
+struct PimCommands {
+  std::int64_t activate = 0;  // row activations (all-bank where the units are in the banks)
+  std::int64_t precharge = 0;
+  std::int64_t mac = 0;          // MAC commands (each reads one access granule per unit)
+  std::int64_t write_input = 0;  // input-vector writes into the PIM buffers
+  std::int64_t read_output = 0;  // result read-backs
+  std::int64_t softmax = 0;      // softmax steps (attention only)
+};
+
+struct PimCost {
+  sim_time_t time_ps = 0;
+  std::int64_t passes = 0;    // weight sweeps (ceil(tokens / input vectors held))
+  double dram_bytes = 0;      // bytes read from the DRAM arrays (weights or KV), all passes
+  double io_bytes = 0;        // bytes through the stack interface (inputs in, outputs out)
+  sim_time_t refresh_ps = 0;  // part of time_ps lost to refresh
+  PimCommands commands;       // per channel
+  PimCost& operator+=(const PimCost& o);
+};
+
+// Decode attention of one KV head over a context of `context` tokens: score GEMV (queries x K^T),
+// softmax, context GEMV (probabilities x V). `queries` query vectors share the head's KV (GQA
+// group, or all heads of an MLA latent cache).
+struct AttentionHead {
+  std::int64_t context = 0;
+  std::int64_t queries = 1;
+  std::int64_t key_dim = 128;
+  std::int64_t value_dim = 128;
+  DType dtype = DType::kFP16;
+};
+
+// How GPU and PIM share the DRAM (DESIGN §2): dual row buffers let both run at once
+// (`independent`); with one row buffer GPU requests take priority and PIM command streams stall
+// while the GPU streams (`shared`); or the stacks switch between memory and PIM mode, so GPU
+// memory work and PIM work never overlap (`exclusive`).
+enum class Contention { kIndependent, kShared, kExclusive };
+
 class PimModel {
  public:
   virtual ~PimModel() = default;
-  // `tokens` input vectors times one [rows x cols] weight matrix striped over every PIM unit of
-  // the node.
-  virtual sim_time_t gemv_ps(std::int64_t rows, std::int64_t cols, std::int32_t tokens,
-                             DType weights) const = 0;
-  // Decode attention of a batch: score and context GEMVs reading `kv_bytes` of KV cache in total,
-  // for `sequences` sequences.
-  virtual sim_time_t attention_ps(double kv_bytes, std::int64_t sequences) const = 0;
-  // The plain bandwidth estimate a scheduler can use before it has measured anything.
-  virtual sim_time_t roofline_gemv_ps(std::int64_t rows, std::int64_t cols, std::int32_t tokens,
-                                      DType weights) const = 0;
 
-  // One expert: its matrices one after the other (every expert is striped over all units).
+  // `tokens` input vectors times one [rows x cols] weight matrix (rows = input length), striped
+  // over every channel of every stack of the node.
+  virtual PimCost gemv(std::int64_t rows, std::int64_t cols, std::int32_t tokens,
+                       DType weights) const = 0;
+  // One KV head on one channel (heads are spread over channels, one head per channel at a time).
+  virtual PimCost attention_head(const AttentionHead& h) const = 0;
+
+  virtual std::int64_t channels() const = 0;  // over all stacks of the node
+  // Peak internal weight bandwidth and MAC rate of the node's PIM: the roofline a scheduler
+  // uses before it has measured anything.
+  virtual double peak_bandwidth_Bps() const = 0;
+  virtual double peak_flops() const = 0;
+  virtual std::string describe() const = 0;
+  // HBM capacity of the node's (PIM) stacks.
+  virtual double capacity_bytes() const = 0;
+
+  Contention contention() const { return contention_; }
+  void set_contention(Contention c) { contention_ = c; }
+
+  sim_time_t gemv_ps(std::int64_t rows, std::int64_t cols, std::int32_t tokens,
+                     DType weights) const {
+    return gemv(rows, cols, tokens, weights).time_ps;
+  }
+  sim_time_t roofline_gemv_ps(std::int64_t rows, std::int64_t cols, std::int32_t tokens,
+                              DType weights) const;
+  // One expert: its matrices one after the other.
   sim_time_t expert_ps(const ExpertShape& e, std::int32_t tokens) const;
   sim_time_t roofline_expert_ps(const ExpertShape& e, std::int32_t tokens) const;
+  // A batch of heads spread over the channels: the busiest channel under greedy packing,
+  // bounded below by the longest head.
+  PimCost attention(std::span<const AttentionHead> heads) const;
+
+ private:
+  Contention contention_ = Contention::kIndependent;
 };
 
 using PimRegistry = Registry<PimModel, const Params&>;

@@ -1,0 +1,113 @@
+// PIM units on the logic (base) die: AttAcc's "buffer" PIM (1x the external bandwidth) and
+// Duplex's Logic-PIM (4x through extra TSVs, 21.3 TFLOPS per stack). The units read the weights
+// through ordinary row activations and column reads, interleaved over all banks, so a GEMV
+// streams at the TSV bandwidth unless the activation rate (tRRD, tFAW per pseudo-channel) or the
+// units' MAC rate limits it; the input vector and the results stay on the logic die.
+#include <algorithm>
+#include <cmath>
+#include <sstream>
+
+#include "hw/pim/hbm_timing.hpp"
+#include "hw/pim/pim_model.hpp"
+
+namespace sievesim {
+namespace {
+
+class LogicDiePim final : public PimModel {
+ public:
+  explicit LogicDiePim(const Params& p)
+      : org_(read_hbm_org(p)),
+        t_(read_hbm_timing(p, org_)),
+        multiple_(p.param<double>("internal_bandwidth_multiple").above(0).max(64).required()),
+        flops_per_stack_(p.param<double>("compute_tflops_per_stack").above(0).required() * 1e12),
+        input_vectors_(p.param<std::int64_t>("input_vectors").min(1).max(1024).dflt(1)),
+        kernel_overhead_ps_(ns_to_ps(p.param<double>("kernel_overhead_ns").min(0).dflt(20))) {
+    p.param<std::string>("description").dflt("");
+  }
+
+  PimCost gemv(std::int64_t rows, std::int64_t cols, std::int32_t tokens,
+               DType weights) const override {
+    PimCost c;
+    if (tokens <= 0 || rows <= 0 || cols <= 0) return c;
+    const double bytes = static_cast<double>(rows * cols) * dtype_bytes(weights);
+    return passes(bytes, 2.0 * static_cast<double>(rows * cols), tokens, org_.total_channels(), c);
+  }
+
+  PimCost attention_head(const AttentionHead& h) const override {
+    PimCost c;
+    if (h.context <= 0 || h.queries <= 0) return c;
+    const double b = dtype_bytes(h.dtype);
+    const auto q = static_cast<std::int32_t>(h.queries);
+    passes(static_cast<double>(h.context * h.key_dim) * b,
+           2.0 * static_cast<double>(h.context * h.key_dim), q, 1, c);
+    c.commands.softmax += h.queries;
+    passes(static_cast<double>(h.context * h.value_dim) * b,
+           2.0 * static_cast<double>(h.context * h.value_dim), q, 1, c);
+    return c;
+  }
+
+  std::int64_t channels() const override { return org_.total_channels(); }
+  double capacity_bytes() const override {
+    return org_.capacity_bytes_per_stack * static_cast<double>(org_.stacks);
+  }
+  double peak_bandwidth_Bps() const override {
+    return org_.external_Bps_per_stack() * multiple_ * static_cast<double>(org_.stacks);
+  }
+  double peak_flops() const override { return flops_per_stack_ * static_cast<double>(org_.stacks); }
+  std::string describe() const override {
+    std::ostringstream s;
+    s << "logic-die PIM, " << org_.stacks << " stacks, " << multiple_ << "x internal bandwidth, "
+      << flops_per_stack_ / 1e12 << " TFLOPS per stack";
+    return s.str();
+  }
+
+ private:
+  // Adds ceil(tokens / input_vectors) sweeps of `bytes` over `channels_used` channels to `c`.
+  PimCost& passes(double bytes, double flops_per_token, std::int32_t tokens,
+                  std::int64_t channels_used, PimCost& c) const {
+    const std::int64_t n = (tokens + input_vectors_ - 1) / input_vectors_;
+    const double ch = static_cast<double>(channels_used);
+    const double per_channel_Bps =
+        peak_bandwidth_Bps() / static_cast<double>(org_.total_channels());
+    const double per_channel_flops = peak_flops() / static_cast<double>(org_.total_channels());
+    // Rows to open per pseudo-channel, at most four per tFAW and one per tRRD_S.
+    const double rows = std::ceil(bytes / ch / static_cast<double>(org_.pseudo_channels) /
+                                  static_cast<double>(org_.row_bytes));
+    const double act_s =
+        rows * static_cast<double>(t_.ps(std::max(t_.rrd_s, (t_.faw + 3) / 4))) * 1e-12;
+    sim_time_t busy = 0;
+    std::int32_t left = tokens;
+    for (std::int64_t i = 0; i < n; ++i) {
+      const auto vec = std::min<std::int32_t>(left, static_cast<std::int32_t>(input_vectors_));
+      left -= vec;
+      const double stream_s = bytes / ch / per_channel_Bps;
+      const double compute_s = flops_per_token * vec / ch / per_channel_flops;
+      busy += seconds_to_ps(std::max({stream_s, act_s, compute_s})) + kernel_overhead_ps_ +
+              t_.ps(t_.rcd + t_.cl);
+      c.commands.activate += static_cast<std::int64_t>(rows) * org_.pseudo_channels;
+      c.commands.precharge += static_cast<std::int64_t>(rows) * org_.pseudo_channels;
+      c.commands.mac +=
+          static_cast<std::int64_t>(std::ceil(bytes / ch / static_cast<double>(org_.access_bytes)));
+    }
+    const sim_time_t t = t_.with_refresh(busy);
+    c.time_ps += t;
+    c.refresh_ps += t - busy;
+    c.passes += n;
+    c.dram_bytes += bytes * static_cast<double>(n);
+    return c;
+  }
+
+  HbmOrg org_;
+  HbmTiming t_;
+  double multiple_, flops_per_stack_;
+  std::int64_t input_vectors_;
+  sim_time_t kernel_overhead_ps_;
+};
+
+}  // namespace
+
+SIEVESIM_REGISTER(PimRegistry, "logic-die",
+                  "PIM units on the base die streaming weights through the TSVs",
+                  [](const Params& p) { return std::make_unique<LogicDiePim>(p); })
+
+}  // namespace sievesim

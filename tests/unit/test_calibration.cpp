@@ -1,0 +1,129 @@
+// Every band of reference/calibration.md, asserted against the cost models as shipped.
+#include <gtest/gtest.h>
+
+#include "config/params.hpp"
+#include "hw/gpu/gpu_model.hpp"
+#include "hw/net/fabric_model.hpp"
+#include "hw/pim/pim_model.hpp"
+#include "hw/preset.hpp"
+
+namespace sievesim {
+namespace {
+
+std::unique_ptr<PimModel> pim(const std::string& name, const std::string& extra = "") {
+  const Params parent(
+      YAML::Load("x: {preset: " + name + ", stacks: 1" + (extra.empty() ? "" : ", " + extra) + "}"),
+      "t.yaml");
+  return make_pim_model(resolve_preset(parent, "x", "pim", name));
+}
+
+// The calibration GEMV: [1 x 2048] x [2048 x 768] FP16, one Qwen3-30B-A3B gate or up projection.
+constexpr std::int64_t kRows = 2048, kCols = 768;
+double gemv_us(const PimModel& m, std::int32_t tokens = 1) {
+  return ps_to_us(m.gemv_ps(kRows, kCols, tokens, DType::kFP16));
+}
+
+TEST(CalibrationPim, BankLevelGemvWithPowerLimit) {
+  const auto m = pim("hbm3-bank-pim");
+  const double us = gemv_us(*m);
+  EXPECT_GE(us, 0.55);
+  EXPECT_LE(us, 0.90);
+  // 96 all-bank MACs per channel (3,145,728 bytes over 16 channels x 64 banks x 32 B).
+  const PimCost c = m->gemv(kRows, kCols, 1, DType::kFP16);
+  EXPECT_EQ(c.commands.mac, 96);
+  EXPECT_EQ(c.commands.activate, 3);       // about 3 row openings per bank
+  EXPECT_EQ(c.commands.write_input, 128);  // 4 KB of input in 32-byte writes
+}
+
+TEST(CalibrationPim, BankLevelGemvWithoutPowerLimit) {
+  const double us = gemv_us(*pim("hbm3-bank-pim", "power_limit: false"));
+  EXPECT_GE(us, 0.40);
+  EXPECT_LE(us, 0.75);
+}
+
+TEST(CalibrationPim, NoModelBeatsTheIdealAllBankPeak) {
+  // 64 banks x 32 B per 4 tCK per channel x 16 channels = 10.65 TB/s; 3 MB take 0.30 us.
+  const auto bank = pim("hbm3-bank-pim", "power_limit: false");
+  EXPECT_NEAR(bank->peak_bandwidth_Bps() / 1e12, 10.65, 0.05);
+  const double ideal_us = 3145728.0 / 10.65e12 * 1e6;
+  EXPECT_NEAR(ideal_us, 0.295, 0.005);
+  for (const char* name :
+       {"hbm3-bank-pim", "hbm3-bankgroup-pim", "hbm3-buffer-pim", "hbm3-logic-pim"}) {
+    EXPECT_GT(gemv_us(*pim(name, "power_limit: false")), ideal_us) << name;
+  }
+}
+
+TEST(CalibrationPim, LogicDieGemvIsAboutFourTimesTheInterface) {
+  // 3 MB at 4 x 0.666 TB/s = 1.18 us; refresh and the pipeline fill add a little.
+  const double us = gemv_us(*pim("hbm3-logic-pim"));
+  EXPECT_GE(us, 1.17 * 0.95);
+  EXPECT_LE(us, 1.17 * 1.15);
+}
+
+TEST(CalibrationPim, BufferPimMovesTheBytesAtTheExternalInterfaceRate) {
+  const double us = gemv_us(*pim("hbm3-buffer-pim"));
+  EXPECT_GE(us, 4.73);
+  EXPECT_LE(us, 4.73 * 1.15);
+}
+
+TEST(CalibrationPim, CommandModelIsSlowerThanTheRooflineForOneOrTwoTokens) {
+  for (const char* extra : {"power_limit: true", "power_limit: false"}) {
+    const auto m = pim("hbm3-bank-pim", extra);
+    for (std::int32_t tokens : {1, 2}) {
+      const double ratio =
+          static_cast<double>(m->gemv_ps(kRows, kCols, tokens, DType::kFP16)) /
+          static_cast<double>(m->roofline_gemv_ps(kRows, kCols, tokens, DType::kFP16));
+      EXPECT_GE(ratio, 1.8) << extra << " tokens " << tokens;
+      EXPECT_LE(ratio, 4.2) << extra << " tokens " << tokens;
+    }
+  }
+}
+
+double attention_TBps(const PimModel& m, std::int64_t context) {
+  // 64 heads of 128 on one stack (4 per channel), FP16.
+  std::vector<AttentionHead> heads(64, AttentionHead{context, 1, 128, 128, DType::kFP16});
+  const PimCost c = m.attention(heads);
+  const double kv_bytes = 64.0 * 2.0 * static_cast<double>(context) * 128 * 2;
+  return kv_bytes / ps_to_s(c.time_ps) / 1e12;
+}
+
+TEST(CalibrationPim, AttentionEffectiveBandwidth) {
+  const auto limited = pim("hbm3-bank-pim");
+  const auto free = pim("hbm3-bank-pim", "power_limit: false");
+  for (std::int64_t L : {2048, 4096}) {
+    EXPECT_GE(attention_TBps(*limited, L), 4.6) << L;
+    EXPECT_LE(attention_TBps(*limited, L), 4.7) << L;
+    EXPECT_GE(attention_TBps(*free, L), 6.0) << L;
+    EXPECT_LE(attention_TBps(*free, L), 6.3) << L;
+  }
+}
+
+std::unique_ptr<GpuModel> gpu(const std::string& name) {
+  const Params parent(YAML::Load("x: {preset: " + name + "}"), "t.yaml");
+  return make_gpu_model(resolve_preset(parent, "x", "gpu", name));
+}
+
+TEST(CalibrationGpu, LargeGemmsReachAboutEightyPercentOfPeak) {
+  const auto h100 = gpu("h100");
+  const double flops = 2.0 * 8192 * 8192 * 8192;
+  const double bytes = 3.0 * 8192 * 8192 * 2;
+  const double achieved = flops / ps_to_s(h100->kernel_ps(flops, bytes, DType::kBF16));
+  EXPECT_NEAR(achieved / 989e12, 0.80, 0.02);
+}
+
+std::unique_ptr<FabricModel> fabric(const std::string& name) {
+  const Params parent(YAML::Load("x: {preset: " + name + "}"), "t.yaml");
+  return make_fabric_model(resolve_preset(parent, "x", "fabric", name));
+}
+
+TEST(CalibrationNetwork, AchievedBandwidthIsSeventyFiveToEightyFivePercent) {
+  for (const auto& [name, nominal] : std::vector<std::pair<std::string, double>>{
+           {"nvlink4", 450e9}, {"ib-ndr", 50e9}, {"nvlink5", 900e9}, {"pcie5", 64e9}}) {
+    const double fraction = fabric(name)->bandwidth_Bps() / nominal;
+    EXPECT_GE(fraction, 0.75) << name;
+    EXPECT_LE(fraction, 0.85) << name;
+  }
+}
+
+}  // namespace
+}  // namespace sievesim
