@@ -10,7 +10,7 @@ if [[ $# -lt 2 ]]; then
 fi
 ranks=$1
 shift
-bin=${SIEVESIM_BIN:-$root/build/sievesim}
+bin=${SIEVESIM_BIN:-${SIEVESIM_BUILD_DIR:-$root/build}/sievesim}
 if [[ ! -x $bin ]]; then
   echo "run-local: $bin not found; build first (bash scripts/build.sh)" >&2
   exit 2

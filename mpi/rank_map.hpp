@@ -22,7 +22,7 @@ class RankMap {
                std::to_string(ranks) + " MPI ranks";
       nodes_per_rank = nodes / ranks;
     }
-    if (static_cast<std::int64_t>(ranks) * nodes_per_rank != nodes)
+    if (nodes_per_rank > nodes || static_cast<std::int64_t>(ranks) * nodes_per_rank != nodes)
       return std::to_string(nodes) + " nodes do not equal " + std::to_string(ranks) +
              " MPI ranks x " + std::to_string(nodes_per_rank) + " nodes per rank";
     return {};

@@ -78,16 +78,18 @@ int simulate(RunOpts& o, const boost::mpi::communicator& world) {
     const std::string layout = RankMap::validate(x.nodes, world.size(), npr);
     if (!layout.empty()) throw InputError(x.file, "system.nodes", layout);
     ranks = RankMap(x.nodes, world.size(), npr);
-    if (std::filesystem::is_directory(x.output_path))
-      throw InputError(x.file, o.output_given ? "-o" : "output.path",
-                       "'" + x.output_path + "' is a directory, expected a file name");
+    const char* out_key = o.output_given ? "-o" : "output.path";
+    for (const std::string& p : {x.output_path, x.output_path + ".partial"}) {
+      // Never replace a directory, a device (as root, `-o /dev/null`!), a FIFO or a socket.
+      const auto st = std::filesystem::status(p);
+      if (std::filesystem::exists(st) && !std::filesystem::is_regular_file(st))
+        throw InputError(x.file, out_key, "'" + p + "' exists and is not a regular file");
+    }
     const auto dir = std::filesystem::absolute(x.output_path).parent_path();
     if (!std::filesystem::is_directory(dir))
-      throw InputError(x.file, o.output_given ? "-o" : "output.path",
-                       "output directory '" + dir.string() + "' does not exist");
+      throw InputError(x.file, out_key, "output directory '" + dir.string() + "' does not exist");
     if (access(dir.c_str(), W_OK) != 0)
-      throw InputError(x.file, o.output_given ? "-o" : "output.path",
-                       "output directory '" + dir.string() + "' is not writable");
+      throw InputError(x.file, out_key, "output directory '" + dir.string() + "' is not writable");
   } catch (const InputError& e) {
     error = e.what();
   }

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstdint>
 #include <limits>
+#include <stdexcept>
 
 namespace sievesim {
 
@@ -14,11 +15,16 @@ inline constexpr sim_time_t kPsPerUs = 1'000'000;
 inline constexpr sim_time_t kPsPerS = 1'000'000'000'000;
 inline constexpr sim_time_t kTimeNever = std::numeric_limits<sim_time_t>::max();
 
-// Rounds up, so a cost model never reports a non-zero amount of work as free; the 1e-12 relative
-// nudge keeps binary rounding noise (1000.0000000000001 ps) from adding a picosecond.
+// Rounds up, so a cost model never reports a non-zero amount of work as free; a value within
+// binary rounding noise of a whole picosecond (1000.0000000000001) counts as that picosecond.
+// Durations past 2^62 ps (53 days) mean a nonsensical parameter: an error, never a wrap-around.
 inline sim_time_t seconds_to_ps(double seconds) {
-  if (seconds <= 0.0) return 0;
-  return static_cast<sim_time_t>(std::ceil(seconds * 1e12 * (1.0 - 1e-12)));
+  if (!(seconds > 0.0)) return 0;
+  const double ps = seconds * 1e12;
+  if (!(ps < 4.6e18)) throw std::range_error("a cost model produced a duration beyond 2^62 ps");
+  const double whole = std::round(ps);
+  if (std::fabs(ps - whole) <= 1e-12 * ps) return static_cast<sim_time_t>(whole);
+  return static_cast<sim_time_t>(std::ceil(ps));
 }
 inline sim_time_t ns_to_ps(double ns) {
   return seconds_to_ps(ns * 1e-9);

@@ -28,7 +28,20 @@ double Experiment::memory_per_node_bytes() const {
          kv * static_cast<double>(workload.batch_per_node);
 }
 
+Experiment load_experiment_unchecked(const std::string& path,
+                                     const std::vector<std::string>& overrides);
+
 Experiment load_experiment(const std::string& path, const std::vector<std::string>& overrides) {
+  try {
+    return load_experiment_unchecked(path, overrides);
+  } catch (const YAML::Exception& e) {
+    // yaml-cpp's own conversions (odd node kinds the checked readers did not expect).
+    throw InputError(path, "", std::string("invalid YAML: ") + e.what());
+  }
+}
+
+Experiment load_experiment_unchecked(const std::string& path,
+                                     const std::vector<std::string>& overrides) {
   Experiment x;
   x.file = path;
   YAML::Node root;

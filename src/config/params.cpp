@@ -37,6 +37,13 @@ std::string show(const T& v) {
   return s.str();
 }
 
+// A map key as text; YAML allows lists and maps as keys, a configuration does not.
+std::string key_text(const YAML::Node& k, const std::string& file, const std::string& path) {
+  if (!k.IsScalar())
+    throw InputError(file, path, "map keys must be plain names, found " + scalar_text(k));
+  return k.Scalar();
+}
+
 size_t edit_distance(const std::string& a, const std::string& b) {
   std::vector<size_t> prev(b.size() + 1), cur(b.size() + 1);
   for (size_t j = 0; j <= b.size(); ++j) prev[j] = j;
@@ -180,14 +187,14 @@ void Params::reject_unknown_keys() const {
     void walk(const YAML::Node& in, const YAML::Node& res, const std::string& path) const {
       if (!in.IsMap()) return;
       for (const auto& kv : in) {
-        const std::string key = kv.first.as<std::string>();
+        const std::string key = key_text(kv.first, p.file(), path);
         const std::string full = path.empty() ? key : path + "." + key;
         const YAML::Node r = res.IsMap() ? res[key] : YAML::Node();
         if (!r.IsDefined()) {
           std::string msg = "unknown key '" + key + "'";
           std::vector<std::string> known;
           if (res.IsMap())
-            for (const auto& k : res) known.push_back(k.first.as<std::string>());
+            for (const auto& k : res) known.push_back(k.first.Scalar());
           std::string best;
           size_t best_d = 3;
           for (const auto& k : known) {
@@ -258,7 +265,7 @@ T ParamSpec<T>::required() const {
     // A missing required key next to an unread key that is one or two edits away is a typo:
     // name the typo, as the unknown-key check would have, rather than the missing key.
     for (const auto& kv : owner_.input()) {
-      const std::string k = kv.first.as<std::string>();
+      const std::string k = key_text(kv.first, owner_.file(), owner_.path());
       if (k != key_ && !owner_.resolved()[k].IsDefined() && edit_distance(k, key_) <= 2)
         throw InputError(owner_.file(), owner_.key_path(k),
                          "unknown key '" + k + "' (did you mean '" + key_ + "'?)");
@@ -299,7 +306,7 @@ YAML::Node yaml_merge(const YAML::Node& base, const YAML::Node& over) {
   if (!over.IsDefined() || over.IsNull()) return out;
   if (!out.IsMap() || !over.IsMap()) return YAML::Clone(over);
   for (const auto& kv : over) {
-    const std::string key = kv.first.as<std::string>();
+    const std::string key = key_text(kv.first, "", "");
     const YAML::Node& cur = out;
     if (cur[key].IsDefined() && cur[key].IsMap() && kv.second.IsMap()) {
       out[key] = yaml_merge(cur[key], kv.second);

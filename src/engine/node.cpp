@@ -94,11 +94,10 @@ void Node::dispatch(const EngineContext& ctx, std::int64_t layer, std::vector<To
   const auto batch = static_cast<std::int64_t>(requests_.size());
   const sim_time_t route_ps = row_.attention_end_ps;
 
-  // Shared experts run on the home GPU while the routed tokens are away.
-  const sim_time_t shared = ctx.costs.shared_experts_ps(batch);
-  shared_end_ps_ = std::max(gpu_free_ps_, route_ps) + shared;
-  gpu_free_ps_ = shared_end_ps_;
-  row_.gpu_busy_ps += shared;
+  // Shared experts run on the home GPU while the routed tokens are away; they are queued after
+  // the expert scheduler's decision (run_experts), which is on the PIM's critical path.
+  shared_ps_ = ctx.costs.shared_experts_ps(batch);
+  shared_end_ps_ = route_ps;
 
   routed_.resize(static_cast<std::size_t>(batch * k_));
   gates_.resize(routed_.size());
@@ -170,12 +169,15 @@ void Node::run_experts(const EngineContext& ctx, std::int64_t layer,
   std::vector<InMessage> msgs = incoming(in, [](const TokenRecord& r) { return r.home_node; });
   ports_.receive(id_, msgs, topo);
   std::vector<sim_time_t> arrival(static_cast<std::size_t>(ctx.x.nodes), 0);
-  sim_time_t comm_first = kTimeNever, comm_last = 0;
+  // The scheduler's communication estimate uses only what the token counts tell: the bytes each
+  // source sends, serialized on this node's ingress, plus a hop; the combine mirrors it.
+  sim_time_t comm_bytes_ps = 0, comm_latency_ps = 0;
   for (const auto& m : msgs) {
     arrival[static_cast<std::size_t>(m.src)] = m.arrival_ps;
     if (m.src != id_) {
-      comm_first = std::min(comm_first, m.eg_start_ps);
-      comm_last = std::max(comm_last, m.arrival_ps);
+      const FabricModel& f = topo.model(topo.fabric(m.src, id_));
+      comm_bytes_ps += f.transfer_ps(m.bytes);
+      comm_latency_ps = std::max(comm_latency_ps, f.latency_ps());
     }
   }
 
@@ -184,7 +186,10 @@ void Node::run_experts(const EngineContext& ctx, std::int64_t layer,
   sim_time_t counts_known = row_.attention_end_ps;
   sim_time_t dispatch_end = row_.attention_end_ps;
   for (const auto& r : in) {
-    if (r.expert_node != id_) throw SimulationError("record delivered to the wrong node");
+    const auto replicas = ctx.map.replicas(layer, r.expert);
+    if (r.expert_node != id_ || std::find(replicas.begin(), replicas.end(), id_) == replicas.end())
+      throw SimulationError("token for expert " + std::to_string(r.expert) + " delivered to node " +
+                            std::to_string(id_) + ", which does not hold it");
     auto& idx = expert_index_[static_cast<std::size_t>(r.expert)];
     if (idx < 0) {
       idx = static_cast<std::int32_t>(loads.size());
@@ -205,22 +210,34 @@ void Node::run_experts(const EngineContext& ctx, std::int64_t layer,
   row_.tokens_in = static_cast<std::int64_t>(in.size());
 
   const ModelSpec& model = ctx.x.model;
-  const sim_time_t comm = comm_last > 0 ? 2 * (comm_last - comm_first) : 0;
+  const sim_time_t comm = comm_bytes_ps > 0 ? 2 * (comm_bytes_ps + comm_latency_ps) : 0;
   SchedulerInput sin{
       layer,      loads,      model.expert, model.activation_dtype,
       *ctx.x.gpu, *ctx.x.pim, comm,         sched_->attention_on_pim() ? row_.pim_busy_ps : 0};
   std::vector<sim_time_t> done(loads.size(), 0);
   sim_time_t experts_end = dispatch_end;
+  ExpertSplit split;
   if (!loads.empty()) {
-    const ExpertSplit split = sched_->split(sin);
+    split = sched_->split(sin);
     if (split.gpu.size() + split.pim.size() != loads.size())
       throw SimulationError("scheduler '" + ctx.x.scheduler_name +
                             "' did not place every active expert exactly once");
-    // The decision runs on the GPU once the counts are known (all-gather after routing).
-    const sim_time_t decided = std::max(gpu_free_ps_, counts_known) + split.decision_ps;
+  }
+  // A decision, if the scheduler makes one on the GPU, runs once the counts are known (the
+  // all-gather after routing); then the shared experts; then the routed experts.
+  sim_time_t decided = counts_known;
+  if (split.decision_ps > 0) {
+    decided = std::max(gpu_free_ps_, counts_known) + split.decision_ps;
     gpu_free_ps_ = decided;
     row_.sched_ps = split.decision_ps;
     row_.gpu_busy_ps += split.decision_ps;
+  }
+  if (shared_ps_ > 0) {
+    shared_end_ps_ = std::max(gpu_free_ps_, row_.attention_end_ps) + shared_ps_;
+    gpu_free_ps_ = shared_end_ps_;
+    row_.gpu_busy_ps += shared_ps_;
+  }
+  if (!loads.empty()) {
     const bool overlap = sched_->overlap();
     const sim_time_t barrier = overlap ? decided : std::max(decided, dispatch_end);
 
@@ -287,8 +304,11 @@ void Node::combine(const EngineContext& ctx, std::int64_t layer, std::span<const
   // Token conservation: each (token, expert) pair dispatched comes back exactly once.
   const auto batch = static_cast<std::int64_t>(requests_.size());
   for (const auto& r : in) {
-    if (r.home_node != id_ || r.slot < 0 || r.slot >= batch)
+    if (r.home_node != id_ || r.slot < 0 || r.slot >= batch ||
+        r.request != requests_[static_cast<std::size_t>(r.slot)])
       throw SimulationError("combine record for a token this node does not own");
+    if (r.expert_node != ctx.map.pick(layer, r.expert, r.request))
+      throw SimulationError("combine record from a node that was not sent the token");
     const auto base = static_cast<std::size_t>(r.slot) * static_cast<std::size_t>(k_);
     std::int64_t j = 0;
     while (j < k_ && routed_[base + static_cast<std::size_t>(j)] != r.expert) ++j;

@@ -65,7 +65,7 @@ class Node {
   std::unique_ptr<ExpertScheduler> sched_;
   NodePorts ports_;
   sim_time_t clock_ps_ = 0, gpu_free_ps_ = 0, pim_free_ps_ = 0;
-  sim_time_t shared_end_ps_ = 0;
+  sim_time_t shared_ps_ = 0, shared_end_ps_ = 0;
   LayerRow row_;
   IterationRow iter_;
   std::vector<std::int32_t> routed_;  // [slot * k + j] expert of this layer

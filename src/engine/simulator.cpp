@@ -105,30 +105,33 @@ RankResults Simulator::run(const std::function<void(const Progress&)>& progress)
   exchanges_ = exchange.calls();
 
   RankResults res;
-  std::int64_t local[5] = {0, 0, 0, 0, 0};  // tokens, sum of iteration times, records x2, -
+  // Output tokens, sum over nodes of the mean iteration time, records dispatched and combined.
+  std::int64_t local[4] = {0, 0, 0, 0};
   sim_time_t makespan = 0;
   for (const auto& n : nodes) {
     res.layers.insert(res.layers.end(), n.layer_rows().begin(), n.layer_rows().end());
     res.iterations.insert(res.iterations.end(), n.iteration_rows().begin(),
                           n.iteration_rows().end());
     n.finish(res.requests);
+    sim_time_t node_total = 0;
     for (const auto& r : n.iteration_rows()) {
       local[0] += r.decode_tokens;
-      local[1] += r.end_ps - r.start_ps;
+      node_total += r.end_ps - r.start_ps;
       makespan = std::max(makespan, r.end_ps);
     }
+    local[1] += node_total / iterations;  // this node's mean time per token
     local[2] += n.records_dispatched();
     local[3] += n.records_combined();
   }
-  std::int64_t global[5];
-  MPI_Allreduce(local, global, 5, MPI_INT64_T, MPI_SUM, comm_);
+  std::int64_t global[4];
+  MPI_Allreduce(local, global, 4, MPI_INT64_T, MPI_SUM, comm_);
   sim_time_t global_makespan = 0;
   MPI_Allreduce(&makespan, &global_makespan, 1, MPI_INT64_T, MPI_MAX, comm_);
   Summary& s = res.summary;
   s.nodes = x_.nodes;
   s.iterations = iterations;
   s.output_tokens = global[0];
-  s.mean_iteration_ps = global[1] / (x_.nodes * iterations);
+  s.mean_iteration_ps = global[1] / x_.nodes;
   s.records_dispatched = global[2];
   s.records_combined = global[3];
   s.makespan_ps = global_makespan;

@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <filesystem>
 
+#include "common/error.hpp"
 #include "common/version.hpp"
 #include "io/h5_util.hpp"
 
@@ -89,6 +90,10 @@ void write_file(const std::string& tmp, const Experiment& x, const RankResults& 
                 const std::vector<IterationRow>& iterations, const RunInfo& info, MPI_Comm comm) {
   Handle fapl(H5Pcreate(H5P_FILE_ACCESS), H5Pclose, "H5Pcreate");
   h5::check_status(H5Pset_fapl_mpio(fapl, comm, MPI_INFO_NULL), "H5Pset_fapl_mpio");
+  // The 1.8 file format stores large attributes densely: a model's config.json or the resolved
+  // configuration may exceed the 64 KiB limit of compact attribute storage.
+  h5::check_status(H5Pset_libver_bounds(fapl, H5F_LIBVER_V18, H5F_LIBVER_LATEST),
+                   "H5Pset_libver_bounds");
   Handle file(H5Fcreate(tmp.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, fapl), H5Fclose,
               ("H5Fcreate(" + tmp + ")").c_str());
   // Metadata calls are collective in parallel HDF5: every rank writes identical attributes.
@@ -129,31 +134,29 @@ void write_results(const std::string& path, const Experiment& x, const RankResul
   MPI_Comm_rank(comm, &rank);
   const std::string tmp = path + ".partial";
   H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
-  int ok = 1;
-  std::string error;
   try {
     write_file(tmp, x, res, iterations, info, comm);
   } catch (const std::exception& e) {
-    ok = 0;
-    error = e.what();
+    // Writing is collective: a rank that failed cannot rejoin the others' next collective call,
+    // so the whole job stops here, leaving at most a clearly partial file.
+    std::fprintf(stderr, "sievesim: error: writing %s failed on rank %d: %s\n", tmp.c_str(), rank,
+                 e.what());
+    MPI_Abort(comm, kExitInternal);
   }
-  int all_ok = 0;
-  MPI_Allreduce(&ok, &all_ok, 1, MPI_INT, MPI_MIN, comm);
+  MPI_Barrier(comm);
+  int renamed = 1;
+  std::string error;
   if (rank == 0) {
     std::error_code ec;
-    if (all_ok) {
-      std::filesystem::rename(tmp, path, ec);
-      if (ec) {
-        error = "cannot rename " + tmp + " to " + path + ": " + ec.message();
-        std::filesystem::remove(tmp, ec);
-      }
-    } else {
+    std::filesystem::rename(tmp, path, ec);
+    if (ec) {
+      error = "cannot rename " + tmp + " to " + path + ": " + ec.message();
       std::filesystem::remove(tmp, ec);
+      renamed = 0;
     }
   }
-  int renamed = error.empty() ? 1 : 0;
-  MPI_Allreduce(MPI_IN_PLACE, &renamed, 1, MPI_INT, MPI_MIN, comm);
-  if (!renamed || !all_ok)
+  MPI_Bcast(&renamed, 1, MPI_INT, 0, comm);
+  if (!renamed)
     throw std::runtime_error("writing " + path + " failed" + (error.empty() ? "" : ": " + error));
 }
 

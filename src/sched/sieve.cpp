@@ -15,7 +15,7 @@ class SieveScheduler final : public ExpertScheduler {
  public:
   explicit SieveScheduler(const Params& p)
       : ExpertScheduler(true, true),
-        decision_ps_(us_to_ps(p.param<double>("decision_us").min(0).dflt(20.0))),
+        decision_ps_(us_to_ps(p.param<double>("decision_us").min(0).max(1e6).dflt(20.0))),
         table_(p.param<double>("ema_alpha").above(0).max(1).dflt(0.25)) {}
 
   ExpertSplit split(const SchedulerInput& in) override {

@@ -9,14 +9,14 @@ namespace {
 class RooflineGpu final : public GpuModel {
  public:
   explicit RooflineGpu(const Params& p)
-      : peak_bf16_flops_(p.param<double>("peak_bf16_tflops").above(0).required() * 1e12),
-        peak_fp8_flops_(p.param<double>("peak_fp8_tflops").above(0).required() * 1e12),
-        peak_fp32_flops_(p.param<double>("peak_fp32_tflops").above(0).required() * 1e12),
-        hbm_bw_Bps_(p.param<double>("hbm_bandwidth_GBps").above(0).required() * 1e9),
+      : peak_bf16_flops_(p.param<double>("peak_bf16_tflops").min(1e-6).max(1e6).required() * 1e12),
+        peak_fp8_flops_(p.param<double>("peak_fp8_tflops").min(1e-6).max(1e6).required() * 1e12),
+        peak_fp32_flops_(p.param<double>("peak_fp32_tflops").min(1e-6).max(1e6).required() * 1e12),
+        hbm_bw_Bps_(p.param<double>("hbm_bandwidth_GBps").min(1e-3).max(1e6).required() * 1e9),
         hbm_capacity_bytes_(p.param<double>("hbm_capacity_GB").above(0).required() * 1e9),
         flops_eff_(p.param<double>("flops_efficiency").above(0).max(1).dflt(0.8)),
         bw_eff_(p.param<double>("bandwidth_efficiency").above(0).max(1).dflt(0.8)),
-        launch_ps_(us_to_ps(p.param<double>("launch_us").min(0).dflt(1.0))) {
+        launch_ps_(us_to_ps(p.param<double>("launch_us").min(0).max(1e6).dflt(1.0))) {
     p.param<std::string>("description").dflt("");
   }
 

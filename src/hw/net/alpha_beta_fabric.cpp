@@ -8,9 +8,9 @@ namespace {
 class AlphaBetaFabric final : public FabricModel {
  public:
   explicit AlphaBetaFabric(const Params& p)
-      : bw_Bps_(p.param<double>("bandwidth_GBps").above(0).required() * 1e9 *
+      : bw_Bps_(p.param<double>("bandwidth_GBps").min(1e-3).max(1e6).required() * 1e9 *
                 p.param<double>("efficiency").above(0).max(1).dflt(0.8)),
-        latency_ps_(us_to_ps(p.param<double>("latency_us").min(0).required())) {
+        latency_ps_(us_to_ps(p.param<double>("latency_us").min(0).max(1e6).required())) {
     p.param<std::string>("description").dflt("");
   }
   sim_time_t transfer_ps(double bytes) const override {
