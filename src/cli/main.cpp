@@ -21,6 +21,7 @@ int main(int argc, char** argv) {
   cli::Runner run = cli::add_run_command(app, argc, argv);
   cli::Runner validate = cli::add_validate_command(app);
   cli::Runner report = cli::add_report_command(app);
+  cli::Runner cost = cli::add_cost_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -32,6 +33,7 @@ int main(int argc, char** argv) {
     if (app.got_subcommand("run")) return run();
     if (app.got_subcommand("validate")) return validate();
     if (app.got_subcommand("report")) return report();
+    if (app.got_subcommand("cost")) return cost();
   } catch (const InputError& e) {
     std::fprintf(stderr, "sievesim: error: %s\n", e.what());
     return kExitBadInput;

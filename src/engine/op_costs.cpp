@@ -6,11 +6,10 @@ namespace sievesim {
 
 sim_time_t OpCosts::weights_kernel_ps(double params, DType weights, std::int64_t tokens) const {
   if (params <= 0 || tokens <= 0) return 0;
-  const double act = dtype_bytes(m_.activation_dtype);
-  const double bytes = params * dtype_bytes(weights) +
-                       static_cast<double>(tokens) * static_cast<double>(m_.hidden) * act * 2.0;
-  return gpu_.kernel_ps(2.0 * params * static_cast<double>(tokens), bytes,
-                        gemm_math_dtype(weights, m_.activation_dtype));
+  // A dense projection is a grouped GEMM of one group: the same efficiency curves apply.
+  const GemmShape g{params, params * dtype_bytes(weights), m_.hidden, m_.hidden, weights};
+  const std::int32_t t[1] = {static_cast<std::int32_t>(tokens)};
+  return gpu_.grouped_gemm(t, g, m_.activation_dtype).time_ps;
 }
 
 double OpCosts::attention_kv_bytes(const LayerSpec& l,

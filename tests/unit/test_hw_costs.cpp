@@ -36,8 +36,10 @@ TEST(GpuRoofline, OneTokenExpertIsWeightReadBoundOnH100) {
   // calibration.md: about 3.4 us at peak bandwidth plus a launch cost; at 80% of peak, 4.2 us.
   EXPECT_GT(us, 3.4);
   EXPECT_LT(us, 6.0);
-  // Exactly: 9,437,184 weight bytes + 2 x 2048 x 2 activation bytes at 0.8 x 3.35 TB/s + 1 us.
-  const double expect_us = (9437184.0 + 8192.0) / (3350e9 * 0.8) * 1e6 + 1.0;
+  // Exactly: 9,437,184 weight bytes + 2 x 2048 x 2 activation bytes at 0.8 x 3.35 TB/s, scaled
+  // by the bytes-in-flight saturation (half at 0.5 MB), + 1 us launch.
+  const double bytes = 9437184.0 + 8192.0;
+  const double expect_us = bytes / (3350e9 * 0.8 * bytes / (bytes + 0.5e6)) * 1e6 + 1.0;
   EXPECT_NEAR(us, expect_us, 1e-3);
 }
 
@@ -51,12 +53,14 @@ TEST(GpuRoofline, GroupedGemmStaysMemoryBoundToAboutThreeHundredTokensOnH100) {
   // Up to about 295 tokens (the H100 ridge, calibration.md) the time is the memory time of
   // weights plus activations; well above it, compute dominates and time grows linearly.
   auto memory_bound = [&](std::int32_t n) {
-    return (9437184.0 + n * 2048.0 * 2 * 2) / (3350e9 * 0.8) * 1e12 + 1e6;
+    const double bytes = 9437184.0 + n * 2048.0 * 2 * 2;
+    return bytes / (3350e9 * 0.8 * bytes / (bytes + 0.5e6)) * 1e12 + 1e6;
   };
   EXPECT_NEAR(t(295), memory_bound(295), 2.0);
   EXPECT_GT(t(800), 1.3 * memory_bound(800));
   const double launch = 1e6;
-  EXPECT_NEAR((t(1200) - launch) / (t(600) - launch), 2.0, 0.02);
+  // Compute-bound and a whole number of 64-token tiles: twice the tokens, twice the time.
+  EXPECT_NEAR((t(1280) - launch) / (t(640) - launch), 2.0, 0.02);
 }
 
 TEST(Fabric, AlphaBeta) {

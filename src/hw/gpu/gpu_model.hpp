@@ -13,15 +13,42 @@
 
 namespace sievesim {
 
+// The weights one expert of a grouped GEMM multiplies its tokens with.
+struct GemmShape {
+  double params = 0;                     // weights (and biases) per expert
+  double weight_bytes = 0;               // their bytes in HBM
+  std::int64_t in_dim = 0, out_dim = 0;  // activation elements read and written per token
+  DType weights = DType::kBF16;
+
+  static GemmShape of(const ExpertShape& e) {
+    return {static_cast<double>(e.params()), e.weight_bytes(), e.hidden, e.hidden, e.weight_dtype};
+  }
+  static GemmShape matrix(std::int64_t rows, std::int64_t cols, DType w) {
+    const double p = static_cast<double>(rows) * static_cast<double>(cols);
+    return {p, p * dtype_bytes(w), rows, cols, w};
+  }
+};
+
+struct GemmCost {
+  sim_time_t time_ps = 0;
+  double bytes = 0;  // HBM bytes moved (weights + activations)
+  double flops = 0;  // useful FLOPs (tile padding excluded)
+  bool compute_bound = false;
+};
+
 class GpuModel {
  public:
   virtual ~GpuModel() = default;
   // One kernel that reads `bytes` from HBM and performs `flops` at `math` precision.
   virtual sim_time_t kernel_ps(double flops, double bytes, DType math) const = 0;
-  // One grouped GEMM over a set of experts of one shape, tokens[i] tokens for expert i
+  // One grouped GEMM kernel over a set of experts of one shape, tokens[i] tokens for expert i
   // (activations in `act`). Empty set: zero.
-  virtual sim_time_t grouped_gemm_ps(std::span<const std::int32_t> tokens, const ExpertShape& e,
-                                     DType act) const = 0;
+  virtual GemmCost grouped_gemm(std::span<const std::int32_t> tokens, const GemmShape& g,
+                                DType act) const = 0;
+  sim_time_t grouped_gemm_ps(std::span<const std::int32_t> tokens, const ExpertShape& e,
+                             DType act) const {
+    return grouped_gemm(tokens, GemmShape::of(e), act).time_ps;
+  }
   virtual double hbm_bandwidth_Bps() const = 0;  // achievable, not peak
   virtual double hbm_capacity_bytes() const = 0;
   virtual sim_time_t launch_ps() const = 0;

@@ -1,4 +1,8 @@
 // A roofline GPU: time = max(bytes / achievable bandwidth, flops / achievable FLOP/s) + launch.
+// Grouped GEMMs follow two efficiency curves: tensor cores work on tiles of `gemm_tile_tokens`
+// rows, so an expert with few tokens pays for a whole tile (Feff falls with tokens per expert);
+// and a kernel reaches its achievable bandwidth only with enough bytes in flight (half of it at
+// `bandwidth_half_saturation_MB`), which small decode kernels do not have.
 #include <algorithm>
 
 #include "hw/gpu/gpu_model.hpp"
@@ -16,7 +20,10 @@ class RooflineGpu final : public GpuModel {
         hbm_capacity_bytes_(p.param<double>("hbm_capacity_GB").above(0).required() * 1e9),
         flops_eff_(p.param<double>("flops_efficiency").above(0).max(1).dflt(0.8)),
         bw_eff_(p.param<double>("bandwidth_efficiency").above(0).max(1).dflt(0.8)),
-        launch_ps_(us_to_ps(p.param<double>("launch_us").min(0).max(1e6).dflt(1.0))) {
+        launch_ps_(us_to_ps(p.param<double>("launch_us").min(0).max(1e6).dflt(1.0))),
+        tile_tokens_(p.param<std::int64_t>("gemm_tile_tokens").min(1).max(4096).dflt(64)),
+        half_sat_bytes_(p.param<double>("bandwidth_half_saturation_MB").min(0).max(1e6).dflt(0.5) *
+                        1e6) {
     p.param<std::string>("description").dflt("");
   }
 
@@ -26,16 +33,25 @@ class RooflineGpu final : public GpuModel {
     return seconds_to_ps(std::max(t_mem, t_cmp)) + launch_ps_;
   }
 
-  sim_time_t grouped_gemm_ps(std::span<const std::int32_t> tokens, const ExpertShape& e,
-                             DType act) const override {
-    if (tokens.empty()) return 0;
-    double tok = 0;
-    for (auto t : tokens) tok += t;
-    const double act_bytes = dtype_bytes(act);
-    const double bytes = static_cast<double>(tokens.size()) * e.weight_bytes() +
-                         tok * static_cast<double>(e.hidden) * act_bytes * 2.0;
-    const double flops = 2.0 * static_cast<double>(e.params()) * tok;
-    return kernel_ps(flops, bytes, gemm_math_dtype(e.weight_dtype, act));
+  GemmCost grouped_gemm(std::span<const std::int32_t> tokens, const GemmShape& g,
+                        DType act) const override {
+    GemmCost c;
+    if (tokens.empty()) return c;
+    double tok = 0, padded = 0;
+    for (auto t : tokens) {
+      tok += t;
+      padded += static_cast<double>((t + tile_tokens_ - 1) / tile_tokens_ * tile_tokens_);
+    }
+    c.bytes = static_cast<double>(tokens.size()) * g.weight_bytes +
+              tok * static_cast<double>(g.in_dim + g.out_dim) * dtype_bytes(act);
+    c.flops = 2.0 * g.params * tok;
+    const double saturation = c.bytes / (c.bytes + half_sat_bytes_);
+    const double t_mem = c.bytes / (hbm_bw_Bps_ * bw_eff_ * saturation);
+    const double t_cmp =
+        2.0 * g.params * padded / (peak_flops(gemm_math_dtype(g.weights, act)) * flops_eff_);
+    c.compute_bound = t_cmp > t_mem;
+    c.time_ps = seconds_to_ps(std::max(t_mem, t_cmp)) + launch_ps_;
+    return c;
   }
 
   double hbm_bandwidth_Bps() const override { return hbm_bw_Bps_ * bw_eff_; }
@@ -57,6 +73,8 @@ class RooflineGpu final : public GpuModel {
   double hbm_bw_Bps_, hbm_capacity_bytes_;
   double flops_eff_, bw_eff_;
   sim_time_t launch_ps_;
+  std::int64_t tile_tokens_;
+  double half_sat_bytes_;
 };
 
 }  // namespace

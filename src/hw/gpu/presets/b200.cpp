@@ -12,5 +12,7 @@ hbm_bandwidth_GBps: 8000
 hbm_capacity_GB: 180
 flops_efficiency: 0.8
 bandwidth_efficiency: 0.8
-launch_us: 1.0
+launch_us: 1.0                # inside a CUDA graph (3-6 us eager)
+gemm_tile_tokens: 64
+bandwidth_half_saturation_MB: 0.5
 )")

@@ -1,0 +1,293 @@
+// `sievesim cost`: one question to one cost model, answered in JSON, so that users and tests can
+// check the hardware models alone (DESIGN §5).
+#include <algorithm>
+#include <cmath>
+#include <iostream>
+#include <nlohmann/json.hpp>
+
+#include "cli/commands.hpp"
+#include "common/error.hpp"
+#include "config/params.hpp"
+#include "engine/ports.hpp"
+#include "hw/gpu/gpu_model.hpp"
+#include "hw/net/fabric_model.hpp"
+#include "hw/pim/pim_model.hpp"
+#include "hw/preset.hpp"
+
+namespace sievesim::cli {
+namespace {
+
+using json = nlohmann::json;
+
+DType parse_dtype(const std::string& s) {
+  if (s == "fp16") return DType::kFP16;
+  if (s == "bf16") return DType::kBF16;
+  if (s == "fp8") return DType::kFP8;
+  if (s == "mxfp4") return DType::kMXFP4;
+  if (s == "fp32") return DType::kFP32;
+  throw InputError("", "--dtype", "expected fp16, bf16, fp8, mxfp4 or fp32, got '" + s + "'");
+}
+
+// The preset `name` of `family` with `key=value` overrides of its parameters, checked.
+template <class Make>
+auto build(const std::string& family, const std::string& name,
+           const std::vector<std::string>& params, Make make) {
+  YAML::Node root;
+  root[family]["preset"] = name;
+  std::vector<std::string> ov;
+  for (const auto& p : params) ov.push_back(family + "." + p);
+  auto paths = std::make_shared<const std::set<std::string>>(apply_overrides(root, ov, "-p"));
+  const Params top(root, "sievesim cost", "", paths);
+  auto model = make(resolve_preset(top, family, family, name));
+  top.reject_unknown_keys();
+  return model;
+}
+
+json time_json(sim_time_t ps) {
+  return {{"time_ps", ps}, {"time_ns", static_cast<double>(ps) / 1e3}};
+}
+
+struct PimOpts {
+  std::string preset = "hbm3-bank-pim", kernel = "gemv", dtype = "fp16", power_limit;
+  std::int64_t rows = 0, cols = 0, tokens = 1, seq_len = 0, heads = 1, head_dim = 128, stacks = 0;
+  std::vector<std::string> params;
+};
+
+int run_pim(const PimOpts& o) {
+  std::vector<std::string> params = o.params;
+  if (!o.power_limit.empty())
+    params.push_back("power_limit=" + std::string(o.power_limit == "on" ? "true" : "false"));
+  // Attention heads are those of one stack (one head per channel at a time).
+  if (o.kernel == "attention")
+    params.push_back("stacks=1");
+  else if (o.stacks > 0)
+    params.push_back("stacks=" + std::to_string(o.stacks));
+  const auto m = build("pim", o.preset, params, [](const Params& p) { return make_pim_model(p); });
+  const DType dt = parse_dtype(o.dtype);
+  json out = {{"model", "pim"},
+              {"preset", o.preset},
+              {"kernel", o.kernel},
+              {"describe", m->describe()},
+              {"channels", m->channels()}};
+  PimCost c;
+  double bytes = 0;
+  if (o.kernel == "gemv") {
+    if (o.rows <= 0 || o.cols <= 0)
+      throw InputError("", "--rows/--cols", "expected positive sizes");
+    c = m->gemv(o.rows, o.cols, static_cast<std::int32_t>(o.tokens), dt);
+    bytes = static_cast<double>(o.rows * o.cols) * dtype_bytes(dt);
+    const sim_time_t roof =
+        m->roofline_gemv_ps(o.rows, o.cols, static_cast<std::int32_t>(o.tokens), dt);
+    out["roofline"] = time_json(roof);
+    out["ratio_to_roofline"] = static_cast<double>(c.time_ps) / static_cast<double>(roof);
+    out["shape"] = {{"rows", o.rows}, {"cols", o.cols}, {"tokens", o.tokens}, {"dtype", o.dtype}};
+  } else {
+    if (o.seq_len <= 0) throw InputError("", "--seq-len", "expected a positive length");
+    std::vector<AttentionHead> heads(static_cast<std::size_t>(o.heads),
+                                     AttentionHead{o.seq_len, 1, o.head_dim, o.head_dim, dt});
+    c = m->attention(heads);
+    bytes = 2.0 * static_cast<double>(o.heads * o.seq_len * o.head_dim) * dtype_bytes(dt);
+    out["shape"] = {
+        {"seq_len", o.seq_len}, {"heads", o.heads}, {"head_dim", o.head_dim}, {"dtype", o.dtype}};
+  }
+  out.update(time_json(c.time_ps));
+  out["bytes"] = bytes;
+  out["achieved_bandwidth_GBps"] = bytes / ps_to_s(c.time_ps) / 1e9;
+  out["passes"] = c.passes;
+  out["refresh_ns"] = static_cast<double>(c.refresh_ps) / 1e3;
+  out["io_bytes"] = c.io_bytes;
+  out["commands_per_channel"] = {{"activate", c.commands.activate},
+                                 {"precharge", c.commands.precharge},
+                                 {"mac", c.commands.mac},
+                                 {"write_input", c.commands.write_input},
+                                 {"read_output", c.commands.read_output},
+                                 {"softmax", c.commands.softmax}};
+  if (o.kernel == "attention") out["commands_per_channel"]["note"] = "summed over all heads";
+  std::cout << out.dump(2) << std::endl;
+  return kExitOk;
+}
+
+struct GpuOpts {
+  std::string preset = "h100", dtype = "bf16";
+  std::int64_t experts = 1, rows = 0, cols = 0;
+  std::vector<std::int64_t> tokens = {1};
+  std::vector<std::string> params;
+};
+
+int run_gpu(const GpuOpts& o) {
+  const auto m =
+      build("gpu", o.preset, o.params, [](const Params& p) { return make_gpu_model(p); });
+  if (o.rows <= 0 || o.cols <= 0) throw InputError("", "--rows/--cols", "expected positive sizes");
+  if (o.tokens.size() != 1 && static_cast<std::int64_t>(o.tokens.size()) != o.experts)
+    throw InputError("", "--tokens-per-expert",
+                     "expected one count or one per expert (" + std::to_string(o.experts) + ")");
+  std::vector<std::int32_t> t(static_cast<std::size_t>(o.experts));
+  for (std::size_t i = 0; i < t.size(); ++i)
+    t[i] = static_cast<std::int32_t>(o.tokens.size() == 1 ? o.tokens[0] : o.tokens[i]);
+  const DType dt = parse_dtype(o.dtype);
+  const GemmCost c = m->grouped_gemm(t, GemmShape::matrix(o.rows, o.cols, dt), DType::kBF16);
+  json out = {{"model", "gpu"},
+              {"preset", o.preset},
+              {"kernel", "grouped_gemm"},
+              {"shape",
+               {{"experts", o.experts},
+                {"rows", o.rows},
+                {"cols", o.cols},
+                {"tokens_per_expert", t},
+                {"weight_dtype", o.dtype}}}};
+  out.update(time_json(c.time_ps));
+  out["bytes"] = c.bytes;
+  out["flops"] = c.flops;
+  out["achieved_bandwidth_GBps"] = c.bytes / ps_to_s(c.time_ps) / 1e9;
+  out["achieved_tflops"] = c.flops / ps_to_s(c.time_ps) / 1e12;
+  out["bound"] = c.compute_bound ? "compute" : "memory";
+  std::cout << out.dump(2) << std::endl;
+  return kExitOk;
+}
+
+struct NetOpts {
+  std::string preset = "nvlink5", scale_out = "ib-ndr", mode = "per-destination";
+  std::int64_t gpus_per_server = 8, nodes = 8, tokens = 64, hidden = 4096, topk = 8, act_bytes = 2;
+  std::vector<std::string> params;
+};
+
+// One dispatch all-to-all with uniform routing: every node sends the same expected bytes to
+// every other node, so the time is the same for all; ports as in the simulator.
+int run_net(const NetOpts& o) {
+  if (o.nodes < 1 || o.tokens < 0 || o.hidden < 1 || o.topk < 1)
+    throw InputError("", "--nodes/--tokens-per-node/--hidden/--topk", "expected positive values");
+  const auto up =
+      build("fabric", o.preset, o.params, [](const Params& p) { return make_fabric_model(p); });
+  const auto out_f =
+      build("fabric", o.scale_out, {}, [](const Params& p) { return make_fabric_model(p); });
+  const Topology topo(o.gpus_per_server, *up, *out_f, 1e18);
+  const double n = static_cast<double>(o.nodes);
+  // A token reaches a given node if any of its k experts lives there (experts spread evenly):
+  // once per destination, or once per expert in the low-latency mode.
+  const double per_dest_tokens =
+      o.mode == "per-expert" ? static_cast<double>(o.tokens * o.topk) / n
+                             : static_cast<double>(o.tokens) *
+                                   (1.0 - std::pow(1.0 - 1.0 / n, static_cast<double>(o.topk)));
+  const double msg_bytes = per_dest_tokens * static_cast<double>(o.hidden * o.act_bytes);
+  // Every node's egress, then node 0's ingress.
+  std::vector<InMessage> in;
+  for (std::int64_t src = 0; src < o.nodes; ++src) {
+    NodePorts ports;
+    std::vector<OutMessage> msgs;
+    for (std::int64_t dst = 0; dst < o.nodes; ++dst)
+      if (dst != src) msgs.push_back(OutMessage{static_cast<std::int32_t>(dst), msg_bytes, 0});
+    ports.send(static_cast<std::int32_t>(src), o.nodes, msgs, topo);
+    for (const auto& m : msgs)
+      if (m.dst == 0)
+        in.push_back(
+            InMessage{static_cast<std::int32_t>(src), m.bytes, m.eg_start_ps, m.eg_end_ps});
+  }
+  NodePorts receiver;
+  receiver.receive(0, in, topo);
+  sim_time_t done = 0;
+  for (const auto& m : in) done = std::max(done, m.arrival_ps);
+  const double bytes_out = msg_bytes * (n - 1);
+  json out = {{"model", "net"},
+              {"scale_up", o.preset},
+              {"scale_out", o.scale_out},
+              {"mode", o.mode},
+              {"shape",
+               {{"nodes", o.nodes},
+                {"gpus_per_server", o.gpus_per_server},
+                {"tokens_per_node", o.tokens},
+                {"hidden", o.hidden},
+                {"topk", o.topk}}}};
+  out.update(time_json(done));
+  out["bytes_per_node"] = bytes_out;
+  out["message_bytes"] = msg_bytes;
+  out["achieved_bandwidth_GBps"] = done > 0 ? bytes_out / ps_to_s(done) / 1e9 : 0.0;
+  out["note"] = "one dispatch; the combine moves the same bytes back";
+  std::cout << out.dump(2) << std::endl;
+  return kExitOk;
+}
+
+}  // namespace
+
+Runner add_cost_command(CLI::App& app) {
+  auto* cost = app.add_subcommand(
+      "cost",
+      "Ask one cost model one question and get JSON: time (ps and ns), bytes moved, achieved "
+      "bandwidth and, for PIM, the DRAM command counts. Presets are the ones experiments use; "
+      "-p key=value overrides any of the preset's parameters.");
+  cost->require_subcommand(1);
+
+  auto po = std::make_shared<PimOpts>();
+  auto* pim = cost->add_subcommand("pim", "A GEMV or an attention kernel on the PIM of one node");
+  pim->add_option("--preset", po->preset, "PIM preset")->capture_default_str();
+  pim->add_option("--kernel", po->kernel, "gemv or attention")
+      ->check(CLI::IsMember({"gemv", "attention"}))
+      ->capture_default_str();
+  pim->add_option("--rows", po->rows, "gemv: input length (weight rows)");
+  pim->add_option("--cols", po->cols, "gemv: output length (weight columns)");
+  pim->add_option("--tokens", po->tokens, "gemv: input vectors")
+      ->check(positive_integer())
+      ->capture_default_str();
+  pim->add_option("--seq-len", po->seq_len, "attention: tokens of KV cache per head");
+  pim->add_option("--heads", po->heads, "attention: KV heads on one stack")
+      ->check(positive_integer())
+      ->capture_default_str();
+  pim->add_option("--head-dim", po->head_dim, "attention: head dimension")
+      ->check(positive_integer())
+      ->capture_default_str();
+  pim->add_option("--dtype", po->dtype, "fp16, bf16, fp8, mxfp4, fp32")->capture_default_str();
+  pim->add_option("--power-limit", po->power_limit, "on or off (default: the preset's)")
+      ->check(CLI::IsMember({"on", "off"}));
+  pim->add_option("--stacks", po->stacks, "gemv: stacks (default: the preset's)")
+      ->check(positive_integer());
+  add_param_option(*pim, po->params);
+
+  auto go = std::make_shared<GpuOpts>();
+  auto* gpu =
+      cost->add_subcommand("gpu", "A grouped GEMM over experts of one [rows x cols] matrix each");
+  gpu->add_option("--preset", go->preset, "GPU preset")->capture_default_str();
+  gpu->add_option("--experts", go->experts, "experts in the group")
+      ->check(positive_integer())
+      ->capture_default_str();
+  gpu->add_option("--tokens-per-expert", go->tokens, "one count for all experts, or one per expert")
+      ->delimiter(',')
+      ->capture_default_str();
+  gpu->add_option("--rows", go->rows, "weight rows (input length)")->required();
+  gpu->add_option("--cols", go->cols, "weight columns (output length)")->required();
+  gpu->add_option("--dtype", go->dtype, "weight dtype: bf16, fp16, fp8, mxfp4")
+      ->capture_default_str();
+  add_param_option(*gpu, go->params);
+
+  auto no = std::make_shared<NetOpts>();
+  auto* net = cost->add_subcommand("net", "One MoE dispatch all-to-all with uniform routing");
+  net->add_option("--preset", no->preset, "scale-up fabric preset")->capture_default_str();
+  net->add_option("--scale-out", no->scale_out, "scale-out fabric preset")->capture_default_str();
+  net->add_option("--gpus-per-server", no->gpus_per_server, "GPUs per scale-up domain")
+      ->check(positive_integer())
+      ->capture_default_str();
+  net->add_option("--nodes", no->nodes, "GPUs in the expert-parallel group")
+      ->check(positive_integer())
+      ->capture_default_str();
+  net->add_option("--tokens-per-node", no->tokens, "tokens each GPU dispatches")
+      ->check(non_negative_integer())
+      ->capture_default_str();
+  net->add_option("--hidden", no->hidden, "hidden size")
+      ->check(positive_integer())
+      ->capture_default_str();
+  net->add_option("--topk", no->topk, "experts per token")
+      ->check(positive_integer())
+      ->capture_default_str();
+  net->add_option("--mode", no->mode,
+                  "per-destination (de-duplicated) or per-expert (low-latency kernels)")
+      ->check(CLI::IsMember({"per-destination", "per-expert"}))
+      ->capture_default_str();
+  add_param_option(*net, no->params);
+
+  return [pim, gpu, net, po, go, no]() {
+    if (pim->parsed()) return run_pim(*po);
+    if (gpu->parsed()) return run_gpu(*go);
+    if (net->parsed()) return run_net(*no);
+    return kExitBadInput;
+  };
+}
+
+}  // namespace sievesim::cli

@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# `sievesim cost`: JSON answers of the hardware models, the calibration numbers through the CLI,
+# and bad questions rejected with exit code 2.
+source "$(dirname "$0")/common.sh" "$@"
+
+# json FILE EXPR: evaluates a python expression over the parsed JSON `d`.
+json() { python3 -c "import json,sys; d=json.load(open('$1')); print($2)"; }
+# check FILE EXPR DESCRIPTION: the python expression must be true.
+check() { [[ $(json "$1" "$2") == True ]] || { show "$1" >&2; fail "$3 ($2)"; }; }
+
+step "PIM GEMV, calibration shape, one HBM3 stack"
+must_succeed "cost pim gemv" "$SIEVESIM" cost pim --preset hbm3-bank-pim --rows 2048 --cols 768 --tokens 1 --stacks 1
+cp last.out gemv.json
+check gemv.json "550 <= d['time_ns'] <= 900" "power-limited bank PIM GEMV in 0.55-0.9 us"
+check gemv.json "d['time_ps'] == round(d['time_ns'] * 1000)" "time in ps and ns agree"
+check gemv.json "d['commands_per_channel']['mac'] == 96" "96 all-bank MACs per channel"
+check gemv.json "1.8 <= d['ratio_to_roofline'] <= 4.2" "command model 1.8-4.2x the roofline"
+check gemv.json "abs(d['achieved_bandwidth_GBps'] - d['bytes'] / d['time_ns']) < 1e-6 * d['achieved_bandwidth_GBps']" "achieved bandwidth = bytes / time"
+must_succeed "cost pim gemv --power-limit off" "$SIEVESIM" cost pim --rows 2048 --cols 768 --stacks 1 --power-limit off
+cp last.out free.json
+check free.json "400 <= d['time_ns'] <= 750" "unlimited bank PIM GEMV in 0.4-0.75 us"
+[[ $(json free.json "d['time_ps']") -lt $(json gemv.json "d['time_ps']") ]] || fail "lifting the power limit must speed the GEMV up"
+ok "the power limit slows the MACs"
+must_succeed "two tokens" "$SIEVESIM" cost pim --rows 2048 --cols 768 --stacks 1 --tokens 2
+check last.out "d['passes'] == 2" "two tokens, two passes"
+
+step "PIM attention, 64 heads of 128 on one stack"
+must_succeed "cost pim attention" "$SIEVESIM" cost pim --kernel attention --seq-len 4096 --heads 64 --head-dim 128
+check last.out "4600 <= d['achieved_bandwidth_GBps'] <= 4700" "effective 4.6-4.7 TB/s with the power limit"
+
+step "GPU grouped GEMM and network all-to-all"
+must_succeed "cost gpu" "$SIEVESIM" cost gpu --preset h100 --experts 1 --tokens-per-expert 1 --rows 2048 --cols 2304
+check last.out "d['bound'] == 'memory' and 3400 <= d['time_ns'] <= 6000" "one-token expert is weight-read bound, 3.4-6 us"
+must_succeed "cost gpu, per-expert counts" "$SIEVESIM" cost gpu --experts 3 --tokens-per-expert 1,2,3 --rows 1024 --cols 1024
+check last.out "d['shape']['tokens_per_expert'] == [1, 2, 3]" "per-expert token counts"
+must_succeed "cost net" "$SIEVESIM" cost net --nodes 8 --gpus-per-server 8 --tokens-per-node 64 --hidden 2048 --topk 8
+cp last.out net.json
+must_succeed "cost net, low-latency mode" "$SIEVESIM" cost net --nodes 8 --gpus-per-server 8 --tokens-per-node 64 --hidden 2048 --topk 8 --mode per-expert
+[[ $(json last.out "d['bytes_per_node'] > 1.5 * $(json net.json "d['bytes_per_node']")") == True ]] ||
+  fail "one copy per expert must move more bytes than one per destination"
+ok "per-expert dispatch moves more bytes than de-duplicated dispatch"
+
+step "bad questions"
+expect2() {
+  local what=$1 frag=$2 rc=0
+  shift 2
+  "$@" >out.txt 2>err.txt || rc=$?
+  [[ $rc -eq 2 ]] || { show err.txt >&2; fail "$what: exit $rc, expected 2"; }
+  grep -qF -- "$frag" err.txt || { show err.txt >&2; fail "$what: stderr lacks '$frag'"; }
+  ok "$what"
+}
+expect2 "unknown preset" "unknown pim preset 'nope'" "$SIEVESIM" cost pim --preset nope --rows 1 --cols 1
+expect2 "unknown preset parameter" "pim.bogus: unknown key" "$SIEVESIM" cost pim --rows 8 --cols 8 -p bogus=1
+expect2 "missing gemv shape" "--rows/--cols" "$SIEVESIM" cost pim
+expect2 "bad dtype" "--dtype" "$SIEVESIM" cost pim --rows 8 --cols 8 --dtype int3
+expect2 "zero tokens" "--tokens" "$SIEVESIM" cost pim --rows 8 --cols 8 --tokens 0
+expect2 "wrong number of token counts" "--tokens-per-expert" "$SIEVESIM" cost gpu --experts 3 --tokens-per-expert 1,2 --rows 8 --cols 8
+echo "test_cost: all checks passed in ${SECONDS}s"
