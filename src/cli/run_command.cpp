@@ -95,6 +95,9 @@ int simulate(RunOpts& o, const boost::mpi::communicator& world) {
   }
   if (!all_ranks_agree(world, error)) return kExitBadInput;
 
+  if (x.capped_batch_from > 0)
+    spdlog::warn("batch per node capped from {} to {} to fit {:.1f} GB of HBM per node",
+                 x.capped_batch_from, x.workload.batch_per_node, x.usable_hbm_bytes() / 1e9);
   spdlog::info("{} on {} nodes ({} ranks x {} nodes per rank), scheduler {}, {} iterations",
                x.model.name, x.nodes, world.size(), ranks.nodes_per_rank(), x.scheduler_name,
                x.workload.iterations);

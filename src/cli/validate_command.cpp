@@ -52,7 +52,10 @@ void print_figures(const Experiment& x) {
   figure("KV bytes per token (all layers)", num(m.kv_bytes_per_token(), "%.0f"));
   figure("token hidden vector bytes", num(m.token_bytes(), "%.0f"));
   figure("HBM needed per node", num(x.memory_per_node_bytes() / 1e9, "%.2f GB") + " of " +
-                                    num(x.gpu->hbm_capacity_bytes() / 1e9, "%.0f GB"));
+                                    num(x.usable_hbm_bytes() / 1e9, "%.0f GB"));
+  if (x.capped_batch_from > 0)
+    figure("batch per node (capped to fit)", std::to_string(x.capped_batch_from) + " -> " +
+                                                 std::to_string(x.workload.batch_per_node));
 }
 
 }  // namespace

@@ -14,6 +14,10 @@ std::unique_ptr<ExpertScheduler> Experiment::new_scheduler() const {
   return make_scheduler(Params(YAML::Clone(scheduler_params), file, "scheduler"));
 }
 
+double Experiment::usable_hbm_bytes() const {
+  return std::min(gpu->hbm_capacity_bytes(), pim->capacity_bytes());
+}
+
 double Experiment::memory_per_node_bytes() const {
   const double experts_here = model.routed_expert_bytes_total() / static_cast<double>(nodes);
   const auto final_ctx = workload.context_tokens + workload.iterations;
@@ -73,6 +77,9 @@ Experiment load_experiment_unchecked(const std::string& path,
   x.pim = make_pim_model(resolve_preset(sys, "pim", "pim", "hbm3e-bank-pim"));
   x.scale_up = make_fabric_model(resolve_preset(sys, "scale_up", "fabric", "nvlink5"));
   x.scale_out = make_fabric_model(resolve_preset(sys, "scale_out", "fabric", "ib-ndr"));
+  x.dispatch_per_expert = sys.param<std::string>("dispatch")
+                              .one_of({"per-destination", "per-expert"})
+                              .dflt("per-destination") == "per-expert";
 
   // --- model ---
   const Params mod = top.child("model");
@@ -95,6 +102,9 @@ Experiment load_experiment_unchecked(const std::string& path,
       wl.param<std::int64_t>("context_tokens").min(1).max(1 << 24).dflt(1024);
   x.workload.iterations = wl.param<std::int64_t>("iterations").min(1).max(1 << 24).dflt(8);
   x.workload.seed = static_cast<std::uint64_t>(wl.param<std::int64_t>("seed").min(0).dflt(1));
+  const bool cap_batch =
+      wl.param<std::string>("over_capacity").one_of({"error", "cap-batch"}).dflt("error") ==
+      "cap-batch";
   x.routing = make_routing_source(wl.child("routing"), RoutingContext{x.model, x.workload.seed});
 
   // --- scheduler, placement, output ---
@@ -109,14 +119,29 @@ Experiment load_experiment_unchecked(const std::string& path,
 
   top.reject_unknown_keys();
 
-  const double need = x.memory_per_node_bytes();
-  if (need > x.gpu->hbm_capacity_bytes()) {
-    std::ostringstream m;
-    m.precision(3);
-    m << "a node needs " << need / 1e9 << " GB of HBM (weights + KV cache of "
-      << x.workload.batch_per_node << " requests) but the GPU has "
-      << x.gpu->hbm_capacity_bytes() / 1e9 << " GB; lower the batch or add nodes";
-    wl.fail("batch_per_node", m.str());
+  const double have = x.usable_hbm_bytes();
+  if (x.memory_per_node_bytes() > have) {
+    // The batch that fits, when asked for: KV and state grow linearly with it.
+    const auto requested = x.workload.batch_per_node;
+    std::int64_t lo = 0, hi = requested;
+    while (cap_batch && lo < hi) {
+      x.workload.batch_per_node = (lo + hi + 1) / 2;
+      if (x.memory_per_node_bytes() <= have)
+        lo = x.workload.batch_per_node;
+      else
+        hi = x.workload.batch_per_node - 1;
+    }
+    x.workload.batch_per_node = cap_batch ? lo : requested;
+    if (!cap_batch || x.workload.batch_per_node < 1) {
+      x.workload.batch_per_node = requested;
+      std::ostringstream m;
+      m.precision(3);
+      m << "a node needs " << x.memory_per_node_bytes() / 1e9
+        << " GB of HBM (weights + KV cache of " << requested << " requests) but has " << have / 1e9
+        << " GB (GPU, or PIM stacks if smaller); lower the batch, add nodes or use smaller weights";
+      wl.fail("batch_per_node", m.str());
+    }
+    x.capped_batch_from = requested;
   }
   YAML::Emitter em;
   em << top.resolved();

@@ -36,6 +36,9 @@ struct Experiment {
   std::unique_ptr<PimModel> pim;
   std::unique_ptr<FabricModel> scale_up;
   std::unique_ptr<FabricModel> scale_out;
+  // Dispatch sends a token once per destination node (de-duplicated, "normal" all-to-all
+  // kernels) or once per selected expert (low-latency decode kernels); combine mirrors it.
+  bool dispatch_per_expert = false;
 
   WorkloadConfig workload;
   std::unique_ptr<RoutingSource> routing;
@@ -43,11 +46,15 @@ struct Experiment {
   std::string scheduler_name;
   YAML::Node scheduler_params;  // resolved, to build one scheduler per node
   std::string output_path;
+  std::int64_t capped_batch_from = 0;  // batch asked for, when over_capacity: cap-batch lowered it
 
   std::unique_ptr<ExpertScheduler> new_scheduler() const;
   // Bytes of HBM a node needs: replicated non-expert weights, its share of the routed experts,
   // and the KV cache / recurrent state of its requests at the last iteration.
   double memory_per_node_bytes() const;
+  // HBM a node may fill: the GPU's, or less where the PIM stacks hold less (PIM units take die
+  // area from the DRAM arrays).
+  double usable_hbm_bytes() const;
 };
 
 // Loads, resolves and checks the experiment. Throws InputError (file, key, what) on bad input.

@@ -45,7 +45,7 @@ std::int64_t unique_slots(std::span<const TokenRecord> recs) {
 }  // namespace
 
 Node::Node(std::int32_t id, const Experiment& x)
-    : id_(id), k_(x.model.top_k), sched_(x.new_scheduler()) {
+    : id_(id), k_(x.model.top_k), contention_(x.pim->contention()), sched_(x.new_scheduler()) {
   const auto batch = x.workload.batch_per_node;
   requests_.resize(static_cast<std::size_t>(batch));
   context_.assign(static_cast<std::size_t>(batch), x.workload.context_tokens);
@@ -68,6 +68,7 @@ void Node::begin_iteration(std::int64_t iteration) {
 sim_time_t Node::attention_phase(const EngineContext& ctx, std::int64_t layer) {
   const LayerSpec& spec = ctx.x.model.layers[static_cast<std::size_t>(layer)];
   row_ = LayerRow{};
+  gpu_streams_.clear();
   row_.iteration = iter_.iteration;
   row_.layer = layer;
   row_.node = id_;
@@ -76,9 +77,9 @@ sim_time_t Node::attention_phase(const EngineContext& ctx, std::int64_t layer) {
   const AttentionCost a = ctx.costs.attention(spec, context_, on_pim);
   const auto batch = static_cast<std::int64_t>(requests_.size());
   const sim_time_t router = spec.moe ? ctx.costs.router_ps(spec, batch) : 0;
-  sim_time_t t = std::max(clock_ps_, gpu_free_ps_) + a.gpu_ps;
+  sim_time_t t = std::max(clock_ps_, gpu_ready()) + a.gpu_ps;
   if (on_pim && a.pim_ps > 0) {
-    t = std::max(t, pim_free_ps_) + a.pim_ps;
+    t = std::max(t, pim_ready()) + a.pim_ps;
     pim_free_ps_ = t;
   }
   t += router;
@@ -122,9 +123,10 @@ void Node::dispatch(const EngineContext& ctx, std::int64_t layer, std::vector<To
       r.expert = ex[static_cast<std::size_t>(j)];
       r.gate = g[static_cast<std::size_t>(j)];
       r.expert_node = ctx.map.pick(layer, r.expert, r.request);
-      // A token goes once to each destination, however many of its experts live there.
+      // A token goes once to each destination, however many of its experts live there (or once
+      // per expert with low-latency kernels).
       auto& last = last_slot[static_cast<std::size_t>(r.expert_node)];
-      if (last != r.slot) {
+      if (last != r.slot || ctx.x.dispatch_per_expert) {
         last = r.slot;
         ++tokens_to[static_cast<std::size_t>(r.expert_node)];
       }
@@ -142,6 +144,26 @@ void Node::dispatch(const EngineContext& ctx, std::int64_t layer, std::vector<To
        [](const TokenRecord& r) { return r.expert_node; });
   row_.tokens_out = static_cast<std::int64_t>(out.size() - first);
   records_dispatched_ += row_.tokens_out;
+}
+
+sim_time_t Node::gpu_ready() const {
+  return contention_ == Contention::kExclusive ? std::max(gpu_free_ps_, pim_free_ps_)
+                                               : gpu_free_ps_;
+}
+
+sim_time_t Node::pim_ready() const {
+  return contention_ == Contention::kExclusive ? std::max(gpu_free_ps_, pim_free_ps_)
+                                               : pim_free_ps_;
+}
+
+sim_time_t Node::pim_run(sim_time_t start, sim_time_t dur) const {
+  sim_time_t end = start + dur;
+  if (contention_ != Contention::kShared) return end;
+  // With one row buffer the controller serves the GPU first: PIM work stalls for as long as it
+  // overlaps a GPU kernel streaming from the same stacks (intervals in time order).
+  for (const auto& [a, b] : gpu_streams_)
+    if (a < end && b > start) end += std::min(b, end) - std::max(a, start);
+  return end;
 }
 
 template <class DestFn>
@@ -227,13 +249,14 @@ void Node::run_experts(const EngineContext& ctx, std::int64_t layer,
   // all-gather after routing); then the shared experts; then the routed experts.
   sim_time_t decided = counts_known;
   if (split.decision_ps > 0) {
-    decided = std::max(gpu_free_ps_, counts_known) + split.decision_ps;
+    decided = std::max(gpu_ready(), counts_known) + split.decision_ps;
     gpu_free_ps_ = decided;
     row_.sched_ps = split.decision_ps;
     row_.gpu_busy_ps += split.decision_ps;
   }
   if (shared_ps_ > 0) {
-    shared_end_ps_ = std::max(gpu_free_ps_, row_.attention_end_ps) + shared_ps_;
+    shared_end_ps_ = std::max(gpu_ready(), row_.attention_end_ps) + shared_ps_;
+    gpu_streams_.emplace_back(shared_end_ps_ - shared_ps_, shared_end_ps_);
     gpu_free_ps_ = shared_end_ps_;
     row_.gpu_busy_ps += shared_ps_;
   }
@@ -251,17 +274,18 @@ void Node::run_experts(const EngineContext& ctx, std::int64_t layer,
       }
       const sim_time_t dur =
           ctx.x.gpu->grouped_gemm_ps(tokens, model.expert, model.activation_dtype);
-      const sim_time_t end = std::max(gpu_free_ps_, ready) + dur;
+      const sim_time_t end = std::max(gpu_ready(), ready) + dur;
+      gpu_streams_.emplace_back(end - dur, end);
       gpu_free_ps_ = end;
       row_.gpu_busy_ps += dur;
       for (auto i : split.gpu) done[static_cast<std::size_t>(i)] = end;
       experts_end = std::max(experts_end, end);
     }
-    sim_time_t t = std::max(pim_free_ps_, barrier);
+    sim_time_t t = std::max(pim_ready(), barrier);
     for (auto i : split.pim) {
       const auto& l = loads[static_cast<std::size_t>(i)];
       const sim_time_t dur = ctx.x.pim->expert_ps(model.expert, l.tokens);
-      t = std::max(t, l.ready_ps) + dur;
+      t = pim_run(std::max(t, l.ready_ps), dur);
       done[static_cast<std::size_t>(i)] = t;
       sched_->observe_pim(l.tokens, dur);
       row_.pim_busy_ps += dur;
@@ -285,7 +309,8 @@ void Node::run_experts(const EngineContext& ctx, std::int64_t layer,
         for (std::size_t i = b; i < e; ++i)
           ready = std::max(ready, done[static_cast<std::size_t>(
                                       expert_index_[static_cast<std::size_t>(in[i].expert)])]);
-        const auto n = unique_slots(in.subspan(b, e - b));
+        const auto n = ctx.x.dispatch_per_expert ? static_cast<std::int64_t>(e - b)
+                                                 : unique_slots(in.subspan(b, e - b));
         back.push_back(OutMessage{in[b].home_node, static_cast<double>(n) * token_bytes, ready});
       });
   const std::size_t first = out.size();
@@ -332,7 +357,7 @@ void Node::dense_layer(const EngineContext& ctx, std::int64_t layer) {
   attention_phase(ctx, layer);
   const LayerSpec& spec = ctx.x.model.layers[static_cast<std::size_t>(layer)];
   const sim_time_t ffn = ctx.costs.dense_ffn_ps(spec, static_cast<std::int64_t>(requests_.size()));
-  gpu_free_ps_ = std::max(gpu_free_ps_, row_.attention_end_ps) + ffn;
+  gpu_free_ps_ = std::max(gpu_ready(), row_.attention_end_ps) + ffn;
   row_.gpu_busy_ps += ffn;
   row_.dispatch_end_ps = row_.experts_end_ps = row_.attention_end_ps;
   row_.end_ps = gpu_free_ps_;
@@ -343,7 +368,7 @@ void Node::dense_layer(const EngineContext& ctx, std::int64_t layer) {
 void Node::end_iteration(const EngineContext& ctx) {
   const auto batch = static_cast<std::int64_t>(requests_.size());
   const sim_time_t head = ctx.costs.lm_head_ps(batch);
-  clock_ps_ = std::max(clock_ps_, gpu_free_ps_) + head;
+  clock_ps_ = std::max(clock_ps_, gpu_ready()) + head;
   gpu_free_ps_ = clock_ps_;
   iter_.end_ps = clock_ps_;
   iter_.decode_tokens = batch;

@@ -58,8 +58,16 @@ class Node {
   void send(const EngineContext& ctx, std::vector<OutMessage>& msgs, std::span<TokenRecord> recs,
             DestFn dest);
 
+  // When GPU or PIM may start new work, given how they share the DRAM (Contention).
+  sim_time_t gpu_ready() const;
+  sim_time_t pim_ready() const;
+  // End of PIM work of `dur` that could start at `start`, after contention stalls.
+  sim_time_t pim_run(sim_time_t start, sim_time_t dur) const;
+
   std::int32_t id_;
   std::int64_t k_;
+  Contention contention_;
+  std::vector<std::pair<sim_time_t, sim_time_t>> gpu_streams_;  // GPU kernels of this layer
   std::vector<std::uint64_t> requests_;
   std::vector<std::int64_t> context_;  // tokens of context of each request, incl. the new one
   std::unique_ptr<ExpertScheduler> sched_;

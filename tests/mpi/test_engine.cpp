@@ -159,3 +159,41 @@ TEST(IterationReduction, GlobalRowsSpanAllNodes) {
 
 }  // namespace
 }  // namespace sievesim
+
+namespace sievesim {
+namespace {
+
+struct ModeRun {
+  sim_time_t makespan;
+  std::int64_t bytes_sent;
+};
+
+ModeRun run_with(std::vector<std::string> overrides) {
+  overrides.push_back("workload.iterations=2");
+  const Experiment x = load_experiment(test::quickstart(), overrides);
+  const RankMap spread(x.nodes, world_size(), x.nodes / world_size());
+  Simulator sim(x, spread, MPI_COMM_WORLD);
+  const RankResults res = sim.run();
+  std::int64_t bytes = 0;
+  for (const auto& r : gather_rows(res.layers)) bytes += r.bytes_sent;
+  return {res.summary.makespan_ps, bytes};
+}
+
+TEST(EngineModes, SharingTheDramCostsTimeExclusiveMost) {
+  const auto independent = run_with({"system.pim.contention=independent"});
+  const auto shared = run_with({"system.pim.contention=shared"});
+  const auto exclusive = run_with({"system.pim.contention=exclusive"});
+  EXPECT_LE(independent.makespan, shared.makespan);
+  EXPECT_LT(independent.makespan, exclusive.makespan);
+  EXPECT_EQ(independent.bytes_sent, exclusive.bytes_sent);  // the network does not care
+}
+
+TEST(EngineModes, PerExpertDispatchMovesMoreBytes) {
+  const auto dedup = run_with({"system.dispatch=per-destination"});
+  const auto per_expert = run_with({"system.dispatch=per-expert"});
+  EXPECT_GT(per_expert.bytes_sent, dedup.bytes_sent);
+  EXPECT_GE(per_expert.makespan, dedup.makespan);
+}
+
+}  // namespace
+}  // namespace sievesim

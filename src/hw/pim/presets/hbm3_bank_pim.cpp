@@ -7,7 +7,7 @@ SIEVESIM_REGISTER_PRESET("pim", "hbm3-bank-pim", R"(
 impl: in-dram
 description: bank-level PIM, one unit per bank, HBM3 5.2 Gbps, 5 stacks
 stacks: 5
-capacity_GB_per_stack: 12
+capacity_GB_per_stack: 16
 pin_gbps: 5.2
 channels: 16
 pseudo_channels: 2

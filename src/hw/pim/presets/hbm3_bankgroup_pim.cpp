@@ -7,7 +7,7 @@ SIEVESIM_REGISTER_PRESET("pim", "hbm3-bankgroup-pim", R"(
 impl: in-dram
 description: bank-group PIM, one unit per bank group, HBM3 5.2 Gbps, 5 stacks
 stacks: 5
-capacity_GB_per_stack: 12
+capacity_GB_per_stack: 16
 pin_gbps: 5.2
 channels: 16
 pseudo_channels: 2

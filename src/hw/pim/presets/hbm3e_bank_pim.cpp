@@ -8,7 +8,7 @@ SIEVESIM_REGISTER_PRESET("pim", "hbm3e-bank-pim", R"(
 impl: in-dram
 description: bank-level PIM, one unit per bank, HBM3E 8 Gbps, 8 stacks (B200-class)
 stacks: 8
-capacity_GB_per_stack: 12
+capacity_GB_per_stack: 24
 pin_gbps: 8.0
 channels: 16
 pseudo_channels: 2

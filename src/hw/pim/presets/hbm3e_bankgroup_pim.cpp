@@ -8,7 +8,7 @@ SIEVESIM_REGISTER_PRESET("pim", "hbm3e-bankgroup-pim", R"(
 impl: in-dram
 description: bank-group PIM, one unit per bank group, HBM3E 8 Gbps, 8 stacks (B200-class)
 stacks: 8
-capacity_GB_per_stack: 12
+capacity_GB_per_stack: 24
 pin_gbps: 8.0
 channels: 16
 pseudo_channels: 2
