@@ -26,7 +26,8 @@ auto preset(const char* family, const char* name, Make make) {
 
 // Runs `query(i)` for about `seconds` and returns queries per second. The sum of the answers is
 // printed so the compiler cannot drop the work.
-double measure(const char* what, double seconds, const std::function<sim_time_t(std::int64_t)>& query) {
+double measure(const char* what, double seconds,
+               const std::function<sim_time_t(std::int64_t)>& query) {
   using clock = std::chrono::steady_clock;
   std::int64_t n = 0;
   sim_time_t sink = 0;
@@ -69,10 +70,11 @@ int main(int argc, char** argv) {
                       [&](std::int64_t i) { return bankgroup->expert_ps(qwen, tokens(i)); }) >= 1e6;
   all_fast &= measure("PIM logic-die: expert_ps (Qwen3-30B expert)", seconds,
                       [&](std::int64_t i) { return logic->expert_ps(qwen, tokens(i)); }) >= 1e6;
-  all_fast &= measure("PIM bank: attention_head (L 1k-5k, GQA 8)", seconds, [&](std::int64_t i) {
-                return bank->attention_head(AttentionHead{1024 + i % 4096, 8, 128, 128, DType::kBF16})
-                    .time_ps;
-              }) >= 1e6;
+  all_fast &=
+      measure("PIM bank: attention_head (L 1k-5k, GQA 8)", seconds, [&](std::int64_t i) {
+        return bank->attention_head(AttentionHead{1024 + i % 4096, 8, 128, 128, DType::kBF16})
+            .time_ps;
+      }) >= 1e6;
   std::vector<std::int32_t> set(8);
   all_fast &= measure("GPU: grouped_gemm over 8 experts", seconds, [&](std::int64_t i) {
                 for (std::size_t e = 0; e < set.size(); ++e)

@@ -34,7 +34,7 @@ std::vector<InMessage> incoming(std::span<const TokenRecord> in, SenderFn sender
 }
 
 std::int64_t unique_slots(std::span<const TokenRecord> recs) {
-  // Records of one message are sorted by (slot, expert), so distinct slots are runs.
+  // Records of one message keep their sender's order (slot by slot), so distinct slots are runs.
   std::int64_t n = 0;
   for (std::size_t i = 0; i < recs.size(); ++i)
     if (i == 0 || recs[i].slot != recs[i - 1].slot || recs[i].home_node != recs[i - 1].home_node)

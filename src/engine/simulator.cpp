@@ -1,7 +1,6 @@
 #include "engine/simulator.hpp"
 
 #include <algorithm>
-#include <tuple>
 
 #include "engine/node.hpp"
 #include "engine/op_costs.hpp"
@@ -11,34 +10,40 @@
 namespace sievesim {
 namespace {
 
-// Sorts records by (key node, the other node, slot, expert): grouped by the node they are for,
-// then by the node they come from. The order makes every node's view independent of how nodes
-// are spread over ranks.
-template <class KeyFn>
-void sort_records(std::vector<TokenRecord>& recs, KeyFn key) {
-  auto other = [&](const TokenRecord& r) {
-    return key(r) == r.home_node ? r.expert_node : r.home_node;
-  };
-  std::sort(recs.begin(), recs.end(), [&](const TokenRecord& a, const TokenRecord& b) {
-    return std::make_tuple(key(a), other(a), a.slot, a.expert) <
-           std::make_tuple(key(b), other(b), b.slot, b.expert);
-  });
+// Stable counting sort of `recs` into `buckets` buckets: O(n), and records of one bucket keep
+// their order, which is their sender's emission order.
+template <class BucketFn>
+void bucket_sort(std::vector<TokenRecord>& recs, std::int64_t buckets, BucketFn bucket,
+                 std::vector<TokenRecord>& scratch, std::vector<std::size_t>& start) {
+  start.assign(static_cast<std::size_t>(buckets) + 1, 0);
+  for (const auto& r : recs) ++start[static_cast<std::size_t>(bucket(r)) + 1];
+  for (std::size_t i = 1; i < start.size(); ++i) start[i] += start[i - 1];
+  scratch.resize(recs.size());
+  for (const auto& r : recs) scratch[start[static_cast<std::size_t>(bucket(r))]++] = r;
+  recs.swap(scratch);
 }
 
-// Groups records by destination rank and counts them per rank.
+// Groups records by destination rank (stable) and counts them per rank.
 template <class KeyFn>
-std::vector<int> sort_for_exchange(std::vector<TokenRecord>& recs, KeyFn key, const RankMap& rm) {
-  sort_records(recs, key);
+std::vector<int> group_for_exchange(std::vector<TokenRecord>& recs, KeyFn key, const RankMap& rm,
+                                    std::vector<TokenRecord>& scratch,
+                                    std::vector<std::size_t>& start) {
+  bucket_sort(
+      recs, rm.ranks(), [&](const TokenRecord& r) { return rm.rank_of(key(r)); }, scratch, start);
   std::vector<int> counts(static_cast<std::size_t>(rm.ranks()), 0);
   for (const auto& r : recs) ++counts[static_cast<std::size_t>(rm.rank_of(key(r)))];
   return counts;
 }
 
-// Calls fn(node_index, span) for each local node with the (sorted) records keyed to it.
-template <class KeyFn, class Fn>
-void per_local_node(std::vector<TokenRecord>& recs, KeyFn key, std::int64_t first_node,
-                    std::size_t local_nodes, Fn fn) {
-  sort_records(recs, key);
+// Orders received records by (the node they are for, the node they come from), keeping each
+// sender's order within, and calls fn(local node index, its records). Nothing here depends on
+// how the nodes are spread over ranks.
+template <class KeyFn, class OtherFn, class Fn>
+void per_local_node(std::vector<TokenRecord>& recs, KeyFn key, OtherFn other, std::int64_t nodes,
+                    std::int64_t first_node, std::size_t local_nodes,
+                    std::vector<TokenRecord>& scratch, std::vector<std::size_t>& start, Fn fn) {
+  bucket_sort(recs, nodes, other, scratch, start);
+  bucket_sort(recs, nodes, key, scratch, start);
   std::size_t b = 0;
   for (std::size_t n = 0; n < local_nodes; ++n) {
     const auto node = first_node + static_cast<std::int64_t>(n);
@@ -76,7 +81,8 @@ RankResults Simulator::run(const std::function<void(const Progress&)>& progress)
     return static_cast<std::int64_t>(r.expert_node);
   };
   auto by_home_node = [](const TokenRecord& r) { return static_cast<std::int64_t>(r.home_node); };
-  std::vector<TokenRecord> out, in;
+  std::vector<TokenRecord> out, in, scratch;
+  std::vector<std::size_t> start;
   const auto iterations = x_.workload.iterations;
   for (std::int64_t it = 0; it < iterations; ++it) {
     for (auto& n : nodes) n.begin_iteration(it);
@@ -87,15 +93,15 @@ RankResults Simulator::run(const std::function<void(const Progress&)>& progress)
       }
       out.clear();
       for (auto& n : nodes) n.dispatch(ctx, layer, out);
-      in = exchange.exchange(out, sort_for_exchange(out, by_expert_node, ranks_));
+      in = exchange.exchange(out, group_for_exchange(out, by_expert_node, ranks_, scratch, start));
       out.clear();
-      per_local_node(in, by_expert_node, first, nodes.size(),
-                     [&](std::size_t i, std::span<const TokenRecord> recs) {
+      per_local_node(in, by_expert_node, by_home_node, x_.nodes, first, nodes.size(), scratch,
+                     start, [&](std::size_t i, std::span<const TokenRecord> recs) {
                        nodes[i].run_experts(ctx, layer, recs, out);
                      });
-      in = exchange.exchange(out, sort_for_exchange(out, by_home_node, ranks_));
-      per_local_node(in, by_home_node, first, nodes.size(),
-                     [&](std::size_t i, std::span<const TokenRecord> recs) {
+      in = exchange.exchange(out, group_for_exchange(out, by_home_node, ranks_, scratch, start));
+      per_local_node(in, by_home_node, by_expert_node, x_.nodes, first, nodes.size(), scratch,
+                     start, [&](std::size_t i, std::span<const TokenRecord> recs) {
                        nodes[i].combine(ctx, layer, recs);
                      });
     }
