@@ -25,6 +25,10 @@ class OpCosts {
   // (including the new one).
   AttentionCost attention(const LayerSpec& l, std::span<const std::int64_t> context,
                           bool on_pim) const;
+  // Prefill on the GPU: `new_tokens` prompt tokens of one sequence appended to `cached` tokens
+  // of context (a chunk of chunked prefill). Causal attention: token i attends to cached + i.
+  sim_time_t prefill_attention_ps(const LayerSpec& l, std::int64_t new_tokens,
+                                  std::int64_t cached) const;
   sim_time_t router_ps(const LayerSpec& l, std::int64_t tokens) const;
   sim_time_t shared_experts_ps(std::int64_t tokens) const;
   sim_time_t dense_ffn_ps(const LayerSpec& l, std::int64_t tokens) const;

@@ -127,3 +127,35 @@ TEST(CalibrationNetwork, AchievedBandwidthIsSeventyFiveToEightyFivePercent) {
 
 }  // namespace
 }  // namespace sievesim
+
+#include "common/test_paths.hpp"
+#include "engine/op_costs.hpp"
+
+namespace sievesim {
+namespace {
+
+TEST(CalibrationModelCosts, TokenVectorsAndAttentionWork) {
+  const ModelSpec m = load_hf_config(test::source_dir() + "/models/qwen3-30b-a3b.json");
+  // A token's hidden vector in BF16 is 2 x H bytes: what dispatch and combine move per copy.
+  EXPECT_DOUBLE_EQ(m.token_bytes(), 2.0 * 2048);
+  const auto g = gpu("h100");
+  const Params parent(YAML::Load("x: {preset: hbm3-bank-pim}"), "t.yaml");
+  const auto p = make_pim_model(resolve_preset(parent, "x", "pim", "hbm3-bank-pim"));
+  const OpCosts costs(m, *g, *p);
+  const LayerSpec& l = m.layers[0];
+  // Decode attention reads the KV cache: 64 sequences x 4096 tokens x 2 x 4 x 128 x 2 bytes =
+  // 512 MiB at 80% of 3.35 TB/s (plus projections): memory-bound, about 200 us.
+  std::vector<std::int64_t> ctx(64, 4096);
+  const double decode_us = ps_to_us(costs.attention(l, ctx, false).gpu_ps);
+  EXPECT_GT(decode_us, 64.0 * 4096 * 2048 / (3350e9 * 0.8) * 1e6);
+  EXPECT_LT(decode_us, 1.2 * 64.0 * 4096 * 2048 / (3350e9 * 0.8) * 1e6);
+  // Prefill of 4096 prompt tokens is compute-bound: causal attention FLOPs grow with n^2.
+  const double p1 = ps_to_us(costs.prefill_attention_ps(l, 2048, 0));
+  const double p2 = ps_to_us(costs.prefill_attention_ps(l, 4096, 0));
+  EXPECT_GT(p2 / p1, 2.5);
+  // A second chunk sees the first one: more work than the first chunk alone.
+  EXPECT_GT(costs.prefill_attention_ps(l, 2048, 2048), costs.prefill_attention_ps(l, 2048, 0));
+}
+
+}  // namespace
+}  // namespace sievesim
