@@ -281,16 +281,38 @@ void Node::run_experts(const EngineContext& ctx, std::int64_t layer,
       for (auto i : split.gpu) done[static_cast<std::size_t>(i)] = end;
       experts_end = std::max(experts_end, end);
     }
-    sim_time_t t = std::max(pim_ready(), barrier);
-    for (auto i : split.pim) {
+    // The PIM runs its experts in the scheduler's order: striped over all channels one at a
+    // time, or (channel-level EP) one sequence per channel group, the groups in parallel.
+    const sim_time_t pim_start = std::max(pim_ready(), barrier);
+    const bool grouped = !split.pim_group.empty();
+    std::vector<sim_time_t> group_t, group_busy;
+    sim_time_t t = pim_start;
+    for (std::size_t k = 0; k < split.pim.size(); ++k) {
+      const auto i = split.pim[k];
       const auto& l = loads[static_cast<std::size_t>(i)];
-      const sim_time_t dur = ctx.x.pim->expert_ps(model.expert, l.tokens);
-      t = pim_run(std::max(t, l.ready_ps), dur);
-      done[static_cast<std::size_t>(i)] = t;
+      const sim_time_t dur =
+          ctx.x.pim->expert_ps(model.expert, l.tokens, grouped ? split.group_channels : 0);
+      sim_time_t* clock = &t;
+      if (grouped) {
+        const auto g = static_cast<std::size_t>(split.pim_group[k]);
+        if (g >= group_t.size()) {
+          group_t.resize(g + 1, pim_start);
+          group_busy.resize(g + 1, 0);
+        }
+        clock = &group_t[g];
+        group_busy[g] += dur;
+      } else {
+        row_.pim_busy_ps += dur;
+      }
+      *clock = pim_run(std::max(*clock, l.ready_ps), dur);
+      done[static_cast<std::size_t>(i)] = *clock;
       sched_->observe_pim(l.tokens, dur);
-      row_.pim_busy_ps += dur;
       row_.tokens_pim += l.tokens;
     }
+    for (auto g : group_t) t = std::max(t, g);
+    // With channel groups the PIM is as busy as its busiest group.
+    if (!group_busy.empty())
+      row_.pim_busy_ps += *std::max_element(group_busy.begin(), group_busy.end());
     pim_free_ps_ = std::max(pim_free_ps_, t);
     experts_end = std::max(experts_end, t);
     row_.experts_gpu = static_cast<std::int64_t>(split.gpu.size());

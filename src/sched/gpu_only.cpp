@@ -8,7 +8,7 @@ namespace {
 
 class GpuOnlyScheduler final : public ExpertScheduler {
  public:
-  explicit GpuOnlyScheduler(const Params&) : ExpertScheduler(false, true) {}
+  explicit GpuOnlyScheduler(const Params&) : ExpertScheduler(false, false) {}
   ExpertSplit split(const SchedulerInput& in) override {
     ExpertSplit s;
     s.gpu.resize(in.experts.size());

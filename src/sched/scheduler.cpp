@@ -1,5 +1,8 @@
 #include "sched/scheduler.hpp"
 
+#include <algorithm>
+#include <numeric>
+
 #include "config/select.hpp"
 
 namespace sievesim {
@@ -21,6 +24,33 @@ sim_time_t gpu_set_ps(const SchedulerInput& in, std::span<const std::int32_t> id
   tokens.reserve(idx.size());
   for (auto i : idx) tokens.push_back(in.experts[static_cast<std::size_t>(i)].tokens);
   return in.gpu.grouped_gemm_ps(tokens, in.shape, in.activation_dtype);
+}
+
+ExpertSplit popular_to_gpu(const SchedulerInput& in, std::span<const sim_time_t> pim_cost,
+                           const std::function<sim_time_t(sim_time_t, sim_time_t)>& objective) {
+  const auto n = static_cast<std::int32_t>(in.experts.size());
+  std::vector<std::int32_t> order(static_cast<std::size_t>(n));
+  std::iota(order.begin(), order.end(), 0);
+  // Ties keep ascending expert id, so the decision never depends on arrival order.
+  std::stable_sort(order.begin(), order.end(), [&](std::int32_t a, std::int32_t b) {
+    return in.experts[a].tokens > in.experts[b].tokens;
+  });
+  sim_time_t t_pim = 0;
+  for (auto c : pim_cost) t_pim += c;
+  sim_time_t best = objective(0, t_pim);
+  std::int32_t moved = 0;
+  for (; moved < n; ++moved) {
+    const std::span<const std::int32_t> g(order.data(), static_cast<std::size_t>(moved + 1));
+    const sim_time_t t_pim_next = t_pim - pim_cost[static_cast<std::size_t>(order[moved])];
+    const sim_time_t cand = objective(gpu_set_ps(in, g), t_pim_next);
+    if (cand >= best) break;
+    best = cand;
+    t_pim = t_pim_next;
+  }
+  ExpertSplit s;
+  s.gpu.assign(order.begin(), order.begin() + moved);
+  s.pim.assign(order.begin() + moved, order.end());
+  return s;
 }
 
 }  // namespace sievesim

@@ -2,6 +2,7 @@
 // Expert schedulers: per node, per MoE layer, per iteration, split the active local experts into a
 // GPU set and an (ordered) PIM set, seeing only what a real runtime could see.
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <span>
 #include <vector>
@@ -36,6 +37,11 @@ struct ExpertSplit {
   std::vector<std::int32_t> gpu;  // indices into SchedulerInput::experts
   std::vector<std::int32_t> pim;  // indices, in execution order
   sim_time_t decision_ps = 0;     // time the decision itself costs on the GPU
+  // Channel-level expert parallelism (PIMoE): when set, pim_group[i] is the channel group that
+  // holds expert pim[i]; groups of `group_channels` channels run in parallel, each its own
+  // experts one after another. Empty: every expert striped over all channels, one at a time.
+  std::vector<std::int32_t> pim_group;
+  std::int64_t group_channels = 0;
 };
 
 class ExpertScheduler {
@@ -68,5 +74,11 @@ std::unique_ptr<ExpertScheduler> make_scheduler(const Params& p);
 
 // GPU time of a grouped GEMM over the experts at `idx` (helper for schedulers).
 sim_time_t gpu_set_ps(const SchedulerInput& in, std::span<const std::int32_t> idx);
+
+// The popularity greedy of Duplex and Sieve: every expert starts on the PIM; the most popular
+// remaining one moves to the GPU while objective(T_gpu(G), T_pim(P)) falls, stopping at the first
+// move that does not improve. `pim_cost[i]` is the scheduler's estimate for expert i on the PIM.
+ExpertSplit popular_to_gpu(const SchedulerInput& in, std::span<const sim_time_t> pim_cost,
+                           const std::function<sim_time_t(sim_time_t, sim_time_t)>& objective);
 
 }  // namespace sievesim

@@ -3,7 +3,6 @@
 // falls; stop at the first move that does not improve. PIM costs come from the measured-cost
 // table. The decision itself runs on the GPU (about 20 us per layer in the paper).
 #include <algorithm>
-#include <numeric>
 
 #include "sched/pim_cost_table.hpp"
 #include "sched/scheduler.hpp"
@@ -19,36 +18,15 @@ class SieveScheduler final : public ExpertScheduler {
         table_(p.param<double>("ema_alpha").above(0).max(1).dflt(0.25)) {}
 
   ExpertSplit split(const SchedulerInput& in) override {
-    ExpertSplit s;
-    s.decision_ps = decision_ps_;
-    const auto n = static_cast<std::int32_t>(in.experts.size());
-    std::vector<std::int32_t> order(static_cast<std::size_t>(n));
-    std::iota(order.begin(), order.end(), 0);
-    std::stable_sort(order.begin(), order.end(), [&](std::int32_t a, std::int32_t b) {
-      return in.experts[a].tokens > in.experts[b].tokens;
-    });
-    std::vector<sim_time_t> pim_cost(static_cast<std::size_t>(n));
-    sim_time_t t_pim = 0;
-    for (std::int32_t i = 0; i < n; ++i) {
+    std::vector<sim_time_t> pim_cost(in.experts.size());
+    for (std::size_t i = 0; i < in.experts.size(); ++i) {
       const auto tokens = in.experts[i].tokens;
       pim_cost[i] = table_.estimate(tokens, in.pim.roofline_expert_ps(in.shape, tokens));
-      t_pim += pim_cost[i];
     }
-    auto objective = [&](sim_time_t gpu_ps, sim_time_t pim_ps) {
+    ExpertSplit s = popular_to_gpu(in, pim_cost, [&](sim_time_t gpu_ps, sim_time_t pim_ps) {
       return std::max({in.comm_ps, gpu_ps, pim_ps + in.attention_pim_ps});
-    };
-    sim_time_t best = objective(0, t_pim);
-    std::int32_t moved = 0;
-    for (; moved < n; ++moved) {
-      const std::span<const std::int32_t> g(order.data(), static_cast<std::size_t>(moved + 1));
-      const sim_time_t t_pim_next = t_pim - pim_cost[order[moved]];
-      const sim_time_t cand = objective(gpu_set_ps(in, g), t_pim_next);
-      if (cand >= best) break;
-      best = cand;
-      t_pim = t_pim_next;
-    }
-    s.gpu.assign(order.begin(), order.begin() + moved);
-    s.pim.assign(order.begin() + moved, order.end());
+    });
+    s.decision_ps = decision_ps_;
     return s;
   }
 

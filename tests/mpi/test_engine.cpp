@@ -133,6 +133,10 @@ INSTANTIATE_TEST_SUITE_P(
         Case{"deepseek_v3_dense_layers_mla_shared_expert",
              {model("deepseek-v3.json"), "system.nodes=8", "system.gpus_per_server=8",
               "workload.batch_per_node=8", "workload.context_tokens=512", "workload.iterations=1"}},
+        Case{"pimoe_channel_groups", {"workload.iterations=2", "scheduler.name=pimoe"}},
+        Case{"duplex_noexp_like",
+             {"workload.iterations=2", "scheduler.name=duplex",
+              "system.pim.preset=hbm3e-logic-pim"}},
         Case{"gpt_oss_sliding_window_mxfp4",
              {model("gpt-oss-120b.json"), "workload.batch_per_node=16", "workload.iterations=1"}},
         Case{"qwen35_linear_attention_shared_expert",
@@ -186,6 +190,15 @@ TEST(EngineModes, SharingTheDramCostsTimeExclusiveMost) {
   EXPECT_LE(independent.makespan, shared.makespan);
   EXPECT_LT(independent.makespan, exclusive.makespan);
   EXPECT_EQ(independent.bytes_sent, exclusive.bytes_sent);  // the network does not care
+}
+
+TEST(EngineModes, OverlapNeverMakesTheRunSlower) {
+  for (const char* sched : {"sieve", "allexp", "duplex", "pimoe", "gpu-only"}) {
+    const std::string name = std::string("scheduler.name=") + sched;
+    const auto on = run_with({name, "scheduler.overlap=on"});
+    const auto off = run_with({name, "scheduler.overlap=off"});
+    EXPECT_LE(on.makespan, off.makespan) << sched;
+  }
 }
 
 TEST(EngineModes, PerExpertDispatchMovesMoreBytes) {

@@ -1,6 +1,7 @@
 // Expert schedulers and placement policies.
 #include <gtest/gtest.h>
 
+#include <functional>
 #include <numeric>
 
 #include "config/params.hpp"
@@ -101,6 +102,84 @@ TEST_F(SchedFixture, SharedOptionsOverrideSchedulerDefaults) {
   EXPECT_FALSE(s->overlap());
   EXPECT_THROW(make_scheduler(section("name: nope")), InputError);
   EXPECT_THROW(make_scheduler(section("name: sieve\nattention: cpu")), InputError);
+}
+
+// The first local minimum of objective over popularity prefixes, by brute force.
+std::size_t first_local_min_prefix(const SchedulerInput& in,
+                                   const std::vector<sim_time_t>& pim_cost,
+                                   const std::function<sim_time_t(sim_time_t, sim_time_t)>& obj) {
+  std::vector<std::int32_t> order(in.experts.size());
+  std::iota(order.begin(), order.end(), 0);
+  std::stable_sort(order.begin(), order.end(),
+                   [&](auto a, auto b) { return in.experts[a].tokens > in.experts[b].tokens; });
+  auto cost = [&](std::size_t k) {
+    sim_time_t pim = 0;
+    for (std::size_t j = k; j < order.size(); ++j) pim += pim_cost[order[j]];
+    return obj(gpu_set_ps(in, std::span<const std::int32_t>(order.data(), k)), pim);
+  };
+  std::size_t k = 0;
+  while (k < order.size() && cost(k + 1) < cost(k)) ++k;
+  return k;
+}
+
+TEST_F(SchedFixture, NoExpRunsAttentionOnPimAndEveryExpertOnTheGpu) {
+  auto s = make_scheduler(section("name: noexp"));
+  const auto loads = bimodal();
+  const auto split = s->split(input(loads));
+  EXPECT_EQ(split.gpu.size(), loads.size());
+  EXPECT_TRUE(split.pim.empty());
+  EXPECT_TRUE(s->attention_on_pim());
+  EXPECT_FALSE(s->overlap());
+}
+
+TEST_F(SchedFixture, PimoeSplitsByThresholdIntoChannelGroups) {
+  auto s =
+      make_scheduler(section("name: pimoe\npimoe: {threshold_tokens: 2, channels_per_expert: 4}"));
+  const auto loads = bimodal();
+  const auto split = s->split(input(loads));
+  // Tokens 120 80 40 9 4 3 go to the GPU; 2 2 2 1 1 1 1 1 1 1 to the PIM.
+  EXPECT_EQ(split.gpu.size(), 6u);
+  ASSERT_EQ(split.pim.size(), 10u);
+  ASSERT_EQ(split.pim_group.size(), split.pim.size());
+  EXPECT_EQ(split.group_channels, 4);
+  const auto groups = pim->channels() / 4;  // 8 stacks x 16 channels / 4
+  for (std::size_t k = 0; k < split.pim.size(); ++k) {
+    EXPECT_LE(loads[split.pim[k]].tokens, 2);
+    EXPECT_EQ(split.pim_group[k], loads[split.pim[k]].expert % groups);
+  }
+  // One expert on 4 channels takes far longer than striped over all 128.
+  EXPECT_GT(pim->expert_ps(shape, 1, 4), 8 * pim->expert_ps(shape, 1));
+}
+
+TEST_F(SchedFixture, DuplexStopsAtTheFirstLocalMinimumOfMaxGpuPimOnRooflines) {
+  auto s = make_scheduler(section("name: duplex"));
+  const auto loads = bimodal();
+  const auto in = input(loads, 1000 * kPsPerUs);  // Duplex ignores communication
+  std::vector<sim_time_t> roof;
+  for (const auto& l : loads) roof.push_back(pim->roofline_expert_ps(shape, l.tokens));
+  const auto split = s->split(in);
+  const auto k =
+      first_local_min_prefix(in, roof, [](sim_time_t g, sim_time_t p) { return std::max(g, p); });
+  EXPECT_EQ(split.gpu.size(), k);
+  EXPECT_GT(k, 0u);
+  EXPECT_FALSE(s->overlap());
+}
+
+TEST_F(SchedFixture, SieveStopsAtTheFirstLocalMinimumOfItsObjective) {
+  auto s = make_scheduler(section("name: sieve"));
+  const auto loads = bimodal();
+  std::vector<sim_time_t> measured;
+  for (const auto& l : loads) {
+    s->observe_pim(l.tokens, pim->expert_ps(shape, l.tokens));
+    measured.push_back(pim->expert_ps(shape, l.tokens));
+  }
+  auto in = input(loads, 30 * kPsPerUs);
+  in.attention_pim_ps = 10 * kPsPerUs;
+  const auto split = s->split(in);
+  const auto k = first_local_min_prefix(in, measured, [&](sim_time_t g, sim_time_t p) {
+    return std::max({in.comm_ps, g, p + in.attention_pim_ps});
+  });
+  EXPECT_EQ(split.gpu.size(), k);
 }
 
 TEST(PimCostTable, RooflineUntilMeasuredThenMovingAverage) {

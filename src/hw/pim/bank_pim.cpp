@@ -44,15 +44,15 @@ class InDramPim final : public PimModel {
                                    std::to_string(org_.banks_per_channel()) + " banks per channel");
   }
 
-  PimCost gemv(std::int64_t rows, std::int64_t cols, std::int32_t tokens,
-               DType weights) const override {
+  PimCost gemv(std::int64_t rows, std::int64_t cols, std::int32_t tokens, DType weights,
+               std::int64_t channels) const override {
     PimCost c;
     if (tokens <= 0 || rows <= 0 || cols <= 0) return c;
+    const std::int64_t ch =
+        channels > 0 ? std::min(channels, org_.total_channels()) : org_.total_channels();
     const double bytes = static_cast<double>(rows * cols) * dtype_bytes(weights);
-    const auto per_channel =
-        static_cast<std::int64_t>(std::ceil(bytes / static_cast<double>(org_.total_channels())));
-    const std::int64_t outputs = ceil_div(cols, org_.total_channels());
-    return sweep_passes(per_channel, rows, outputs, tokens, bytes, org_.total_channels());
+    const auto per_channel = static_cast<std::int64_t>(std::ceil(bytes / static_cast<double>(ch)));
+    return sweep_passes(per_channel, rows, ceil_div(cols, ch), tokens, bytes, ch);
   }
 
   PimCost attention_head(const AttentionHead& h) const override {

@@ -25,12 +25,14 @@ class LogicDiePim final : public PimModel {
     p.param<std::string>("description").dflt("");
   }
 
-  PimCost gemv(std::int64_t rows, std::int64_t cols, std::int32_t tokens,
-               DType weights) const override {
+  PimCost gemv(std::int64_t rows, std::int64_t cols, std::int32_t tokens, DType weights,
+               std::int64_t channels) const override {
     PimCost c;
     if (tokens <= 0 || rows <= 0 || cols <= 0) return c;
+    const std::int64_t ch =
+        channels > 0 ? std::min(channels, org_.total_channels()) : org_.total_channels();
     const double bytes = static_cast<double>(rows * cols) * dtype_bytes(weights);
-    return passes(bytes, 2.0 * static_cast<double>(rows * cols), tokens, org_.total_channels(), c);
+    return passes(bytes, 2.0 * static_cast<double>(rows * cols), tokens, ch, c);
   }
 
   PimCost attention_head(const AttentionHead& h) const override {

@@ -29,9 +29,10 @@ sim_time_t PimModel::roofline_gemv_ps(std::int64_t rows, std::int64_t cols, std:
   return seconds_to_ps(std::max(bytes / peak_bandwidth_Bps(), flops / peak_flops()));
 }
 
-sim_time_t PimModel::expert_ps(const ExpertShape& e, std::int32_t tokens) const {
+sim_time_t PimModel::expert_ps(const ExpertShape& e, std::int32_t tokens,
+                               std::int64_t channels) const {
   sim_time_t t = 0;
-  for (const auto& m : e.matrices()) t += gemv_ps(m.rows, m.cols, tokens, e.weight_dtype);
+  for (const auto& m : e.matrices()) t += gemv_ps(m.rows, m.cols, tokens, e.weight_dtype, channels);
   return t;
 }
 

@@ -56,9 +56,9 @@ class PimModel {
   virtual ~PimModel() = default;
 
   // `tokens` input vectors times one [rows x cols] weight matrix (rows = input length), striped
-  // over every channel of every stack of the node.
-  virtual PimCost gemv(std::int64_t rows, std::int64_t cols, std::int32_t tokens,
-                       DType weights) const = 0;
+  // over `channels` channels (0: every channel of every stack of the node).
+  virtual PimCost gemv(std::int64_t rows, std::int64_t cols, std::int32_t tokens, DType weights,
+                       std::int64_t channels = 0) const = 0;
   // One KV head on one channel (heads are spread over channels, one head per channel at a time).
   virtual PimCost attention_head(const AttentionHead& h) const = 0;
 
@@ -74,14 +74,14 @@ class PimModel {
   Contention contention() const { return contention_; }
   void set_contention(Contention c) { contention_ = c; }
 
-  sim_time_t gemv_ps(std::int64_t rows, std::int64_t cols, std::int32_t tokens,
-                     DType weights) const {
-    return gemv(rows, cols, tokens, weights).time_ps;
+  sim_time_t gemv_ps(std::int64_t rows, std::int64_t cols, std::int32_t tokens, DType weights,
+                     std::int64_t channels = 0) const {
+    return gemv(rows, cols, tokens, weights, channels).time_ps;
   }
   sim_time_t roofline_gemv_ps(std::int64_t rows, std::int64_t cols, std::int32_t tokens,
                               DType weights) const;
-  // One expert: its matrices one after the other.
-  sim_time_t expert_ps(const ExpertShape& e, std::int32_t tokens) const;
+  // One expert: its matrices one after the other, on `channels` channels (0: all).
+  sim_time_t expert_ps(const ExpertShape& e, std::int32_t tokens, std::int64_t channels = 0) const;
   sim_time_t roofline_expert_ps(const ExpertShape& e, std::int32_t tokens) const;
   // A batch of heads spread over the channels: the busiest channel under greedy packing,
   // bounded below by the longest head.
