@@ -134,6 +134,7 @@ INSTANTIATE_TEST_SUITE_P(
              {model("deepseek-v3.json"), "system.nodes=8", "system.gpus_per_server=8",
               "workload.batch_per_node=8", "workload.context_tokens=512", "workload.iterations=1"}},
         Case{"pimoe_channel_groups", {"workload.iterations=2", "scheduler.name=pimoe"}},
+        Case{"oracle_bound", {"workload.iterations=1", "scheduler.name=oracle"}},
         Case{"duplex_noexp_like",
              {"workload.iterations=2", "scheduler.name=duplex",
               "system.pim.preset=hbm3e-logic-pim"}},

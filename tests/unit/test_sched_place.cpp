@@ -4,6 +4,7 @@
 #include <functional>
 #include <numeric>
 
+#include "common/rng.hpp"
 #include "config/params.hpp"
 #include "hw/gpu/gpu_model.hpp"
 #include "hw/pim/pim_model.hpp"
@@ -237,6 +238,69 @@ TEST(Placement, RandomReplicasLandOnDistinctNodesAndAreSeeded) {
       }
     }
   EXPECT_GT(replicated, 0);
+}
+
+}  // namespace
+}  // namespace sievesim
+
+namespace sievesim {
+namespace {
+
+// Sieve's objective with the PIM model's own costs, for any split.
+sim_time_t true_objective(const SchedulerInput& in, const ExpertSplit& s) {
+  sim_time_t pim = 0;
+  for (auto i : s.pim) pim += in.pim.expert_ps(in.shape, in.experts[i].tokens);
+  return std::max(
+      {in.comm_ps, s.gpu.empty() ? 0 : gpu_set_ps(in, s.gpu), pim + in.attention_pim_ps});
+}
+
+std::vector<ExpertLoad> random_loads(RandomStream& rng, std::size_t n, std::uint32_t max_tokens) {
+  std::vector<ExpertLoad> l;
+  for (std::size_t i = 0; i < n; ++i) {
+    // Bimodal: mostly 1-4 tokens, sometimes many.
+    const std::uint32_t t =
+        rng.next_below(4) == 0 ? 1 + rng.next_below(max_tokens) : 1 + rng.next_below(4);
+    l.push_back(ExpertLoad{static_cast<std::int32_t>(i * 3), static_cast<std::int32_t>(t), 0});
+  }
+  return l;
+}
+
+TEST_F(SchedFixture, OracleMatchesBruteForceOnSmallExpertCounts) {
+  auto oracle = make_scheduler(section("name: oracle"));
+  RandomStream rng(11, 0, 0, 0);
+  for (int trial = 0; trial < 60; ++trial) {
+    const auto loads = random_loads(rng, 1 + rng.next_below(10), 200);
+    auto in = input(loads, rng.next_below(3) * 20 * kPsPerUs);
+    in.attention_pim_ps = rng.next_below(3) * 10 * kPsPerUs;
+    const auto n = loads.size();
+    sim_time_t brute = kTimeNever;
+    for (std::uint32_t mask = 0; mask < (1u << n); ++mask) {
+      ExpertSplit s;
+      for (std::size_t i = 0; i < n; ++i)
+        ((mask >> i) & 1 ? s.gpu : s.pim).push_back(static_cast<std::int32_t>(i));
+      brute = std::min(brute, true_objective(in, s));
+    }
+    const auto split = oracle->split(in);
+    ASSERT_EQ(split.gpu.size() + split.pim.size(), n);
+    EXPECT_EQ(true_objective(in, split), brute) << "trial " << trial;
+  }
+}
+
+TEST_F(SchedFixture, OracleIsNeverWorseThanAnyHeuristic) {
+  auto oracle = make_scheduler(section("name: oracle"));
+  std::vector<std::unique_ptr<ExpertScheduler>> others;
+  for (const char* name : {"sieve", "duplex", "pimoe", "allexp", "noexp", "gpu-only"})
+    others.push_back(make_scheduler(section(std::string("name: ") + name)));
+  // Sieve with a table that has measured every count (its best case).
+  for (std::int32_t t = 1; t <= 300; ++t) others[0]->observe_pim(t, pim->expert_ps(shape, t));
+  RandomStream rng(12, 0, 0, 0);
+  for (int trial = 0; trial < 2000; ++trial) {
+    const auto loads = random_loads(rng, 1 + rng.next_below(32), 128);
+    auto in = input(loads, rng.next_below(4) * 15 * kPsPerUs);
+    in.attention_pim_ps = rng.next_below(3) * 10 * kPsPerUs;
+    const sim_time_t best = true_objective(in, oracle->split(in));
+    for (auto& s : others) ASSERT_LE(best, true_objective(in, s->split(in))) << "trial " << trial;
+  }
 }
 
 }  // namespace

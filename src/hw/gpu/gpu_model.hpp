@@ -42,9 +42,19 @@ class GpuModel {
   // One kernel that reads `bytes` from HBM and performs `flops` at `math` precision.
   virtual sim_time_t kernel_ps(double flops, double bytes, DType math) const = 0;
   // One grouped GEMM kernel over a set of experts of one shape, tokens[i] tokens for expert i
-  // (activations in `act`). Empty set: zero.
-  virtual GemmCost grouped_gemm(std::span<const std::int32_t> tokens, const GemmShape& g,
-                                DType act) const = 0;
+  // (activations in `act`). Empty set: zero. Its cost depends on the set only through the
+  // number of experts, their tokens and their tokens padded to the kernel's tiles: the contract
+  // that lets the oracle scheduler search splits exactly.
+  GemmCost grouped_gemm(std::span<const std::int32_t> tokens, const GemmShape& g, DType act) const {
+    std::int64_t sum = 0, padded = 0;
+    for (auto t : tokens) sum += t, padded += padded_tokens(t);
+    return grouped_gemm_sums(static_cast<std::int64_t>(tokens.size()), sum, padded, g, act);
+  }
+  virtual GemmCost grouped_gemm_sums(std::int64_t experts, std::int64_t tokens,
+                                     std::int64_t padded_tokens, const GemmShape& g,
+                                     DType act) const = 0;
+  // Tokens of one expert as the kernel computes them (rounded up to its tile).
+  virtual std::int64_t padded_tokens(std::int32_t tokens) const = 0;
   sim_time_t grouped_gemm_ps(std::span<const std::int32_t> tokens, const ExpertShape& e,
                              DType act) const {
     return grouped_gemm(tokens, GemmShape::of(e), act).time_ps;

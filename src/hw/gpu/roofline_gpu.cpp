@@ -33,16 +33,17 @@ class RooflineGpu final : public GpuModel {
     return seconds_to_ps(std::max(t_mem, t_cmp)) + launch_ps_;
   }
 
-  GemmCost grouped_gemm(std::span<const std::int32_t> tokens, const GemmShape& g,
-                        DType act) const override {
+  std::int64_t padded_tokens(std::int32_t t) const override {
+    return (t + tile_tokens_ - 1) / tile_tokens_ * tile_tokens_;
+  }
+
+  GemmCost grouped_gemm_sums(std::int64_t experts, std::int64_t tokens, std::int64_t padded_tokens,
+                             const GemmShape& g, DType act) const override {
     GemmCost c;
-    if (tokens.empty()) return c;
-    double tok = 0, padded = 0;
-    for (auto t : tokens) {
-      tok += t;
-      padded += static_cast<double>((t + tile_tokens_ - 1) / tile_tokens_ * tile_tokens_);
-    }
-    c.bytes = static_cast<double>(tokens.size()) * g.weight_bytes +
+    if (experts <= 0) return c;
+    const auto tok = static_cast<double>(tokens);
+    const auto padded = static_cast<double>(padded_tokens);
+    c.bytes = static_cast<double>(experts) * g.weight_bytes +
               tok * static_cast<double>(g.in_dim + g.out_dim) * dtype_bytes(act);
     c.flops = 2.0 * g.params * tok;
     const double saturation = c.bytes / (c.bytes + half_sat_bytes_);
