@@ -234,8 +234,11 @@ void Node::run_experts(const EngineContext& ctx, std::int64_t layer,
   const ModelSpec& model = ctx.x.model;
   const sim_time_t comm = comm_bytes_ps > 0 ? 2 * (comm_bytes_ps + comm_latency_ps) : 0;
   SchedulerInput sin{
-      layer,      loads,      model.expert, model.activation_dtype,
-      *ctx.x.gpu, *ctx.x.pim, comm,         sched_->attention_on_pim() ? row_.pim_busy_ps : 0};
+      layer, loads, model.expert, model.activation_dtype, *ctx.x.gpu, *ctx.x.pim, comm,
+      // Attention "already on the PIM" is the PIM work still queued when the experts could
+      // start: time the PIM cannot give to experts. Attention that has finished by then is on
+      // the critical path before every split alike and must not bias the split.
+      std::max<sim_time_t>(0, pim_ready() - counts_known)};
   std::vector<sim_time_t> done(loads.size(), 0);
   sim_time_t experts_end = dispatch_end;
   ExpertSplit split;

@@ -30,7 +30,7 @@ struct SchedulerInput {
   const GpuModel& gpu;
   const PimModel& pim;
   sim_time_t comm_ps = 0;           // the node's dispatch + combine time estimate
-  sim_time_t attention_pim_ps = 0;  // attention time already on the PIM in this layer
+  sim_time_t attention_pim_ps = 0;  // PIM work (attention) still queued when experts could start
 };
 
 struct ExpertSplit {

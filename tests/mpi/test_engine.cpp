@@ -211,3 +211,63 @@ TEST(EngineModes, PerExpertDispatchMovesMoreBytes) {
 
 }  // namespace
 }  // namespace sievesim
+
+namespace sievesim {
+namespace {
+
+// Time of the last iteration (the PIM cost table has learned by then), and the makespan.
+struct Timing {
+  sim_time_t last_iteration, makespan;
+};
+
+Timing timing(std::vector<std::string> overrides) {
+  const Experiment x = load_experiment(test::quickstart(), overrides);
+  const RankMap spread(x.nodes, world_size(), x.nodes / world_size());
+  Simulator sim(x, spread, MPI_COMM_WORLD);
+  const RankResults res = sim.run();
+  const auto its = reduce_iterations(res.iterations, x.workload.iterations, MPI_COMM_WORLD);
+  const auto n = its.size();
+  return {n > 1 ? its[n - 1].end_ps - its[n - 2].end_ps : its[0].end_ps, res.summary.makespan_ps};
+}
+
+// Compares splitting policies alone: same overlap, and Sieve's decision taken as free.
+std::vector<std::string> policy(const char* name, std::vector<std::string> more) {
+  more.push_back(std::string("scheduler.name=") + name);
+  more.push_back("scheduler.overlap=on");
+  more.push_back("scheduler.sieve.decision_us=0");
+  return more;
+}
+
+TEST(SchedulerBehaviour, WithOneOrTwoTokensPerExpertSieveMatchesAllExp) {
+  const std::vector<std::string> tiny = {"workload.batch_per_node=2", "workload.iterations=3"};
+  const auto all = timing(policy("allexp", tiny));
+  const auto sieve = timing(policy("sieve", tiny));
+  EXPECT_NEAR(static_cast<double>(sieve.makespan) / static_cast<double>(all.makespan), 1.0, 0.08);
+}
+
+TEST(SchedulerBehaviour, WithManyTokensPerExpertSieveMatchesNoExp) {
+  const std::vector<std::string> big = {"workload.batch_per_node=512",
+                                        "workload.context_tokens=256",
+                                        "workload.routing.source=uniform", "workload.iterations=6"};
+  const auto noexp = timing(policy("noexp", big));
+  const auto sieve = timing(policy("sieve", big));
+  EXPECT_NEAR(static_cast<double>(sieve.last_iteration) / static_cast<double>(noexp.last_iteration),
+              1.0, 0.05);
+}
+
+TEST(SchedulerBehaviour, PimoeDegradesWithSkewWhileSieveDoesNot) {
+  auto run = [](const char* name, const char* s) {
+    return timing({std::string("scheduler.name=") + name,
+                   std::string("workload.routing.zipf.s=") + s, "workload.iterations=3"})
+        .makespan;
+  };
+  const double pimoe =
+      static_cast<double>(run("pimoe", "1.2")) / static_cast<double>(run("pimoe", "0"));
+  const double sieve =
+      static_cast<double>(run("sieve", "1.2")) / static_cast<double>(run("sieve", "0"));
+  EXPECT_GT(pimoe, 1.1);   // skew piles small experts onto a few channel groups
+  EXPECT_LT(sieve, 1.02);  // the split adapts
+}
+
+}  // namespace
+}  // namespace sievesim
