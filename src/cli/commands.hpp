@@ -15,6 +15,8 @@ Runner add_run_command(CLI::App& app, int& argc, char**& argv);
 Runner add_validate_command(CLI::App& app);
 Runner add_report_command(CLI::App& app);
 Runner add_cost_command(CLI::App& app);
+Runner add_workload_stats_command(CLI::App& app);
+Runner add_trace_command(CLI::App& app);
 
 // The -p/--param option shared by the commands that read an experiment.
 void add_param_option(CLI::App& cmd, std::vector<std::string>& params);

@@ -22,6 +22,8 @@ int main(int argc, char** argv) {
   cli::Runner validate = cli::add_validate_command(app);
   cli::Runner report = cli::add_report_command(app);
   cli::Runner cost = cli::add_cost_command(app);
+  cli::Runner stats = cli::add_workload_stats_command(app);
+  cli::Runner trace = cli::add_trace_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -34,6 +36,8 @@ int main(int argc, char** argv) {
     if (app.got_subcommand("validate")) return validate();
     if (app.got_subcommand("report")) return report();
     if (app.got_subcommand("cost")) return cost();
+    if (app.got_subcommand("workload-stats")) return stats();
+    if (app.got_subcommand("trace-import")) return trace();
   } catch (const InputError& e) {
     std::fprintf(stderr, "sievesim: error: %s\n", e.what());
     return kExitBadInput;

@@ -105,7 +105,9 @@ Experiment load_experiment_unchecked(const std::string& path,
   const bool cap_batch =
       wl.param<std::string>("over_capacity").one_of({"error", "cap-batch"}).dflt("error") ==
       "cap-batch";
-  x.routing = make_routing_source(wl.child("routing"), RoutingContext{x.model, x.workload.seed});
+  x.routing = make_routing_source(
+      wl.child("routing"),
+      RoutingContext{x.model, x.workload.seed, fs::path(path).parent_path().string()});
 
   // --- scheduler, placement, output ---
   const Params sch = top.child("scheduler");

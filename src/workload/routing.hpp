@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <memory>
 #include <span>
+#include <string>
 
 #include "common/registry.hpp"
 #include "config/params.hpp"
@@ -28,6 +29,7 @@ class RoutingSource {
 struct RoutingContext {
   const ModelSpec& model;
   std::uint64_t seed;
+  std::string base_dir;  // relative file names (a trace) are relative to the experiment file
 };
 
 using RoutingRegistry = Registry<RoutingSource, const Params&, const RoutingContext&>;

@@ -76,7 +76,7 @@ std::vector<std::int64_t> counts(const RoutingSource& src, std::int64_t experts,
 TEST(Routing, UniformMatchesTheBinomialExpectation) {
   const ModelSpec m = toy_model(128, 8, 2);
   const Params p(YAML::Load("source: uniform"), "t.yaml");
-  auto src = make_routing_source(p, RoutingContext{m, 3});
+  auto src = make_routing_source(p, RoutingContext{m, 3, ""});
   const std::uint64_t tokens = 20000;
   const auto c = counts(*src, 128, 8, tokens, 0);
   // Each expert is picked with probability k/E per token: mean 1250, sd ~ 34.
@@ -88,9 +88,9 @@ TEST(Routing, UniformMatchesTheBinomialExpectation) {
 TEST(Routing, SameKeySameExpertsAcrossInstances) {
   const ModelSpec m = toy_model(64, 6, 3);
   const Params p(YAML::Load("source: zipf\nzipf: {s: 1.1}"), "t.yaml");
-  auto a = make_routing_source(p, RoutingContext{m, 9});
-  auto b = make_routing_source(p, RoutingContext{m, 9});
-  auto c = make_routing_source(p, RoutingContext{m, 10});
+  auto a = make_routing_source(p, RoutingContext{m, 9, ""});
+  auto b = make_routing_source(p, RoutingContext{m, 9, ""});
+  auto c = make_routing_source(p, RoutingContext{m, 10, ""});
   std::vector<std::int32_t> ea(6), eb(6), ec(6);
   std::vector<float> g(6);
   int same_as_other_seed = 0;
@@ -107,7 +107,7 @@ TEST(Routing, SameKeySameExpertsAcrossInstances) {
 TEST(Routing, ZipfIsSkewedAndHotExpertsDifferByLayer) {
   const ModelSpec m = toy_model(128, 8, 2);
   const Params p(YAML::Load("source: zipf\nzipf: {s: 1.0}"), "t.yaml");
-  auto src = make_routing_source(p, RoutingContext{m, 1});
+  auto src = make_routing_source(p, RoutingContext{m, 1, ""});
   const auto l0 = counts(*src, 128, 8, 4000, 0);
   const auto l1 = counts(*src, 128, 8, 4000, 1);
   const auto hot0 = std::max_element(l0.begin(), l0.end()) - l0.begin();
@@ -121,7 +121,7 @@ TEST(Routing, UnknownSourceIsAnInputError) {
   const ModelSpec m = toy_model(8, 2, 1);
   const Params p(YAML::Load("source: magic"), "t.yaml", "workload.routing");
   try {
-    make_routing_source(p, RoutingContext{m, 1});
+    make_routing_source(p, RoutingContext{m, 1, ""});
     FAIL() << "no error";
   } catch (const InputError& e) {
     EXPECT_NE(std::string(e.what()).find("workload.routing.source: unknown routing source 'magic'"),

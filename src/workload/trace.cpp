@@ -1,0 +1,243 @@
+#include "workload/trace.hpp"
+
+#include <zlib.h>
+
+#include <algorithm>
+#include <charconv>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <ostream>
+#include <sstream>
+
+#include "common/error.hpp"
+
+namespace sievesim {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::vector<std::string> split_csv(const std::string& line) {
+  std::vector<std::string> out;
+  std::string cur;
+  for (char c : line) {
+    if (c == ',') {
+      out.push_back(cur);
+      cur.clear();
+    } else if (c != '\r') {
+      cur += c;
+    }
+  }
+  out.push_back(cur);
+  return out;
+}
+
+template <class T>
+T number(const std::string& s, const std::string& file, std::int64_t line, const char* what) {
+  T v{};
+  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (ec != std::errc() || p != s.data() + s.size())
+    throw InputError(file, "line " + std::to_string(line),
+                     std::string("expected ") + what + ", got '" + s + "'");
+  return v;
+}
+
+// Lines of a gzip (or plain) file.
+std::vector<std::string> read_lines_gz(const std::string& path) {
+  gzFile f = gzopen(path.c_str(), "rb");
+  if (!f) throw InputError(path, "", "cannot open trace file");
+  std::vector<std::string> lines;
+  std::string cur;
+  char buf[1 << 16];
+  int n;
+  while ((n = gzread(f, buf, sizeof buf)) > 0) {
+    for (int i = 0; i < n; ++i) {
+      if (buf[i] == '\n') {
+        lines.push_back(cur);
+        cur.clear();
+      } else {
+        cur += buf[i];
+      }
+    }
+  }
+  const bool failed = n < 0;
+  gzclose(f);
+  if (failed) throw InputError(path, "", "corrupt gzip data");
+  if (!cur.empty()) lines.push_back(cur);
+  return lines;
+}
+
+}  // namespace
+
+RoutingTrace read_trace(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) throw InputError(path, "", "cannot open trace file");
+  RoutingTrace t;
+  std::string line;
+  std::int64_t no = 0;
+  if (!std::getline(in, line) || line.rfind("# sievesim-trace 1", 0) != 0)
+    throw InputError(path, "line 1", "not a sievesim trace (expected '# sievesim-trace 1')");
+  ++no;
+  std::map<std::string, std::int64_t*> header = {{"experts", &t.experts},
+                                                 {"topk", &t.topk},
+                                                 {"sequences", &t.sequences},
+                                                 {"positions", &t.positions},
+                                                 {"layers", &t.layers}};
+  for (std::size_t h = 0; h < header.size(); ++h) {
+    if (!std::getline(in, line))
+      throw InputError(path, "line " + std::to_string(no + 1), "truncated header");
+    ++no;
+    const auto f = split_csv(line);
+    auto it = header.find(f[0]);
+    if (f.size() != 2 || it == header.end())
+      throw InputError(
+          path, "line " + std::to_string(no),
+          "expected 'name,value' with name one of experts, topk, sequences, positions, layers");
+    *it->second = number<std::int64_t>(f[1], path, no, "a positive integer");
+    if (*it->second < 1 || *it->second > (1 << 24))
+      throw InputError(path, "line " + std::to_string(no), f[0] + " out of range");
+  }
+  if (t.topk > t.experts) throw InputError(path, "topk", "larger than experts");
+  if (!std::getline(in, line))
+    throw InputError(path, "line " + std::to_string(no + 1), "missing column header");
+  ++no;
+  const std::size_t rows = static_cast<std::size_t>(t.layers * t.sequences * t.positions);
+  t.expert.assign(rows * static_cast<std::size_t>(t.topk), -1);
+  t.weight.assign(t.expert.size(), 0.0f);
+  std::vector<bool> seen(rows, false);
+  const auto k = static_cast<std::size_t>(t.topk);
+  while (std::getline(in, line)) {
+    ++no;
+    if (line.empty()) continue;
+    const auto f = split_csv(line);
+    if (f.size() != 3 + 2 * k)
+      throw InputError(
+          path, "line " + std::to_string(no),
+          "expected " + std::to_string(3 + 2 * k) + " columns, got " + std::to_string(f.size()));
+    const auto l = number<std::int64_t>(f[0], path, no, "a layer index");
+    const auto s = number<std::int64_t>(f[1], path, no, "a sequence index");
+    const auto p = number<std::int64_t>(f[2], path, no, "a position");
+    if (l < 0 || l >= t.layers || s < 0 || s >= t.sequences || p < 0 || p >= t.positions)
+      throw InputError(path, "line " + std::to_string(no),
+                       "layer, sequence or position out of range");
+    const std::size_t r = t.row(l, s, p);
+    if (seen[r / k])
+      throw InputError(path, "line " + std::to_string(no), "duplicate (layer, sequence, position)");
+    seen[r / k] = true;
+    for (std::size_t j = 0; j < k; ++j) {
+      const auto e = number<std::int32_t>(f[3 + j], path, no, "an expert id");
+      if (e < 0 || e >= t.experts)
+        throw InputError(path, "line " + std::to_string(no), "expert id out of range");
+      if (std::find(t.expert.begin() + static_cast<std::ptrdiff_t>(r),
+                    t.expert.begin() + static_cast<std::ptrdiff_t>(r + j),
+                    e) != t.expert.begin() + static_cast<std::ptrdiff_t>(r + j))
+        throw InputError(path, "line " + std::to_string(no), "expert listed twice in one row");
+      t.expert[r + j] = e;
+      const auto w = number<float>(f[3 + k + j], path, no, "a weight");
+      if (!(w >= 0)) throw InputError(path, "line " + std::to_string(no), "negative weight");
+      t.weight[r + j] = w;
+    }
+  }
+  if (std::find(seen.begin(), seen.end(), false) != seen.end())
+    throw InputError(path, "", "some (layer, sequence, position) rows are missing");
+  return t;
+}
+
+void write_trace(const RoutingTrace& t, std::ostream& out) {
+  out << "# sievesim-trace 1\nexperts," << t.experts << "\ntopk," << t.topk << "\nsequences,"
+      << t.sequences << "\npositions," << t.positions << "\nlayers," << t.layers
+      << "\nlayer,sequence,position";
+  for (std::int64_t j = 0; j < t.topk; ++j) out << ",expert_" << j;
+  for (std::int64_t j = 0; j < t.topk; ++j) out << ",weight_" << j;
+  out << "\n";
+  for (std::int64_t l = 0; l < t.layers; ++l)
+    for (std::int64_t s = 0; s < t.sequences; ++s)
+      for (std::int64_t p = 0; p < t.positions; ++p) {
+        const std::size_t r = t.row(l, s, p);
+        out << l << ',' << s << ',' << p;
+        for (std::int64_t j = 0; j < t.topk; ++j)
+          out << ',' << t.expert[r + static_cast<std::size_t>(j)];
+        for (std::int64_t j = 0; j < t.topk; ++j)
+          out << ',' << t.weight[r + static_cast<std::size_t>(j)];
+        out << '\n';
+      }
+}
+
+RoutingTrace import_flame_decode(const std::string& dir) {
+  const fs::path decode = fs::path(dir) / "decode";
+  if (!fs::is_directory(decode)) throw InputError(dir, "", "no decode/ folder of FLAME traces");
+  // posNN_layerLL.csv.gz -> (position, layer)
+  std::map<std::pair<int, int>, std::string> files;
+  for (const auto& e : fs::directory_iterator(decode)) {
+    const std::string name = e.path().filename().string();
+    int pos = 0, layer = 0;
+    if (std::sscanf(name.c_str(), "pos%d_layer%d.csv.gz", &pos, &layer) == 2)
+      files[{layer, pos}] = e.path().string();
+  }
+  if (files.empty()) throw InputError(decode.string(), "", "no posNN_layerLL.csv.gz files");
+  std::vector<int> layers, positions;
+  for (const auto& [key, path] : files) {
+    if (std::find(layers.begin(), layers.end(), key.first) == layers.end())
+      layers.push_back(key.first);
+    if (std::find(positions.begin(), positions.end(), key.second) == positions.end())
+      positions.push_back(key.second);
+  }
+  std::sort(layers.begin(), layers.end());
+  std::sort(positions.begin(), positions.end());
+  if (files.size() != layers.size() * positions.size())
+    throw InputError(decode.string(), "", "the (position, layer) files do not form a full grid");
+  RoutingTrace t;
+  t.layers = static_cast<std::int64_t>(layers.size());
+  t.positions = static_cast<std::int64_t>(positions.size());
+  for (std::size_t li = 0; li < layers.size(); ++li) {
+    for (std::size_t pi = 0; pi < positions.size(); ++pi) {
+      const std::string& path = files.at({layers[li], positions[pi]});
+      const auto lines = read_lines_gz(path);
+      if (lines.size() < 2) throw InputError(path, "", "no rows");
+      const auto head = split_csv(lines[0]);
+      const auto experts = static_cast<std::int64_t>(head.size()) - 2;
+      if (experts < 1 || head[0] != "layer_id" || head[1] != "token_id")
+        throw InputError(path, "line 1", "expected layer_id,token_id,expert_0,...");
+      const auto seqs = static_cast<std::int64_t>(lines.size()) - 1;
+      if (t.experts == 0) {
+        t.experts = experts;
+        t.sequences = seqs;
+      } else if (t.experts != experts || t.sequences != seqs) {
+        throw InputError(path, "", "expert or row count differs from the other files");
+      }
+      for (std::int64_t s = 0; s < seqs; ++s) {
+        const auto f = split_csv(lines[static_cast<std::size_t>(s + 1)]);
+        if (static_cast<std::int64_t>(f.size()) != experts + 2)
+          throw InputError(path, "line " + std::to_string(s + 2), "wrong number of columns");
+        std::vector<std::pair<float, std::int32_t>> chosen;
+        for (std::int64_t e = 0; e < experts; ++e) {
+          const auto w =
+              number<float>(f[static_cast<std::size_t>(e + 2)], path, s + 2, "a probability");
+          if (w > 0) chosen.emplace_back(w, static_cast<std::int32_t>(e));
+        }
+        if (t.topk == 0) {
+          t.topk = static_cast<std::int64_t>(chosen.size());
+          t.expert.assign(static_cast<std::size_t>(t.layers * t.sequences * t.positions * t.topk),
+                          -1);
+          t.weight.assign(t.expert.size(), 0.0f);
+        }
+        if (static_cast<std::int64_t>(chosen.size()) != t.topk)
+          throw InputError(path, "line " + std::to_string(s + 2),
+                           "expected " + std::to_string(t.topk) + " non-zero experts, got " +
+                               std::to_string(chosen.size()));
+        // Highest router probability first, as a router ranks them.
+        std::stable_sort(chosen.begin(), chosen.end(),
+                         [](auto& a, auto& b) { return a.first > b.first; });
+        const std::size_t r =
+            t.row(static_cast<std::int64_t>(li), s, static_cast<std::int64_t>(pi));
+        for (std::size_t j = 0; j < chosen.size(); ++j) {
+          t.expert[r + j] = chosen[j].second;
+          t.weight[r + j] = chosen[j].first;
+        }
+      }
+    }
+  }
+  return t;
+}
+
+}  // namespace sievesim
