@@ -1,5 +1,6 @@
 #include "hw/preset.hpp"
 
+#include "common/error.hpp"
 #include "common/registry.hpp"
 
 namespace sievesim {
@@ -30,6 +31,23 @@ std::vector<std::string> PresetRegistry::names(const std::string& family) const 
   return out;
 }
 
+namespace {
+// A preset may start from another one (`inherit: NAME`, looked up in the same family, then in
+// "dram", the family of memory-part presets): its keys lie on top of the inherited ones.
+YAML::Node expand(const std::string& family, const std::string& name, const std::string& text,
+                  int depth = 0) {
+  YAML::Node node = YAML::Load(text);
+  if (!node["inherit"]) return node;
+  const std::string base = node["inherit"].as<std::string>();
+  const std::string* base_text = PresetRegistry::instance().find(family, base);
+  const std::string* dram_text = PresetRegistry::instance().find("dram", base);
+  if ((!base_text && !dram_text) || depth > 8)
+    throw SimulationError("preset '" + name + "' inherits unknown preset '" + base + "'");
+  node.remove("inherit");
+  return yaml_merge(expand(family, base, base_text ? *base_text : *dram_text, depth + 1), node);
+}
+}  // namespace
+
 Params resolve_preset(const Params& parent, const std::string& key, const std::string& family,
                       const std::string& default_preset) {
   Params user = parent.child(key);
@@ -40,8 +58,7 @@ Params resolve_preset(const Params& parent, const std::string& key, const std::s
     for (const auto& n : PresetRegistry::instance().names(family)) known += " " + n;
     user.fail("preset", "unknown " + family + " preset '" + name + "'; known:" + known);
   }
-  YAML::Node preset = YAML::Load(*text);
-  YAML::Node merged = yaml_merge(preset, user.input());
+  YAML::Node merged = yaml_merge(expand(family, name, *text), user.input());
   merged["preset"] = name;
   Params p = parent.child_with_input(key, merged);
   p.param<std::string>("preset").required();

@@ -1,0 +1,36 @@
+// HBM3 (8-high) organization and timing at 5.2 Gbps, as the AttAcc and Duplex PIM simulators use
+// them (reference/hardware.md), and HBM3E at 8 Gbps: no public timing presets exist, so the ns
+// values of HBM3 are kept and tCK shortens to the pin rate (16 channels x 64 bit x 8 Gbps = 1.02
+// TB/s per stack; 32 pseudo-channels per stack). PIM presets inherit one of these.
+#include "hw/preset.hpp"
+
+SIEVESIM_REGISTER_PRESET("dram", "hbm3-5.2gbps", R"(
+pin_gbps: 5.2
+channels: 16
+pseudo_channels: 2
+stack_ids: 2            # 8-high
+bank_groups: 4
+banks_per_group: 4
+row_bytes: 1024
+access_bytes: 32
+channel_bits: 64
+tRCD_ns: 14.615       # 19 tCK at 5.2 Gbps (hardware.md)
+tRP_ns: 14.615        # 19 tCK
+tRAS_ns: 34.615       # 45 tCK
+tRC_ns: 48.462        # 63 tCK
+tRTP_ns: 6.154        # 8 tCK (AttAcc nRTPL)
+tCL_ns: 14.615        # 19 tCK
+tFAW_ns: 30.0         # 39 tCK
+tREFI_ns: 3900        # 5070 tCK
+tRFC_ns: 260          # all-bank refresh (AttAcc's HBM3 table): all-bank PIM work must wait for it
+tCCD_S_tck: 2
+tCCD_L_tck: 4
+tRRD_S_tck: 2
+tRRD_L_tck: 4
+tBL_tck: 2
+)")
+
+SIEVESIM_REGISTER_PRESET("dram", "hbm3e-8gbps", R"(
+inherit: hbm3-5.2gbps
+pin_gbps: 8.0
+)")
