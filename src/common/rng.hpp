@@ -76,7 +76,13 @@ class RandomStream {
 };
 
 // Stream identifiers so that different consumers of the same key never share numbers.
-enum class StreamId : std::uint32_t { kRouting = 1, kRoutingTable = 2, kPlacement = 3, kTest = 99 };
+enum class StreamId : std::uint32_t {
+  kRouting = 1,
+  kRoutingTable = 2,
+  kPlacement = 3,
+  kLocality = 4,
+  kTest = 99
+};
 
 // The Philox key of one consumer: the run seed scrambled with the stream id (SplitMix64), so two
 // consumers with the same counter words still draw unrelated numbers.

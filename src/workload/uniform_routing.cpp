@@ -1,32 +1,14 @@
-// Every token picks k distinct experts uniformly at random.
-#include <vector>
-
-#include "workload/routing.hpp"
+// Every token picks k distinct experts uniformly at random (locality and drift options apply,
+// though drift has nothing to move when all experts are equally popular).
+#include "workload/synthetic_routing.hpp"
 
 namespace sievesim {
-namespace {
-
-class UniformRouting final : public RoutingSource {
- public:
-  UniformRouting(const Params&, const RoutingContext& ctx)
-      : seed_(ctx.seed), cdf_(static_cast<std::size_t>(ctx.model.routed_experts)) {
-    for (std::size_t e = 0; e < cdf_.size(); ++e) cdf_[e] = static_cast<double>(e + 1);
-  }
-  void route(const RouteKey& key, std::span<std::int32_t> experts,
-             std::span<float> gates) const override {
-    draw_topk_from_cdf(cdf_, seed_, key, experts, gates);
-  }
-
- private:
-  std::uint64_t seed_;
-  std::vector<double> cdf_;
-};
-
-}  // namespace
 
 SIEVESIM_REGISTER(RoutingRegistry, "uniform", "k distinct experts, uniformly at random",
-                  [](const Params& p, const RoutingContext& c) {
-                    return std::make_unique<UniformRouting>(p, c);
+                  [](const Params& p, const RoutingContext& c) -> std::unique_ptr<RoutingSource> {
+                    return std::make_unique<SyntheticRouting>(
+                        p, c,
+                        std::vector<double>(static_cast<std::size_t>(c.model.routed_experts), 1.0));
                   })
 
 }  // namespace sievesim

@@ -10,6 +10,9 @@
 #include "model/model.hpp"
 #include "workload/routing.hpp"
 
+#include <algorithm>
+#include <functional>
+
 namespace sievesim {
 namespace {
 
@@ -128,6 +131,66 @@ TEST(Routing, UnknownSourceIsAnInputError) {
               std::string::npos)
         << e.what();
   }
+}
+
+}  // namespace
+}  // namespace sievesim
+
+namespace sievesim {
+namespace {
+
+TEST(Routing, HotColdGivesTheHotExpertsTheirShare) {
+  const ModelSpec m = toy_model(128, 8, 1);
+  const Params p(YAML::Load("source: hotcold\nhotcold: {hot_fraction: 0.125, hot_share: 0.6}"),
+                 "t.yaml");
+  auto src = make_routing_source(p, RoutingContext{m, 4, ""});
+  auto c = counts(*src, 128, 8, 20000, 0);
+  std::sort(c.begin(), c.end(), std::greater<>());
+  double hot = 0, all = 0;
+  for (std::size_t i = 0; i < c.size(); ++i) (i < 16 ? hot : all) += static_cast<double>(c[i]);
+  all += hot;
+  // k distinct draws flatten the head a little (a token cannot take a hot expert twice).
+  EXPECT_GT(hot / all, 0.5);
+  EXPECT_LT(hot / all, 0.6);
+}
+
+TEST(Routing, LocalityReusesThePreviousTokensExperts) {
+  const ModelSpec m = toy_model(128, 8, 1);
+  auto reuse = [&](double locality) {
+    const Params p(
+        YAML::Load("source: uniform\nuniform: {locality: " + std::to_string(locality) + "}"),
+        "t.yaml");
+    auto src = make_routing_source(p, RoutingContext{m, 2, ""});
+    std::vector<std::int32_t> a(8), b(8);
+    std::vector<float> g(8);
+    double shared = 0;
+    for (std::uint64_t r = 0; r < 2000; ++r) {
+      src->route({r, 10, 0}, a, g);
+      src->route({r, 11, 0}, b, g);
+      for (auto e : b) shared += std::find(a.begin(), a.end(), e) != a.end();
+    }
+    return shared / (2000.0 * 8);
+  };
+  EXPECT_LT(reuse(0.0), 0.15);  // 8/128 by chance
+  EXPECT_GT(reuse(0.8), 0.55);  // most slots repeat the previous token's draw
+}
+
+TEST(Routing, DriftMovesTheHotExpertsOverTime) {
+  const ModelSpec m = toy_model(128, 8, 1);
+  const Params p(YAML::Load("source: zipf\nzipf: {s: 1.2, drift_period_tokens: 100}"), "t.yaml");
+  auto src = make_routing_source(p, RoutingContext{m, 6, ""});
+  auto hottest = [&](std::uint32_t position) {
+    std::vector<std::int64_t> c(128, 0);
+    std::vector<std::int32_t> ex(8);
+    std::vector<float> g(8);
+    for (std::uint64_t r = 0; r < 3000; ++r) {
+      src->route({r, position, 0}, ex, g);
+      for (auto e : ex) ++c[static_cast<std::size_t>(e)];
+    }
+    return std::max_element(c.begin(), c.end()) - c.begin();
+  };
+  EXPECT_EQ(hottest(0), hottest(1));    // within an epoch popularity barely moves
+  EXPECT_NE(hottest(0), hottest(500));  // five epochs later it has moved on
 }
 
 }  // namespace
