@@ -146,6 +146,13 @@ void Node::dispatch(const EngineContext& ctx, std::int64_t layer, std::vector<To
   records_dispatched_ += row_.tokens_out;
 }
 
+void Node::finish_row() {
+  const sim_time_t span = row_.end_ps - row_.start_ps;
+  row_.gpu_idle_ps = std::max<sim_time_t>(0, span - row_.gpu_busy_ps);
+  row_.pim_idle_ps = std::max<sim_time_t>(0, span - row_.pim_busy_ps);
+  layer_rows_.push_back(row_);
+}
+
 sim_time_t Node::gpu_ready() const {
   return contention_ == Contention::kExclusive ? std::max(gpu_free_ps_, pim_free_ps_)
                                                : gpu_free_ps_;
@@ -375,7 +382,7 @@ void Node::combine(const EngineContext& ctx, std::int64_t layer, std::span<const
   records_combined_ += static_cast<std::int64_t>(in.size());
   row_.end_ps = end;
   clock_ps_ = end;
-  layer_rows_.push_back(row_);
+  finish_row();
 }
 
 void Node::dense_layer(const EngineContext& ctx, std::int64_t layer) {
@@ -387,7 +394,7 @@ void Node::dense_layer(const EngineContext& ctx, std::int64_t layer) {
   row_.dispatch_end_ps = row_.experts_end_ps = row_.attention_end_ps;
   row_.end_ps = gpu_free_ps_;
   clock_ps_ = row_.end_ps;
-  layer_rows_.push_back(row_);
+  finish_row();
 }
 
 void Node::end_iteration(const EngineContext& ctx) {

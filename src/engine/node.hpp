@@ -58,6 +58,7 @@ class Node {
   void send(const EngineContext& ctx, std::vector<OutMessage>& msgs, std::span<TokenRecord> recs,
             DestFn dest);
 
+  void finish_row();  // fills the idle columns and stores the layer's row
   // When GPU or PIM may start new work, given how they share the DRAM (Contention).
   sim_time_t gpu_ready() const;
   sim_time_t pim_ready() const;

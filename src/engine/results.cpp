@@ -19,6 +19,8 @@ const std::vector<ColumnDef<LayerRow>>& layer_columns() {
       SIEVESIM_COL(LayerRow, end_ps, "ps", "last combine result for this node's tokens arrived"),
       SIEVESIM_COL(LayerRow, gpu_busy_ps, "ps", "GPU busy time in this layer"),
       SIEVESIM_COL(LayerRow, pim_busy_ps, "ps", "PIM busy time in this layer"),
+      SIEVESIM_COL(LayerRow, gpu_idle_ps, "ps", "layer time the GPU had no work"),
+      SIEVESIM_COL(LayerRow, pim_idle_ps, "ps", "layer time the PIM had no work"),
       SIEVESIM_COL(LayerRow, sched_ps, "ps", "time the expert scheduler's decision cost"),
       SIEVESIM_COL(LayerRow, tokens_in, "1", "(token, expert) pairs processed by local experts"),
       SIEVESIM_COL(LayerRow, tokens_out, "1", "(token, expert) pairs of local tokens dispatched"),

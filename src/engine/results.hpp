@@ -19,6 +19,7 @@ struct LayerRow {
   sim_time_t experts_end_ps = 0;    // last local expert finished (dispatch_end if none)
   sim_time_t end_ps = 0;            // last combine result for this node's tokens arrived
   sim_time_t gpu_busy_ps = 0, pim_busy_ps = 0, sched_ps = 0;
+  sim_time_t gpu_idle_ps = 0, pim_idle_ps = 0;  // layer time the GPU / PIM had no work
   std::int64_t tokens_in = 0;   // (token, expert) records this node's experts processed
   std::int64_t tokens_out = 0;  // (token, expert) records this node's tokens sent out
   std::int64_t experts_gpu = 0, experts_pim = 0;
