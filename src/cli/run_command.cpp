@@ -1,6 +1,7 @@
 #include <unistd.h>
 
 #include <spdlog/spdlog.h>
+#include <algorithm>
 #include <boost/mpi/collectives.hpp>
 #include <boost/mpi/communicator.hpp>
 #include <boost/mpi/environment.hpp>
@@ -30,6 +31,8 @@ struct RunOpts {
   std::int64_t nodes_per_rank = 0;
   std::int64_t seed = -1, iterations = -1;
   bool log_all_ranks = false, quiet = false, output_given = false;
+  std::vector<std::string> schedulers;
+  std::string baseline;
   std::string command_line;
 };
 
@@ -69,11 +72,22 @@ int simulate(RunOpts& o, const boost::mpi::communicator& world) {
   if (o.iterations >= 0) overrides.push_back("workload.iterations=" + std::to_string(o.iterations));
   if (o.output_given) overrides.push_back("output.path=" + yaml_quoted(o.output));
 
-  Experiment x;
+  // One experiment per scheduler compared (or just the configured one), all checked up front.
+  std::vector<Experiment> experiments;
+  experiments.reserve(std::max<std::size_t>(1, o.schedulers.size()));
   RankMap ranks;
   std::string error;
   try {
-    x = load_experiment(o.file, overrides);
+    if (o.schedulers.empty()) experiments.push_back(load_experiment(o.file, overrides));
+    for (const auto& name : o.schedulers) {
+      std::vector<std::string> with = overrides;
+      with.push_back("scheduler.name=" + name);
+      experiments.push_back(load_experiment(o.file, with));
+    }
+    if (!o.baseline.empty() &&
+        std::find(o.schedulers.begin(), o.schedulers.end(), o.baseline) == o.schedulers.end())
+      throw InputError(o.file, "--baseline", "'" + o.baseline + "' is not one of --schedulers");
+    const Experiment& x = experiments.front();
     std::int64_t npr = o.nodes_per_rank;
     const std::string layout = RankMap::validate(x.nodes, world.size(), npr);
     if (!layout.empty()) throw InputError(x.file, "system.nodes", layout);
@@ -95,29 +109,40 @@ int simulate(RunOpts& o, const boost::mpi::communicator& world) {
   }
   if (!all_ranks_agree(world, error)) return kExitBadInput;
 
+  const Experiment& x = experiments.front();
   if (x.capped_batch_from > 0)
     spdlog::warn("batch per node capped from {} to {} to fit {:.1f} GB of HBM per node",
                  x.capped_batch_from, x.workload.batch_per_node, x.usable_hbm_bytes() / 1e9);
-  spdlog::info("{} on {} nodes ({} ranks x {} nodes per rank), scheduler {}, {} iterations",
-               x.model.name, x.nodes, world.size(), ranks.nodes_per_rank(), x.scheduler_name,
-               x.workload.iterations);
   const auto t0 = std::chrono::steady_clock::now();
   const bool show_progress = world.rank() == 0 && !o.quiet && isatty(STDERR_FILENO);
-  Simulator sim(x, ranks, world);
-  RankResults res = sim.run([&](const Progress& p) {
-    if (!show_progress) return;
-    const double el = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    const double left = el / static_cast<double>(p.iterations_done) *
-                        static_cast<double>(p.iterations_total - p.iterations_done);
-    std::fprintf(stderr, "\r[sievesim] iteration %lld/%lld, %.1f s elapsed, about %.1f s left   ",
-                 static_cast<long long>(p.iterations_done),
-                 static_cast<long long>(p.iterations_total), el, left);
-    if (p.iterations_done == p.iterations_total) std::fprintf(stderr, "\n");
-  });
-  const auto iterations = reduce_iterations(res.iterations, x.workload.iterations, world);
+  std::vector<RunOutput> runs;
+  for (const Experiment& e : experiments) {
+    spdlog::info("{} on {} nodes ({} ranks x {} nodes per rank), scheduler {}, {} iterations",
+                 e.model.name, e.nodes, world.size(), ranks.nodes_per_rank(), e.scheduler_name,
+                 e.workload.iterations);
+    const auto t_run = std::chrono::steady_clock::now();
+    Simulator sim(e, ranks, world);
+    RunOutput out;
+    out.name = e.scheduler_name;
+    out.experiment = &e;
+    out.results = sim.run([&](const Progress& p) {
+      if (!show_progress) return;
+      const double el =
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - t_run).count();
+      const double left = el / static_cast<double>(p.iterations_done) *
+                          static_cast<double>(p.iterations_total - p.iterations_done);
+      std::fprintf(stderr,
+                   "\r[sievesim] %s: iteration %lld/%lld, %.1f s elapsed, about %.1f s left   ",
+                   e.scheduler_name.c_str(), static_cast<long long>(p.iterations_done),
+                   static_cast<long long>(p.iterations_total), el, left);
+      if (p.iterations_done == p.iterations_total) std::fprintf(stderr, "\n");
+    });
+    out.iterations = reduce_iterations(out.results.iterations, e.workload.iterations, world);
+    if (out.results.summary.records_dispatched != out.results.summary.records_combined)
+      throw SimulationError("token records lost in the exchange");
+    runs.push_back(std::move(out));
+  }
   const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  if (res.summary.records_dispatched != res.summary.records_combined)
-    throw SimulationError("token records lost in the exchange");
 
   RunInfo info;
   info.command_line = o.command_line;
@@ -127,7 +152,8 @@ int simulate(RunOpts& o, const boost::mpi::communicator& world) {
   boost::mpi::broadcast(world, info.wall_time_s, 0);
   info.ranks = world.size();
   info.nodes_per_rank = ranks.nodes_per_rank();
-  write_results(x.output_path, x, res, iterations, info, world);
+  info.baseline = o.baseline;
+  write_results(x.output_path, runs, info, world);
   spdlog::info("simulated {} iterations in {:.2f} s wall time", x.workload.iterations, wall);
   if (world.rank() == 0 && !o.quiet) {
     print_report(x.output_path, std::cout);
@@ -181,6 +207,15 @@ Runner add_run_command(CLI::App& app, int& argc, char**& argv) {
       ->type_name("N");
   cmd->add_option("--log-level", o->log_level, "trace, debug, info, warn, error or off")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}));
+  cmd->add_option("--schedulers", o->schedulers,
+                  "compare these schedulers on the identical routing (same seed), e.g. "
+                  "--schedulers pimoe,duplex,sieve,oracle; one result file with a group per "
+                  "scheduler under /runs, and a comparison table")
+      ->delimiter(',')
+      ->type_name("A,B,...");
+  cmd->add_option(
+      "--baseline", o->baseline,
+      "with --schedulers: the scheduler the ratios are taken against (default: the first)");
   cmd->add_flag("--log-all-ranks", o->log_all_ranks, "log from every rank, not only rank 0");
   cmd->add_flag("-q,--quiet", o->quiet, "print only warnings and errors, no summary");
   return [o, output, &argc, &argv]() {

@@ -86,8 +86,23 @@ void write_summary(hid_t file, const Summary& s) {
   h5::write_attr(g, "records_combined", s.records_combined);
 }
 
-void write_file(const std::string& tmp, const Experiment& x, const RankResults& res,
-                const std::vector<IterationRow>& iterations, const RunInfo& info, MPI_Comm comm) {
+// The tables and summary of one run, under `parent`.
+void write_run(hid_t parent, const RunOutput& run, MPI_Comm comm) {
+  write_summary(parent, run.results.summary);
+  int rank = 0;
+  MPI_Comm_rank(comm, &rank);
+  static const std::vector<IterationRow> kNone;
+  write_table(parent, "iterations", "one row per iteration, over all nodes", iteration_columns(),
+              rank == 0 ? run.iterations : kNone, comm);
+  write_table(parent, "layers", "one row per (node, iteration, layer), node-major", layer_columns(),
+              run.results.layers, comm);
+  write_table(parent, "requests", "one row per request", request_columns(), run.results.requests,
+              comm);
+}
+
+void write_file(const std::string& tmp, const std::vector<RunOutput>& runs, const RunInfo& info,
+                MPI_Comm comm) {
+  const Experiment& x = *runs.front().experiment;
   Handle fapl(H5Pcreate(H5P_FILE_ACCESS), H5Pclose, "H5Pcreate");
   h5::check_status(H5Pset_fapl_mpio(fapl, comm, MPI_INFO_NULL), "H5Pset_fapl_mpio");
   // The 1.8 file format stores large attributes densely: a model's config.json or the resolved
@@ -97,6 +112,8 @@ void write_file(const std::string& tmp, const Experiment& x, const RankResults& 
   Handle file(H5Fcreate(tmp.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, fapl), H5Fclose,
               ("H5Fcreate(" + tmp + ")").c_str());
   // Metadata calls are collective in parallel HDF5: every rank writes identical attributes.
+  std::string schedulers;
+  for (const auto& r : runs) schedulers += (schedulers.empty() ? "" : ",") + r.name;
   h5::write_attr(file, "software", std::string("sievesim"));
   h5::write_attr(file, "version", std::string(kVersion));
   h5::write_attr(file, "git_revision", std::string(kGitRevision));
@@ -106,36 +123,43 @@ void write_file(const std::string& tmp, const Experiment& x, const RankResults& 
   h5::write_attr(file, "config_file", x.file);
   h5::write_attr(file, "model_name", x.model.name);
   h5::write_attr(file, "model_config_json", x.model.config_json);
-  h5::write_attr(file, "scheduler", x.scheduler_name);
+  h5::write_attr(file, "scheduler", schedulers);
   h5::write_attr(file, "command_line", info.command_line);
   h5::write_attr(file, "ranks", static_cast<std::int64_t>(info.ranks));
   h5::write_attr(file, "nodes", x.nodes);
   h5::write_attr(file, "nodes_per_rank", info.nodes_per_rank);
   h5::write_attr(file, "wall_time_s", info.wall_time_s);
-
-  write_summary(file, res.summary);
-  int rank = 0;
-  MPI_Comm_rank(comm, &rank);
-  static const std::vector<IterationRow> kNone;
-  write_table(file, "iterations", "one row per iteration, over all nodes", iteration_columns(),
-              rank == 0 ? iterations : kNone, comm);
-  write_table(file, "layers", "one row per (node, iteration, layer), node-major", layer_columns(),
-              res.layers, comm);
-  write_table(file, "requests", "one row per request", request_columns(), res.requests, comm);
+  if (runs.size() == 1) {
+    write_run(file, runs.front(), comm);
+  } else {
+    // A comparison: one group per scheduler under /runs, in the order given.
+    Handle gcpl(H5Pcreate(H5P_GROUP_CREATE), H5Pclose, "H5Pcreate");
+    h5::check_status(
+        H5Pset_link_creation_order(gcpl, H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED),
+        "H5Pset_link_creation_order");
+    Handle all(H5Gcreate2(file, "runs", H5P_DEFAULT, gcpl, H5P_DEFAULT), H5Gclose, "H5Gcreate2");
+    h5::write_attr(all, "baseline", info.baseline.empty() ? runs.front().name : info.baseline);
+    for (const auto& r : runs) {
+      Handle g(H5Gcreate2(all, r.name.c_str(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), H5Gclose,
+               "H5Gcreate2");
+      h5::write_attr(g, "scheduler", r.name);
+      h5::write_attr(g, "config", r.experiment->resolved_yaml);
+      write_run(g, r, comm);
+    }
+  }
   h5::check_status(H5Fflush(file, H5F_SCOPE_GLOBAL), "H5Fflush");
 }
 
 }  // namespace
 
-void write_results(const std::string& path, const Experiment& x, const RankResults& res,
-                   const std::vector<IterationRow>& iterations, const RunInfo& info,
+void write_results(const std::string& path, const std::vector<RunOutput>& runs, const RunInfo& info,
                    MPI_Comm comm) {
   int rank = 0;
   MPI_Comm_rank(comm, &rank);
   const std::string tmp = path + ".partial";
   H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
   try {
-    write_file(tmp, x, res, iterations, info, comm);
+    write_file(tmp, runs, info, comm);
   } catch (const std::exception& e) {
     // Writing is collective: a rank that failed cannot rejoin the others' next collective call,
     // so the whole job stops here, leaving at most a clearly partial file.

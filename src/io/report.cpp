@@ -29,7 +29,59 @@ void line(std::ostream& out, const std::string& label, const std::string& value)
 
 }  // namespace
 
-void print_report_unchecked(const std::string& path, std::ostream& out);
+void print_run(hid_t file, hid_t run, const std::string& scheduler, std::ostream& out);
+
+void print_report_unchecked(const std::string& path, std::ostream& out) {
+  if (!std::filesystem::exists(path)) throw InputError(path, "", "no such result file");
+  H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
+  if (H5Fis_hdf5(path.c_str()) <= 0) throw InputError(path, "", "not an HDF5 file");
+  Handle file(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose, "H5Fopen");
+  if (!h5::has_attr(file, "software") || h5::read_attr_string(file, "software") != "sievesim")
+    throw InputError(path, "", "not a sievesim result file (no software=sievesim attribute)");
+  out << "sievesim result " << path << "\n";
+  if (H5Lexists(file, "runs", H5P_DEFAULT) <= 0) {
+    print_run(file, file, h5::read_attr_string(file, "scheduler"), out);
+  } else {
+    // A scheduler comparison: each run, then the table of ratios against the baseline.
+    Handle runs(H5Gopen2(file, "runs", H5P_DEFAULT), H5Gclose, "H5Gopen2(runs)");
+    const std::string baseline = h5::read_attr_string(runs, "baseline");
+    H5G_info_t info;
+    h5::check_status(H5Gget_info(runs, &info), "H5Gget_info");
+    struct Row {
+      std::string name;
+      double throughput, interactivity, tpot_us;
+    };
+    std::vector<Row> rows;
+    for (hsize_t i = 0; i < info.nlinks; ++i) {
+      char name[256];
+      if (H5Lget_name_by_idx(runs, ".", H5_INDEX_CRT_ORDER, H5_ITER_INC, i, name, sizeof name,
+                             H5P_DEFAULT) < 0)
+        throw h5::Error("H5Lget_name_by_idx failed");
+      Handle run(H5Gopen2(runs, name, H5P_DEFAULT), H5Gclose, "H5Gopen2(run)");
+      out << "== " << name << " ==\n";
+      print_run(file, run, name, out);
+      Handle summary(H5Gopen2(run, "summary", H5P_DEFAULT), H5Gclose, "H5Gopen2(summary)");
+      rows.push_back({name, h5::read_attr_double(summary, "throughput_tokens_per_s_per_gpu"),
+                      h5::read_attr_double(summary, "interactivity_tokens_per_s_per_user"),
+                      static_cast<double>(h5::read_attr_int(summary, "mean_iteration_ps")) * 1e-6});
+    }
+    const auto base =
+        std::find_if(rows.begin(), rows.end(), [&](const Row& r) { return r.name == baseline; });
+    if (base == rows.end()) throw h5::Error("baseline run missing");
+    out << "comparison (ratios against " << baseline << ")\n";
+    char buf[256];
+    std::snprintf(buf, sizeof buf, "  %-10s %14s %14s %12s %12s %12s\n", "scheduler",
+                  "tokens/s/GPU", "tokens/s/user", "TPOT (us)", "throughput x", "interact. x");
+    out << buf;
+    for (const auto& r : rows) {
+      std::snprintf(buf, sizeof buf, "  %-10s %14.1f %14.2f %12.1f %12.3f %12.3f\n", r.name.c_str(),
+                    r.throughput, r.interactivity, r.tpot_us, r.throughput / base->throughput,
+                    r.interactivity / base->interactivity);
+      out << buf;
+    }
+  }
+  line(out, "wall time", fmt("%.2f s", h5::read_attr_double(file, "wall_time_s")));
+}
 
 void print_report(const std::string& path, std::ostream& out) {
   try {
@@ -41,18 +93,11 @@ void print_report(const std::string& path, std::ostream& out) {
   }
 }
 
-void print_report_unchecked(const std::string& path, std::ostream& out) {
-  if (!std::filesystem::exists(path)) throw InputError(path, "", "no such result file");
-  H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
-  if (H5Fis_hdf5(path.c_str()) <= 0) throw InputError(path, "", "not an HDF5 file");
-  Handle file(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose, "H5Fopen");
-  if (!h5::has_attr(file, "software") || h5::read_attr_string(file, "software") != "sievesim")
-    throw InputError(path, "", "not a sievesim result file (no software=sievesim attribute)");
-
-  Handle summary(H5Gopen2(file, "summary", H5P_DEFAULT), H5Gclose, "H5Gopen2(summary)");
-  out << "sievesim result " << path << "\n";
+// The summary and breakdown of one run stored under `run` (the file root, or /runs/<name>).
+void print_run(hid_t file, hid_t run, const std::string& scheduler, std::ostream& out) {
+  Handle summary(H5Gopen2(run, "summary", H5P_DEFAULT), H5Gclose, "H5Gopen2(summary)");
   line(out, "model", h5::read_attr_string(file, "model_name"));
-  line(out, "scheduler", h5::read_attr_string(file, "scheduler"));
+  line(out, "scheduler", scheduler);
   line(out, "nodes (GPUs)", std::to_string(h5::read_attr_int(summary, "nodes")));
   line(out, "ranks x nodes per rank",
        std::to_string(h5::read_attr_int(file, "ranks")) + " x " +
@@ -69,9 +114,8 @@ void print_report_unchecked(const std::string& path, std::ostream& out) {
        fmt("%.2f", h5::read_attr_double(summary, "interactivity_tokens_per_s_per_user")));
   line(out, "mean iteration time (TPOT)",
        fmt("%.1f us", static_cast<double>(h5::read_attr_int(summary, "mean_iteration_ps")) * 1e-6));
-  line(out, "wall time", fmt("%.2f s", h5::read_attr_double(file, "wall_time_s")));
 
-  Handle layers(H5Gopen2(file, "layers", H5P_DEFAULT), H5Gclose, "H5Gopen2(layers)");
+  Handle layers(H5Gopen2(run, "layers", H5P_DEFAULT), H5Gclose, "H5Gopen2(layers)");
   auto col = [&](const char* n) { return h5::read_column(layers, n); };
   const auto start = col("start_ps"), attn = col("attention_end_ps"), disp = col("dispatch_end_ps"),
              exp = col("experts_end_ps"), end = col("end_ps"), gpu = col("gpu_busy_ps"),
