@@ -1,5 +1,8 @@
 #include "engine/results.hpp"
 
+#include <algorithm>
+#include <cmath>
+
 namespace sievesim {
 
 #define SIEVESIM_COL(ROW, FIELD, UNITS, DESC)                                            \
@@ -60,6 +63,23 @@ const std::vector<ColumnDef<RequestRow>>& request_columns() {
 
 #undef SIEVESIM_COL
 
+Percentiles Percentiles::of(std::vector<sim_time_t> v) {
+  Percentiles p;
+  if (v.empty()) return p;
+  std::sort(v.begin(), v.end());
+  long double sum = 0;
+  for (auto x : v) sum += x;
+  p.mean = static_cast<sim_time_t>(sum / static_cast<long double>(v.size()));
+  auto rank = [&](double q) {
+    const auto i = static_cast<std::size_t>(std::ceil(q * static_cast<double>(v.size())));
+    return v[std::min(v.size() - 1, i == 0 ? 0 : i - 1)];
+  };
+  p.p50 = rank(0.50);
+  p.p90 = rank(0.90);
+  p.p99 = rank(0.99);
+  return p;
+}
+
 double Summary::throughput_tokens_per_s() const {
   return makespan_ps > 0 ? static_cast<double>(output_tokens) / ps_to_s(makespan_ps) : 0.0;
 }
@@ -67,7 +87,9 @@ double Summary::throughput_tokens_per_s_per_gpu() const {
   return nodes > 0 ? throughput_tokens_per_s() / static_cast<double>(nodes) : 0.0;
 }
 double Summary::interactivity_tokens_per_s_per_user() const {
-  return mean_iteration_ps > 0 ? 1.0 / ps_to_s(mean_iteration_ps) : 0.0;
+  // 1 / mean TPOT; a run of one iteration has no TPOT, so its iteration time stands in.
+  const sim_time_t t = tpot.mean > 0 ? tpot.mean : mean_iteration_ps;
+  return t > 0 ? 1.0 / ps_to_s(t) : 0.0;
 }
 
 }  // namespace sievesim

@@ -52,8 +52,15 @@ const std::vector<ColumnDef<IterationRow>>& iteration_columns();
 const std::vector<ColumnDef<RequestRow>>& request_columns();
 
 // The headline figures, computed identically on every rank from globally reduced integers.
+// Mean and nearest-rank percentiles of a per-request time.
+struct Percentiles {
+  sim_time_t mean = 0, p50 = 0, p90 = 0, p99 = 0;
+  static Percentiles of(std::vector<sim_time_t> values);  // empty: all zero
+};
+
 struct Summary {
   std::int64_t nodes = 0, iterations = 0, output_tokens = 0;
+  Percentiles ttft, tpot, e2e;  // per request: first token, time per output token, end to end
   sim_time_t makespan_ps = 0;
   sim_time_t mean_iteration_ps = 0;  // mean time between two tokens of a request (TPOT)
   std::int64_t records_dispatched = 0, records_combined = 0;

@@ -141,6 +141,36 @@ RankResults Simulator::run(const std::function<void(const Progress&)>& progress)
   s.records_dispatched = global[2];
   s.records_combined = global[3];
   s.makespan_ps = global_makespan;
+
+  // Per-request latencies of every node, gathered in node order on every rank (the set, and so
+  // the percentiles, do not depend on the layout).
+  std::vector<sim_time_t> mine;
+  for (const auto& r : res.requests) {
+    mine.push_back(r.first_token_ps - r.arrival_ps);
+    mine.push_back(r.output_tokens > 1 ? (r.finish_ps - r.first_token_ps) / (r.output_tokens - 1)
+                                       : -1);
+    mine.push_back(r.finish_ps - r.arrival_ps);
+  }
+  int ranks = 1;
+  MPI_Comm_size(comm_, &ranks);
+  const int count = static_cast<int>(mine.size());
+  std::vector<int> counts(static_cast<std::size_t>(ranks)), displs(static_cast<std::size_t>(ranks));
+  MPI_Allgather(&count, 1, MPI_INT, counts.data(), 1, MPI_INT, comm_);
+  int total = 0;
+  for (int i = 0; i < ranks; ++i)
+    displs[static_cast<std::size_t>(i)] = total, total += counts[static_cast<std::size_t>(i)];
+  std::vector<sim_time_t> all(static_cast<std::size_t>(total));
+  MPI_Allgatherv(mine.data(), count, MPI_INT64_T, all.data(), counts.data(), displs.data(),
+                 MPI_INT64_T, comm_);
+  std::vector<sim_time_t> ttft, tpot, e2e;
+  for (std::size_t i = 0; i + 2 < all.size(); i += 3) {
+    ttft.push_back(all[i]);
+    if (all[i + 1] >= 0) tpot.push_back(all[i + 1]);
+    e2e.push_back(all[i + 2]);
+  }
+  s.ttft = Percentiles::of(ttft);
+  s.tpot = Percentiles::of(tpot);
+  s.e2e = Percentiles::of(e2e);
   return res;
 }
 

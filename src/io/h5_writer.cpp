@@ -78,10 +78,16 @@ void write_summary(hid_t file, const Summary& s) {
   h5::write_attr(g, "output_tokens", s.output_tokens);
   h5::write_attr(g, "makespan_ps", s.makespan_ps);
   h5::write_attr(g, "mean_iteration_ps", s.mean_iteration_ps);
-  h5::write_attr(g, "tpot_mean_ps", s.mean_iteration_ps);
   h5::write_attr(g, "throughput_tokens_per_s", s.throughput_tokens_per_s());
   h5::write_attr(g, "throughput_tokens_per_s_per_gpu", s.throughput_tokens_per_s_per_gpu());
   h5::write_attr(g, "interactivity_tokens_per_s_per_user", s.interactivity_tokens_per_s_per_user());
+  for (const auto& [name, p] : {std::pair{"ttft", s.ttft}, {"tpot", s.tpot}, {"e2e", s.e2e}}) {
+    const std::string n(name);
+    h5::write_attr(g, n + "_mean_ps", p.mean);
+    h5::write_attr(g, n + "_p50_ps", p.p50);
+    h5::write_attr(g, n + "_p90_ps", p.p90);
+    h5::write_attr(g, n + "_p99_ps", p.p99);
+  }
   h5::write_attr(g, "records_dispatched", s.records_dispatched);
   h5::write_attr(g, "records_combined", s.records_combined);
 }

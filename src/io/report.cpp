@@ -112,8 +112,15 @@ void print_run(hid_t file, hid_t run, const std::string& scheduler, std::ostream
        fmt("%.1f", h5::read_attr_double(summary, "throughput_tokens_per_s")));
   line(out, "interactivity (tokens/s per user)",
        fmt("%.2f", h5::read_attr_double(summary, "interactivity_tokens_per_s_per_user")));
-  line(out, "mean iteration time (TPOT)",
+  line(out, "mean iteration time",
        fmt("%.1f us", static_cast<double>(h5::read_attr_int(summary, "mean_iteration_ps")) * 1e-6));
+  auto us = [&](const char* key) {
+    return fmt("%.1f", static_cast<double>(h5::read_attr_int(summary, key)) * 1e-6);
+  };
+  line(out, "TTFT mean / p50 / p99 (us)",
+       us("ttft_mean_ps") + " / " + us("ttft_p50_ps") + " / " + us("ttft_p99_ps"));
+  line(out, "TPOT mean / p50 / p99 (us)",
+       us("tpot_mean_ps") + " / " + us("tpot_p50_ps") + " / " + us("tpot_p99_ps"));
 
   Handle layers(H5Gopen2(run, "layers", H5P_DEFAULT), H5Gclose, "H5Gopen2(layers)");
   auto col = [&](const char* n) { return h5::read_column(layers, n); };

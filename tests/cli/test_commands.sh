@@ -144,7 +144,7 @@ ok "units on every dataset of /layers, /iterations, /requests"
 step "report prints the summary and the breakdown"
 must_succeed "report OUT.h5" "$SIEVESIM" report OUT.h5
 for w in "throughput" "interactivity" "attention + router" "dispatch" "experts" "combine" \
-  "GPU busy" "PIM busy" "layer total" "mean iteration time (TPOT)"; do
+  "GPU busy" "PIM busy" "layer total" "mean iteration time" "TPOT mean / p50 / p99"; do
   contains last.out "$w" "report OUT.h5"
 done
 ok "throughput, interactivity, attention/dispatch/experts/combine phases, GPU/PIM busy"

@@ -108,6 +108,9 @@ TEST_P(EngineUnderMpi, ConservesTokensKeepsTimeAndIgnoresTheRankLayout) {
       ASSERT_EQ(as_columns(ref.layers[i]), as_columns(rows[i])) << "row " << i;
     EXPECT_EQ(ref.summary.makespan_ps, res.summary.makespan_ps);
     EXPECT_EQ(ref.summary.mean_iteration_ps, res.summary.mean_iteration_ps);
+    EXPECT_EQ(ref.summary.tpot.p99, res.summary.tpot.p99);
+    EXPECT_EQ(ref.summary.ttft.mean, res.summary.ttft.mean);
+    EXPECT_GT(res.summary.e2e.p50, 0);
   }
   MPI_Barrier(MPI_COMM_WORLD);
 }
