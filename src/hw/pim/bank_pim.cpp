@@ -48,8 +48,7 @@ class InDramPim final : public PimModel {
                std::int64_t channels) const override {
     PimCost c;
     if (tokens <= 0 || rows <= 0 || cols <= 0) return c;
-    const std::int64_t ch =
-        channels > 0 ? std::min(channels, org_.total_channels()) : org_.total_channels();
+    const std::int64_t ch = channels_used(channels);
     const double bytes = static_cast<double>(rows * cols) * dtype_bytes(weights);
     const auto per_channel = static_cast<std::int64_t>(std::ceil(bytes / static_cast<double>(ch)));
     return sweep_passes(per_channel, rows, ceil_div(cols, ch), tokens, bytes, ch);
@@ -124,9 +123,9 @@ class InDramPim final : public PimModel {
 
   // `passes` sweeps of a matrix of which each channel holds `bytes_per_channel` (K = `k` inputs,
   // `outputs` results per channel), for `tokens` input vectors; `bytes` is the whole matrix and
-  // `channels_used` the channels it spans.
+  // `spanned` the channels it spans.
   PimCost sweep_passes(std::int64_t bytes_per_channel, std::int64_t k, std::int64_t outputs,
-                       std::int32_t tokens, double bytes, std::int64_t channels_used) const {
+                       std::int32_t tokens, double bytes, std::int64_t spanned) const {
     PimCost c;
     const std::int64_t passes = ceil_div(tokens, input_vectors_);
     const std::int64_t per_bank = ceil_div(bytes_per_channel, org_.banks_per_channel());
@@ -151,7 +150,7 @@ class InDramPim final : public PimModel {
       c.commands.mac += cmd.mac;
       c.commands.write_input += cmd.write_input;
       c.commands.read_output += cmd.read_output;
-      c.io_bytes += static_cast<double>((writes + reads) * org_.access_bytes * channels_used);
+      c.io_bytes += static_cast<double>((writes + reads) * org_.access_bytes * spanned);
     }
     const sim_time_t busy = t_.ps(cycles);
     c.time_ps = t_.with_refresh(busy);

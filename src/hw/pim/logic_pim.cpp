@@ -29,8 +29,7 @@ class LogicDiePim final : public PimModel {
                std::int64_t channels) const override {
     PimCost c;
     if (tokens <= 0 || rows <= 0 || cols <= 0) return c;
-    const std::int64_t ch =
-        channels > 0 ? std::min(channels, org_.total_channels()) : org_.total_channels();
+    const std::int64_t ch = channels_used(channels);
     const double bytes = static_cast<double>(rows * cols) * dtype_bytes(weights);
     return passes(bytes, 2.0 * static_cast<double>(rows * cols), tokens, ch, c);
   }
@@ -64,11 +63,11 @@ class LogicDiePim final : public PimModel {
   }
 
  private:
-  // Adds ceil(tokens / input_vectors) sweeps of `bytes` over `channels_used` channels to `c`.
-  PimCost& passes(double bytes, double flops_per_token, std::int32_t tokens,
-                  std::int64_t channels_used, PimCost& c) const {
+  // Adds ceil(tokens / input_vectors) sweeps of `bytes` over `spanned` channels to `c`.
+  PimCost& passes(double bytes, double flops_per_token, std::int32_t tokens, std::int64_t spanned,
+                  PimCost& c) const {
     const std::int64_t n = (tokens + input_vectors_ - 1) / input_vectors_;
-    const double ch = static_cast<double>(channels_used);
+    const double ch = static_cast<double>(spanned);
     const double per_channel_Bps =
         peak_bandwidth_Bps() / static_cast<double>(org_.total_channels());
     const double per_channel_flops = peak_flops() / static_cast<double>(org_.total_channels());

@@ -63,6 +63,10 @@ class PimModel {
   virtual PimCost attention_head(const AttentionHead& h) const = 0;
 
   virtual std::int64_t channels() const = 0;  // over all stacks of the node
+  // The channels a GEMV asked to use `channels` (0: all) really spans.
+  std::int64_t channels_used(std::int64_t channels) const {
+    return channels > 0 && channels < this->channels() ? channels : this->channels();
+  }
   // Peak internal weight bandwidth and MAC rate of the node's PIM: the roofline a scheduler
   // uses before it has measured anything.
   virtual double peak_bandwidth_Bps() const = 0;
