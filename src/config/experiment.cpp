@@ -115,6 +115,9 @@ Experiment load_experiment_unchecked(const std::string& path,
   x.scheduler_name = sch.param<std::string>("name").dflt("sieve");
   x.scheduler_params = YAML::Clone(sch.resolved());
   x.placement = make_placement_policy(top.child("placement"));
+  x.expert_map = x.placement->initial(
+      PlacementContext{x.model, x.nodes, x.gpus_per_server, x.workload.seed, x.routing.get()});
+  x.expert_map.check();
   const Params out = top.child("output");
   x.output_path = out.param<std::string>("path").dflt("sievesim-result.h5");
   if (x.output_path.empty()) out.fail("path", "expected a file name, got an empty string");

@@ -43,6 +43,7 @@ struct Experiment {
   WorkloadConfig workload;
   std::unique_ptr<RoutingSource> routing;
   std::unique_ptr<PlacementPolicy> placement;
+  ExpertMap expert_map;  // the initial placement, computed (and checked) when loading
   std::string scheduler_name;
   YAML::Node scheduler_params;  // resolved, to build one scheduler per node
   std::string output_path;

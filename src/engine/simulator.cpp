@@ -65,10 +65,7 @@ RankResults Simulator::run(const std::function<void(const Progress&)>& progress)
   MPI_Comm_rank(comm_, &rank);
   const Topology topo(x_.gpus_per_server, *x_.scale_up, *x_.scale_out, x_.gpu->hbm_bandwidth_Bps());
   const OpCosts costs(x_.model, *x_.gpu, *x_.pim);
-  PlacementContext pctx{x_.model, x_.nodes, x_.gpus_per_server, x_.workload.seed};
-  const ExpertMap map = x_.placement->initial(pctx);
-  map.check();
-  const EngineContext ctx{x_, topo, costs, map};
+  const EngineContext ctx{x_, topo, costs, x_.expert_map};
 
   const std::int64_t first = ranks_.first_node(rank);
   std::vector<Node> nodes;

@@ -39,11 +39,14 @@ class ExpertMap {
   std::vector<std::vector<std::vector<std::int32_t>>> replicas_;
 };
 
+class RoutingSource;
+
 struct PlacementContext {
   const ModelSpec& model;
   std::int64_t nodes;
   std::int64_t gpus_per_server;
   std::uint64_t seed;
+  const RoutingSource* routing = nullptr;  // for load estimates from a warm-up batch
 };
 
 class PlacementPolicy {
