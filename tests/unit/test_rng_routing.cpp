@@ -6,6 +6,7 @@
 
 #include "common/error.hpp"
 #include "common/rng.hpp"
+#include "common/toy_model.hpp"
 #include "config/params.hpp"
 #include "model/model.hpp"
 #include "workload/routing.hpp"
@@ -46,14 +47,7 @@ TEST(RandomStream, IsAPureFunctionOfItsKey) {
   }
 }
 
-ModelSpec toy_model(std::int64_t experts, std::int64_t k, std::int64_t layers) {
-  ModelSpec m;
-  m.routed_experts = experts;
-  m.top_k = k;
-  m.num_layers = layers;
-  m.layers.resize(static_cast<std::size_t>(layers));
-  return m;
-}
+using test::toy_model;
 
 std::vector<std::int64_t> counts(const RoutingSource& src, std::int64_t experts, std::int64_t k,
                                  std::uint64_t tokens, std::uint32_t layer) {

@@ -5,6 +5,7 @@
 #include <numeric>
 
 #include "common/rng.hpp"
+#include "common/toy_model.hpp"
 #include "config/params.hpp"
 #include "hw/gpu/gpu_model.hpp"
 #include "hw/pim/pim_model.hpp"
@@ -194,11 +195,7 @@ TEST(PimCostTable, RooflineUntilMeasuredThenMovingAverage) {
 }
 
 ModelSpec toy(std::int64_t experts, std::int64_t layers) {
-  ModelSpec m;
-  m.routed_experts = experts;
-  m.num_layers = layers;
-  m.layers.resize(static_cast<std::size_t>(layers));
-  return m;
+  return test::toy_model(experts, 1, layers);
 }
 
 TEST(Placement, ContiguousSpreadsExpertsEvenly) {

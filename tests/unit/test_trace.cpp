@@ -11,6 +11,7 @@
 
 #include "common/error.hpp"
 #include "common/test_paths.hpp"
+#include "common/toy_model.hpp"
 #include "config/params.hpp"
 #include "workload/routing.hpp"
 #include "workload/stats.hpp"
@@ -36,12 +37,7 @@ std::string write_file(const std::string& name, const std::string& text) {
 
 // A toy model: `layers` MoE layers of `experts` experts, top-k.
 ModelSpec toy(std::int64_t experts, std::int64_t k, std::int64_t layers) {
-  ModelSpec m;
-  m.routed_experts = experts;
-  m.top_k = k;
-  m.num_layers = layers;
-  m.layers.resize(static_cast<std::size_t>(layers));
-  return m;
+  return test::toy_model(experts, k, layers);
 }
 
 const RoutingTrace& flame() {
