@@ -1,7 +1,7 @@
 // HBM3 (8-high) organization and timing at 5.2 Gbps, as the AttAcc and Duplex PIM simulators use
-// them (reference/hardware.md), and HBM3E at 8 Gbps: no public timing presets exist, so the ns
-// values of HBM3 are kept and tCK shortens to the pin rate (16 channels x 64 bit x 8 Gbps = 1.02
-// TB/s per stack; 32 pseudo-channels per stack). PIM presets inherit one of these.
+// them (reference/hardware.md). PIM presets inherit it. HBM3E has no public timing presets, so
+// the HBM3E PIM presets keep these ns values and only raise pin_gbps to 8: tCK shortens to the
+// pin rate (16 channels x 64 bit x 8 Gbps = 1.02 TB/s per stack; 32 pseudo-channels per stack).
 #include "hw/preset.hpp"
 
 SIEVESIM_REGISTER_PRESET("dram", "hbm3-5.2gbps", R"(
@@ -28,9 +28,4 @@ tCCD_L_tck: 4
 tRRD_S_tck: 2
 tRRD_L_tck: 4
 tBL_tck: 2
-)")
-
-SIEVESIM_REGISTER_PRESET("dram", "hbm3e-8gbps", R"(
-inherit: hbm3-5.2gbps
-pin_gbps: 8.0
 )")

@@ -5,15 +5,9 @@
 #include "hw/preset.hpp"
 
 SIEVESIM_REGISTER_PRESET("pim", "hbm3e-bank-pim", R"(
-inherit: hbm3e-8gbps
-impl: in-dram
+inherit: hbm3-bank-pim         # the same PIM units on the HBM3E part (dram/hbm3.cpp: 8 Gbps pins)
 description: bank-level PIM, one unit per bank, HBM3E 8 Gbps, 8 stacks (B200-class)
+pin_gbps: 8.0
 stacks: 8
 capacity_GB_per_stack: 24
-banks_per_unit: 1
-power_limit: true
-mac_interval_power_limited_tck: 6
-mac_interval_tck: 4
-input_vectors: 1
-contention: independent   # dual row buffers: GPU and PIM access the DRAM concurrently
 )")

@@ -3,15 +3,9 @@
 #include "hw/preset.hpp"
 
 SIEVESIM_REGISTER_PRESET("pim", "hbm3e-bankgroup-pim", R"(
-inherit: hbm3e-8gbps
-impl: in-dram
+inherit: hbm3-bankgroup-pim         # the same PIM units on the HBM3E part (dram/hbm3.cpp: 8 Gbps pins)
 description: bank-group PIM, one unit per bank group, HBM3E 8 Gbps, 8 stacks (B200-class)
+pin_gbps: 8.0
 stacks: 8
 capacity_GB_per_stack: 24
-banks_per_unit: 4
-power_limit: true
-mac_interval_power_limited_tck: 3
-mac_interval_tck: 2
-input_vectors: 1
-contention: independent   # dual row buffers: GPU and PIM access the DRAM concurrently
 )")

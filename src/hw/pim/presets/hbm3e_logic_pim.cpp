@@ -3,13 +3,9 @@
 #include "hw/preset.hpp"
 
 SIEVESIM_REGISTER_PRESET("pim", "hbm3e-logic-pim", R"(
-inherit: hbm3e-8gbps
-impl: logic-die
+inherit: hbm3-logic-pim         # the same PIM units on the HBM3E part (dram/hbm3.cpp: 8 Gbps pins)
 description: Duplex-like logic-die PIM, 4x internal bandwidth, HBM3E 8 Gbps, 8 stacks (B200-class)
+pin_gbps: 8.0
 stacks: 8
 capacity_GB_per_stack: 24
-internal_bandwidth_multiple: 4
-compute_tflops_per_stack: 21.3
-input_vectors: 1
-contention: independent   # dual row buffers: GPU and PIM access the DRAM concurrently
 )")
