@@ -69,7 +69,8 @@ int simulate(RunOpts& o, const boost::mpi::communicator& world) {
 
   std::vector<std::string> overrides = o.params;
   if (o.seed >= 0) overrides.push_back("workload.seed=" + std::to_string(o.seed));
-  if (o.iterations >= 0) overrides.push_back("workload.iterations=" + std::to_string(o.iterations));
+  if (o.iterations >= 0)
+    overrides.push_back("workload.max_iterations=" + std::to_string(o.iterations));
   if (o.output_given) overrides.push_back("output.path=" + yaml_quoted(o.output));
 
   // One experiment per scheduler compared (or just the configured one), all checked up front.
@@ -110,16 +111,13 @@ int simulate(RunOpts& o, const boost::mpi::communicator& world) {
   if (!all_ranks_agree(world, error)) return kExitBadInput;
 
   const Experiment& x = experiments.front();
-  if (x.capped_batch_from > 0)
-    spdlog::warn("batch per node capped from {} to {} to fit {:.1f} GB of HBM per node",
-                 x.capped_batch_from, x.workload.batch_per_node, x.usable_hbm_bytes() / 1e9);
   const auto t0 = std::chrono::steady_clock::now();
   const bool show_progress = world.rank() == 0 && !o.quiet && isatty(STDERR_FILENO);
   std::vector<RunOutput> runs;
   for (const Experiment& e : experiments) {
-    spdlog::info("{} on {} nodes ({} ranks x {} nodes per rank), scheduler {}, {} iterations",
+    spdlog::info("{} on {} nodes ({} ranks x {} nodes per rank), scheduler {}, {} requests",
                  e.model.name, e.nodes, world.size(), ranks.nodes_per_rank(), e.scheduler_name,
-                 e.workload.iterations);
+                 e.total_requests);
     const auto t_run = std::chrono::steady_clock::now();
     Simulator sim(e, ranks, world);
     RunOutput out;
@@ -129,15 +127,18 @@ int simulate(RunOpts& o, const boost::mpi::communicator& world) {
       if (!show_progress) return;
       const double el =
           std::chrono::duration<double>(std::chrono::steady_clock::now() - t_run).count();
-      const double left = el / static_cast<double>(p.iterations_done) *
-                          static_cast<double>(p.iterations_total - p.iterations_done);
       std::fprintf(stderr,
-                   "\r[sievesim] %s: iteration %lld/%lld, %.1f s elapsed, about %.1f s left   ",
+                   "\r[sievesim] %s: iteration %lld, %lld/%lld requests done, %.1f s elapsed   ",
                    e.scheduler_name.c_str(), static_cast<long long>(p.iterations_done),
-                   static_cast<long long>(p.iterations_total), el, left);
-      if (p.iterations_done == p.iterations_total) std::fprintf(stderr, "\n");
+                   static_cast<long long>(p.requests_finished),
+                   static_cast<long long>(p.requests_total), el);
     });
-    out.iterations = reduce_iterations(out.results.iterations, e.workload.iterations, world);
+    if (show_progress) std::fprintf(stderr, "\n");
+    out.iterations = out.results.totals;
+    if (out.results.summary.requests_finished < out.results.summary.requests)
+      spdlog::warn("{}: stopped after workload.max_iterations = {} with {} of {} requests finished",
+                   e.scheduler_name, e.workload.max_iterations,
+                   out.results.summary.requests_finished, out.results.summary.requests);
     if (out.results.summary.records_dispatched != out.results.summary.records_combined)
       throw SimulationError("token records lost in the exchange");
     runs.push_back(std::move(out));
@@ -154,7 +155,8 @@ int simulate(RunOpts& o, const boost::mpi::communicator& world) {
   info.nodes_per_rank = ranks.nodes_per_rank();
   info.baseline = o.baseline;
   write_results(x.output_path, runs, info, world);
-  spdlog::info("simulated {} iterations in {:.2f} s wall time", x.workload.iterations, wall);
+  spdlog::info("simulated {} iterations in {:.2f} s wall time", runs.front().iterations.size(),
+               wall);
   if (world.rank() == 0 && !o.quiet) {
     print_report(x.output_path, std::cout);
     std::cout << "result: " << std::filesystem::absolute(x.output_path).string() << std::endl;
@@ -201,8 +203,9 @@ Runner add_run_command(CLI::App& app, int& argc, char**& argv) {
   cmd->add_option("--seed", o->seed, "random seed (same as -p workload.seed=S)")
       ->check(non_negative_integer())
       ->type_name("S");
-  cmd->add_option("--iterations", o->iterations,
-                  "decode iterations to simulate (same as -p workload.iterations=N)")
+  cmd->add_option("--max-iterations", o->iterations,
+                  "stop after N iterations even if requests are left (same as "
+                  "-p workload.max_iterations=N)")
       ->check(positive_integer())
       ->type_name("N");
   cmd->add_option("--log-level", o->log_level, "trace, debug, info, warn, error or off")

@@ -51,11 +51,12 @@ void print_figures(const Experiment& x) {
              num(static_cast<double>(m.active_params_with_embedding()) / 1e9, "%.2f B"));
   figure("KV bytes per token (all layers)", num(m.kv_bytes_per_token(), "%.0f"));
   figure("token hidden vector bytes", num(m.token_bytes(), "%.0f"));
-  figure("HBM needed per node", num(x.memory_per_node_bytes() / 1e9, "%.2f GB") + " of " +
-                                    num(x.usable_hbm_bytes() / 1e9, "%.0f GB"));
-  if (x.capped_batch_from > 0)
-    figure("batch per node (capped to fit)", std::to_string(x.capped_batch_from) + " -> " +
-                                                 std::to_string(x.workload.batch_per_node));
+  figure("weights per node (node 0)", num(x.weight_bytes_on(0) / 1e9, "%.2f GB") + " of " +
+                                          num(x.usable_hbm_bytes() / 1e9, "%.0f GB"));
+  figure("KV cache per node (smallest)",
+         num(x.workload.batching.kv_capacity_bytes / 1e9, "%.2f GB"));
+  figure("KV bytes of a 1024 + 128 token request", num(m.sequence_kv_bytes(1024 + 128), "%.0f"));
+  figure("requests", std::to_string(x.total_requests));
 }
 
 }  // namespace

@@ -25,8 +25,7 @@ Runner add_workload_stats_command(CLI::App& app) {
       ->required()
       ->type_name("EXPERIMENT.yaml");
   add_param_option(*cmd, o->params);
-  cmd->add_option("--batch", o->batches,
-                  "tokens per batch, comma-separated (default: nodes x batch_per_node)")
+  cmd->add_option("--batch", o->batches, "tokens per batch, comma-separated (default: 64 x nodes)")
       ->delimiter(',')
       ->check(positive_integer());
   cmd->add_option("--samples", o->samples, "batches per layer (consecutive token positions)")
@@ -36,7 +35,7 @@ Runner add_workload_stats_command(CLI::App& app) {
   return [o]() {
     const Experiment x = load_experiment(o->file, o->params);
     std::vector<std::int64_t> batches = o->batches;
-    if (batches.empty()) batches.push_back(x.nodes * x.workload.batch_per_node);
+    if (batches.empty()) batches.push_back(64 * x.nodes);
     std::printf("# %s: %lld experts, top-%lld, routing as configured in %s\n", x.model.name.c_str(),
                 static_cast<long long>(x.model.routed_experts),
                 static_cast<long long>(x.model.top_k), x.file.c_str());

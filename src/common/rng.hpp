@@ -81,6 +81,8 @@ enum class StreamId : std::uint32_t {
   kRoutingTable = 2,
   kPlacement = 3,
   kLocality = 4,
+  kRequestLengths = 5,
+  kArrivals = 6,
   kTest = 99
 };
 

@@ -1,10 +1,12 @@
 #include "config/experiment.hpp"
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 
 #include "common/error.hpp"
+#include "config/select.hpp"
 #include "hw/preset.hpp"
 
 namespace sievesim {
@@ -18,18 +20,31 @@ double Experiment::usable_hbm_bytes() const {
   return std::min(gpu->hbm_capacity_bytes(), pim->capacity_bytes());
 }
 
-double Experiment::memory_per_node_bytes() const {
-  const double experts_here = model.routed_expert_bytes_total() / static_cast<double>(nodes);
-  const auto final_ctx = workload.context_tokens + workload.iterations;
-  double kv = 0;
-  for (const auto& l : model.layers) {
-    const auto ctx = l.attention == AttentionKind::kSlidingWindow
-                         ? std::min<std::int64_t>(final_ctx, l.window_tokens)
-                         : final_ctx;
-    kv += static_cast<double>(ctx) * l.kv_bytes_per_token + l.state_bytes_per_sequence;
-  }
-  return model.non_expert_weight_bytes() + experts_here +
-         kv * static_cast<double>(workload.batch_per_node);
+RequestStream Experiment::new_request_stream() const {
+  return make_request_stream(Params(YAML::Clone(requests_params), file, "workload.requests"),
+                             workload.seed, fs::path(file).parent_path().string());
+}
+
+std::unique_ptr<NodeAssignment> Experiment::new_assignment() const {
+  return make_selected<AssignmentRegistry>(
+      Params(YAML::Clone(assignment_params), file, "workload.batching"), "assignment",
+      "round-robin", "assignment policy");
+}
+
+double Experiment::weight_bytes_on(std::int32_t node) const {
+  std::int64_t replicas = 0;
+  for (std::int64_t l = 0; l < model.num_layers; ++l)
+    if (model.layers[static_cast<std::size_t>(l)].moe)
+      for (std::int32_t e = 0; e < model.routed_experts; ++e) {
+        const auto r = expert_map.replicas(l, e);
+        replicas += std::count(r.begin(), r.end(), node);
+      }
+  return model.non_expert_weight_bytes() +
+         static_cast<double>(replicas) * model.expert.weight_bytes();
+}
+
+double Experiment::kv_capacity_bytes(std::int32_t node) const {
+  return workload.hbm_utilization * usable_hbm_bytes() - weight_bytes_on(node);
 }
 
 Experiment load_experiment_unchecked(const std::string& path,
@@ -95,16 +110,27 @@ Experiment load_experiment_unchecked(const std::string& path,
 
   // --- workload ---
   const Params wl = top.child("workload");
-  wl.param<std::string>("mode").one_of({"decode"}).dflt("decode");
-  x.workload.batch_per_node =
-      wl.param<std::int64_t>("batch_per_node").min(1).max(1 << 20).required();
-  x.workload.context_tokens =
-      wl.param<std::int64_t>("context_tokens").min(1).max(1 << 24).dflt(1024);
-  x.workload.iterations = wl.param<std::int64_t>("iterations").min(1).max(1 << 24).dflt(8);
+  const std::string mode =
+      wl.param<std::string>("mode").one_of({"serve", "decode", "prefill"}).dflt("serve");
+  BatchConfig& b = x.workload.batching;
+  b.mode = mode == "decode"    ? ServeMode::kDecode
+           : mode == "prefill" ? ServeMode::kPrefill
+                               : ServeMode::kServe;
   x.workload.seed = static_cast<std::uint64_t>(wl.param<std::int64_t>("seed").min(0).dflt(1));
-  const bool cap_batch =
-      wl.param<std::string>("over_capacity").one_of({"error", "cap-batch"}).dflt("error") ==
-      "cap-batch";
+  x.workload.warmup_iterations =
+      wl.param<std::int64_t>("warmup_iterations").min(0).max(1 << 24).dflt(0);
+  x.workload.max_iterations = wl.param<std::int64_t>("max_iterations").min(0).dflt(0);
+  const Params req = wl.child("requests");
+  const RequestStream stream =
+      make_request_stream(req, x.workload.seed, fs::path(path).parent_path().string());
+  x.total_requests = stream.arrivals->total();
+  x.requests_params = YAML::Clone(req.resolved());
+  const Params bat = wl.child("batching");
+  make_selected<AssignmentRegistry>(bat, "assignment", "round-robin", "assignment policy");
+  b.max_tokens = bat.param<std::int64_t>("max_tokens").min(1).max(1 << 24).dflt(8192);
+  b.max_requests = bat.param<std::int64_t>("max_requests").min(0).max(1 << 24).dflt(0);
+  x.workload.hbm_utilization = bat.param<double>("hbm_utilization").above(0).max(1).dflt(0.9);
+  x.assignment_params = YAML::Clone(bat.resolved());
   x.routing = make_routing_source(
       wl.child("routing"),
       RoutingContext{x.model, x.workload.seed, fs::path(path).parent_path().string()});
@@ -124,29 +150,32 @@ Experiment load_experiment_unchecked(const std::string& path,
 
   top.reject_unknown_keys();
 
-  const double have = x.usable_hbm_bytes();
-  if (x.memory_per_node_bytes() > have) {
-    // The batch that fits, when asked for: KV and state grow linearly with it.
-    const auto requested = x.workload.batch_per_node;
-    std::int64_t lo = 0, hi = requested;
-    while (cap_batch && lo < hi) {
-      x.workload.batch_per_node = (lo + hi + 1) / 2;
-      if (x.memory_per_node_bytes() <= have)
-        lo = x.workload.batch_per_node;
-      else
-        hi = x.workload.batch_per_node - 1;
-    }
-    x.workload.batch_per_node = cap_batch ? lo : requested;
-    if (!cap_batch || x.workload.batch_per_node < 1) {
-      x.workload.batch_per_node = requested;
-      std::ostringstream m;
-      m.precision(3);
-      m << "a node needs " << x.memory_per_node_bytes() / 1e9
-        << " GB of HBM (weights + KV cache of " << requested << " requests) but has " << have / 1e9
-        << " GB (GPU, or PIM stacks if smaller); lower the batch, add nodes or use smaller weights";
-      wl.fail("batch_per_node", m.str());
-    }
-    x.capped_batch_from = requested;
+  // Capacity: the weights must fit every node, and the longest possible request must fit the
+  // KV cache left on the fullest node (admission control handles everything else).
+  std::int32_t fullest = 0;
+  for (std::int32_t n = 1; n < x.nodes; ++n)
+    if (x.weight_bytes_on(n) > x.weight_bytes_on(fullest)) fullest = n;
+  b.kv_capacity_bytes = x.kv_capacity_bytes(fullest);
+  std::ostringstream m;
+  m.precision(3);
+  if (b.kv_capacity_bytes <= 0) {
+    m << "the weights need " << x.weight_bytes_on(fullest) / 1e9 << " GB on node " << fullest
+      << " but " << x.workload.hbm_utilization << " of its " << x.usable_hbm_bytes() / 1e9
+      << " GB of HBM (GPU, or PIM stacks if smaller) is "
+      << x.workload.hbm_utilization * x.usable_hbm_bytes() / 1e9
+      << " GB; add nodes, use smaller weights or a larger workload.batching.hbm_utilization";
+    sys.fail("nodes", m.str());
+  }
+  RequestSpec longest;
+  longest.prompt_tokens = stream.arrivals->max_prompt_tokens();
+  longest.output_tokens = stream.arrivals->max_output_tokens();
+  const double need = NodeBatch(0, b, x.model).reserve_bytes(longest);
+  if (need > b.kv_capacity_bytes) {
+    m << "the longest request (" << longest.prompt_tokens << " prompt + " << longest.output_tokens
+      << " output tokens) needs " << need / 1e9 << " GB of KV cache but a node has "
+      << b.kv_capacity_bytes / 1e9
+      << " GB left after the weights; shorten the requests or add nodes";
+    wl.fail("requests", m.str());
   }
   YAML::Emitter em;
   em << top.resolved();

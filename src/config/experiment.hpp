@@ -14,14 +14,18 @@
 #include "model/model.hpp"
 #include "place/placement.hpp"
 #include "sched/scheduler.hpp"
+#include "workload/assignment.hpp"
+#include "workload/batch.hpp"
+#include "workload/requests.hpp"
 #include "workload/routing.hpp"
 
 namespace sievesim {
 
 struct WorkloadConfig {
-  std::int64_t batch_per_node = 64;    // concurrent decode requests per node
-  std::int64_t context_tokens = 1024;  // KV length of each request at the first iteration
-  std::int64_t iterations = 8;
+  BatchConfig batching;  // kv_capacity_bytes: the smallest over nodes
+  double hbm_utilization = 0.9;
+  std::int64_t warmup_iterations = 0;
+  std::int64_t max_iterations = 0;  // 0: until every request has finished
   std::uint64_t seed = 1;
 };
 
@@ -45,14 +49,20 @@ struct Experiment {
   std::unique_ptr<PlacementPolicy> placement;
   ExpertMap expert_map;  // the initial placement, computed (and checked) when loading
   std::string scheduler_name;
-  YAML::Node scheduler_params;  // resolved, to build one scheduler per node
+  YAML::Node scheduler_params;   // resolved, to build one scheduler per node
+  YAML::Node requests_params;    // resolved `workload.requests`
+  YAML::Node assignment_params;  // resolved `workload.batching`
+  std::int64_t total_requests = 0;
   std::string output_path;
-  std::int64_t capped_batch_from = 0;  // batch asked for, when over_capacity: cap-batch lowered it
 
   std::unique_ptr<ExpertScheduler> new_scheduler() const;
-  // Bytes of HBM a node needs: replicated non-expert weights, its share of the routed experts,
-  // and the KV cache / recurrent state of its requests at the last iteration.
-  double memory_per_node_bytes() const;
+  // Arrival processes and assignment policies keep state over a run: each run makes its own.
+  RequestStream new_request_stream() const;
+  std::unique_ptr<NodeAssignment> new_assignment() const;
+  // Weights a node holds: the replicated non-expert weights and its routed-expert replicas.
+  double weight_bytes_on(std::int32_t node) const;
+  // HBM left for the KV cache of `node` at the configured utilization.
+  double kv_capacity_bytes(std::int32_t node) const;
   // HBM a node may fill: the GPU's, or less where the PIM stacks hold less (PIM units take die
   // area from the DRAM arrays).
   double usable_hbm_bytes() const;

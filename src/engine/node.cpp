@@ -44,25 +44,38 @@ std::int64_t unique_slots(std::span<const TokenRecord> recs) {
 
 }  // namespace
 
+namespace {
+BatchConfig node_batch_config(std::int32_t id, const Experiment& x) {
+  BatchConfig c = x.workload.batching;
+  c.kv_capacity_bytes = x.kv_capacity_bytes(id);  // replicas make nodes hold different weights
+  c.warmup_iterations = x.workload.warmup_iterations;
+  return c;
+}
+}  // namespace
+
 Node::Node(std::int32_t id, const Experiment& x)
-    : id_(id), k_(x.model.top_k), contention_(x.pim->contention()), sched_(x.new_scheduler()) {
-  const auto batch = x.workload.batch_per_node;
-  requests_.resize(static_cast<std::size_t>(batch));
-  context_.assign(static_cast<std::size_t>(batch), x.workload.context_tokens);
-  for (std::int64_t s = 0; s < batch; ++s)
-    requests_[static_cast<std::size_t>(s)] = static_cast<std::uint64_t>(id * batch + s);
-  first_token_ps_.assign(static_cast<std::size_t>(batch), -1);
+    : id_(id),
+      k_(x.model.top_k),
+      contention_(x.pim->contention()),
+      sched_(x.new_scheduler()),
+      batch_(id, node_batch_config(id, x), x.model) {
   expert_index_.assign(static_cast<std::size_t>(x.model.routed_experts), -1);
 }
 
 void Node::begin_iteration(std::int64_t iteration) {
+  // Admission and the token layout; an idle node waits for its next request.
+  clock_ps_ = batch_.plan(clock_ps_, iteration);
+  tokens_ = static_cast<std::int64_t>(batch_.tokens().size());
   iter_ = IterationRow{};
   iter_.iteration = iteration;
   iter_.node = id_;
   iter_.start_ps = clock_ps_;
-  iter_.batch = static_cast<std::int64_t>(requests_.size());
-  // Each request decodes one token: its context grows by it before attention reads the cache.
-  for (auto& c : context_) ++c;
+  iter_.batch = batch_.running();
+  iter_.queued = batch_.outstanding() - batch_.running();
+  iter_.prefill_tokens = batch_.prefill_tokens();
+  iter_.decode_tokens = batch_.decode_tokens();
+  iter_.output_tokens = batch_.emitting();
+  iter_.kv_used_bytes = static_cast<std::int64_t>(batch_.kv_used_bytes());
 }
 
 sim_time_t Node::attention_phase(const EngineContext& ctx, std::int64_t layer) {
@@ -74,9 +87,9 @@ sim_time_t Node::attention_phase(const EngineContext& ctx, std::int64_t layer) {
   row_.node = id_;
   row_.start_ps = clock_ps_;
   const bool on_pim = sched_->attention_on_pim();
-  const AttentionCost a = ctx.costs.attention(spec, context_, on_pim);
-  const auto batch = static_cast<std::int64_t>(requests_.size());
-  const sim_time_t router = spec.moe ? ctx.costs.router_ps(spec, batch) : 0;
+  const AttentionCost a =
+      ctx.costs.attention(spec, batch_.decode_context(), batch_.prefill_chunks(), on_pim);
+  const sim_time_t router = spec.moe ? ctx.costs.router_ps(spec, tokens_) : 0;
   sim_time_t t = std::max(clock_ps_, gpu_ready()) + a.gpu_ps;
   if (on_pim && a.pim_ps > 0) {
     t = std::max(t, pim_ready()) + a.pim_ps;
@@ -92,7 +105,8 @@ sim_time_t Node::attention_phase(const EngineContext& ctx, std::int64_t layer) {
 
 void Node::dispatch(const EngineContext& ctx, std::int64_t layer, std::vector<TokenRecord>& out) {
   attention_phase(ctx, layer);
-  const auto batch = static_cast<std::int64_t>(requests_.size());
+  const auto batch = tokens_;
+  const auto& slots = batch_.tokens();
   const sim_time_t route_ps = row_.attention_end_ps;
 
   // Shared experts run on the home GPU while the routed tokens are away; they are queued after
@@ -111,13 +125,12 @@ void Node::dispatch(const EngineContext& ctx, std::int64_t layer, std::vector<To
     const auto su = static_cast<std::size_t>(s);
     std::span<std::int32_t> ex(routed_.data() + su * k_, static_cast<std::size_t>(k_));
     std::span<float> g(gates_.data() + su * k_, static_cast<std::size_t>(k_));
-    ctx.x.routing->route(RouteKey{requests_[su], static_cast<std::uint32_t>(context_[su] - 1),
-                                  static_cast<std::uint32_t>(layer)},
-                         ex, g);
+    ctx.x.routing->route(
+        RouteKey{slots[su].request, slots[su].position, static_cast<std::uint32_t>(layer)}, ex, g);
     for (std::int64_t j = 0; j < k_; ++j) {
       TokenRecord r;
       r.route_ps = route_ps;
-      r.request = requests_[su];
+      r.request = slots[su].request;
       r.home_node = id_;
       r.slot = static_cast<std::int32_t>(s);
       r.expert = ex[static_cast<std::size_t>(j)];
@@ -359,10 +372,10 @@ void Node::combine(const EngineContext& ctx, std::int64_t layer, std::span<const
   for (const auto& m : msgs) end = std::max(end, m.arrival_ps);
 
   // Token conservation: each (token, expert) pair dispatched comes back exactly once.
-  const auto batch = static_cast<std::int64_t>(requests_.size());
+  const auto& slots = batch_.tokens();
   for (const auto& r : in) {
-    if (r.home_node != id_ || r.slot < 0 || r.slot >= batch ||
-        r.request != requests_[static_cast<std::size_t>(r.slot)])
+    if (r.home_node != id_ || r.slot < 0 || r.slot >= tokens_ ||
+        r.request != slots[static_cast<std::size_t>(r.slot)].request)
       throw SimulationError("combine record for a token this node does not own");
     if (r.expert_node != ctx.map.pick(layer, r.expert, r.request))
       throw SimulationError("combine record from a node that was not sent the token");
@@ -388,7 +401,7 @@ void Node::combine(const EngineContext& ctx, std::int64_t layer, std::span<const
 void Node::dense_layer(const EngineContext& ctx, std::int64_t layer) {
   attention_phase(ctx, layer);
   const LayerSpec& spec = ctx.x.model.layers[static_cast<std::size_t>(layer)];
-  const sim_time_t ffn = ctx.costs.dense_ffn_ps(spec, static_cast<std::int64_t>(requests_.size()));
+  const sim_time_t ffn = ctx.costs.dense_ffn_ps(spec, tokens_);
   gpu_free_ps_ = std::max(gpu_ready(), row_.attention_end_ps) + ffn;
   row_.gpu_busy_ps += ffn;
   row_.dispatch_end_ps = row_.experts_end_ps = row_.attention_end_ps;
@@ -398,30 +411,19 @@ void Node::dense_layer(const EngineContext& ctx, std::int64_t layer) {
 }
 
 void Node::end_iteration(const EngineContext& ctx) {
-  const auto batch = static_cast<std::int64_t>(requests_.size());
-  const sim_time_t head = ctx.costs.lm_head_ps(batch);
-  clock_ps_ = std::max(clock_ps_, gpu_ready()) + head;
-  gpu_free_ps_ = clock_ps_;
+  // Only the tokens that yield an output token go through the LM head and sampling.
+  const sim_time_t head = ctx.costs.lm_head_ps(batch_.emitting());
+  clock_ps_ = std::max(clock_ps_, head > 0 ? gpu_ready() : clock_ps_) + head;
+  if (head > 0) gpu_free_ps_ = clock_ps_;
   iter_.end_ps = clock_ps_;
-  iter_.decode_tokens = batch;
   iteration_rows_.push_back(iter_);
-  for (auto& f : first_token_ps_)
-    if (f < 0) f = clock_ps_;
+  finished_before_ = finished_.size();
+  batch_.complete(clock_ps_, finished_);
 }
 
 void Node::finish(std::vector<RequestRow>& out) const {
-  const auto iterations = static_cast<std::int64_t>(iteration_rows_.size());
-  for (std::size_t s = 0; s < requests_.size(); ++s) {
-    RequestRow r;
-    r.request = static_cast<std::int64_t>(requests_[s]);
-    r.node = id_;
-    r.arrival_ps = 0;
-    r.first_token_ps = first_token_ps_[s];
-    r.finish_ps = clock_ps_;
-    r.output_tokens = iterations;
-    r.prompt_tokens = context_[s] - iterations;
-    out.push_back(r);
-  }
+  out.insert(out.end(), finished_.begin(), finished_.end());
+  batch_.unfinished(out);
 }
 
 }  // namespace sievesim

@@ -14,6 +14,8 @@
 #include "mpi/token_record.hpp"
 #include "place/placement.hpp"
 #include "sched/scheduler.hpp"
+#include "workload/batch.hpp"
+#include "workload/request_pool.hpp"
 
 namespace sievesim {
 
@@ -29,6 +31,8 @@ class Node {
  public:
   Node(std::int32_t id, const Experiment& x);
 
+  // A request assigned to this node (it waits in the node's queue until admitted).
+  void enqueue(const RequestSpec& r) { batch_.enqueue(r); }
   void begin_iteration(std::int64_t iteration);
   // MoE layer, phase 1: appends one record per (local token, selected expert).
   void dispatch(const EngineContext& ctx, std::int64_t layer, std::vector<TokenRecord>& out);
@@ -41,8 +45,15 @@ class Node {
   // A layer without MoE (dense FFN): no exchange.
   void dense_layer(const EngineContext& ctx, std::int64_t layer);
   void end_iteration(const EngineContext& ctx);
-  // Request rows, once the run is over.
+  // Request rows, once the run is over (unfinished requests included, with -1 times).
   void finish(std::vector<RequestRow>& out) const;
+
+  sim_time_t clock_ps() const { return clock_ps_; }
+  std::int64_t outstanding() const { return batch_.outstanding(); }
+  // Requests that finished in the last iteration.
+  std::span<const RequestRow> just_finished() const {
+    return std::span<const RequestRow>(finished_).subspan(finished_before_);
+  }
 
   std::int32_t id() const { return id_; }
   const std::vector<LayerRow>& layer_rows() const { return layer_rows_; }
@@ -69,8 +80,8 @@ class Node {
   std::int64_t k_;
   Contention contention_;
   std::vector<std::pair<sim_time_t, sim_time_t>> gpu_streams_;  // GPU kernels of this layer
-  std::vector<std::uint64_t> requests_;
-  std::vector<std::int64_t> context_;  // tokens of context of each request, incl. the new one
+  NodeBatch batch_;
+  std::int64_t tokens_ = 0;  // tokens of this iteration
   std::unique_ptr<ExpertScheduler> sched_;
   NodePorts ports_;
   sim_time_t clock_ps_ = 0, gpu_free_ps_ = 0, pim_free_ps_ = 0;
@@ -83,7 +94,8 @@ class Node {
   std::vector<std::int32_t> expert_index_;  // logical expert -> index in the active list, or -1
   std::vector<LayerRow> layer_rows_;
   std::vector<IterationRow> iteration_rows_;
-  std::vector<sim_time_t> first_token_ps_;
+  std::vector<RequestRow> finished_;
+  std::size_t finished_before_ = 0;  // finished_ before the last iteration
   std::int64_t records_dispatched_ = 0, records_combined_ = 0;
 };
 

@@ -32,11 +32,18 @@ double OpCosts::attention_kv_bytes(const LayerSpec& l,
 }
 
 AttentionCost OpCosts::attention(const LayerSpec& l, std::span<const std::int64_t> context,
-                                 bool on_pim) const {
+                                 std::span<const PrefillChunk> chunks, bool on_pim) const {
   AttentionCost c;
   const auto batch = static_cast<std::int64_t>(context.size());
+  std::int64_t tokens = batch;
+  double pf_flops = 0, pf_bytes = 0;
+  for (const auto& ch : chunks) {
+    tokens += ch.new_tokens;
+    prefill_kv(l, ch, pf_flops, pf_bytes);
+  }
+  c.gpu_ps = weights_kernel_ps(static_cast<double>(l.attention_params), m_.weight_dtype, tokens);
+  if (!chunks.empty()) c.gpu_ps += gpu_.kernel_ps(pf_flops, pf_bytes, m_.activation_dtype);
   if (batch == 0) return c;
-  c.gpu_ps = weights_kernel_ps(static_cast<double>(l.attention_params), m_.weight_dtype, batch);
   const double kv = attention_kv_bytes(l, context);
   // Linear attention's delta-rule state update is a read-modify-write of the whole state, not a
   // GEMV the PIM units compute, so those layers stay on the GPU whatever the policy.
@@ -70,33 +77,36 @@ AttentionCost OpCosts::attention(const LayerSpec& l, std::span<const std::int64_
   return c;
 }
 
-sim_time_t OpCosts::prefill_attention_ps(const LayerSpec& l, std::int64_t new_tokens,
-                                         std::int64_t cached) const {
-  if (new_tokens <= 0) return 0;
-  sim_time_t t =
-      weights_kernel_ps(static_cast<double>(l.attention_params), m_.weight_dtype, new_tokens);
-  const double n = static_cast<double>(new_tokens), c = static_cast<double>(cached);
-  double flops = 0, bytes = 0;
+void OpCosts::prefill_kv(const LayerSpec& l, const PrefillChunk& ch, double& flops,
+                         double& bytes) const {
+  const double n = static_cast<double>(ch.new_tokens), c = static_cast<double>(ch.cached);
+  if (n <= 0) return;
   if (l.attention == AttentionKind::kLinear) {
     // Chunked delta-rule scan: the state is read and written once per chunk, ~4 FLOPs per state
     // element per token.
-    flops = 4.0 * l.state_bytes_per_sequence / 4.0 * n;
-    bytes = 2.0 * l.state_bytes_per_sequence;
-  } else {
-    // Keys visible to the new tokens: sum over i = 1..n of (cached + i), capped by the window.
-    double visible = n * c + n * (n + 1) / 2;
-    if (l.attention == AttentionKind::kSlidingWindow)
-      visible = std::min(visible, n * static_cast<double>(l.window_tokens));
-    flops = 2.0 * visible *
-            static_cast<double>(l.kv_heads * l.queries_per_kv * (l.key_dim + l.value_dim));
-    // The cache is read once per chunk (flash attention keeps tiles on chip) and the new
-    // tokens' entries are written.
-    const double ctx = l.attention == AttentionKind::kSlidingWindow
-                           ? std::min(c + n, static_cast<double>(l.window_tokens))
-                           : c + n;
-    bytes = (ctx + n) * l.kv_bytes_per_token;
+    flops += 4.0 * l.state_bytes_per_sequence / 4.0 * n;
+    bytes += 2.0 * l.state_bytes_per_sequence;
+    return;
   }
-  return t + gpu_.kernel_ps(flops, bytes, m_.activation_dtype);
+  // Keys visible to the new tokens: sum over i = 1..n of (cached + i), capped by the window.
+  double visible = n * c + n * (n + 1) / 2;
+  if (l.attention == AttentionKind::kSlidingWindow)
+    visible = std::min(visible, n * static_cast<double>(l.window_tokens));
+  flops += 2.0 * visible *
+           static_cast<double>(l.kv_heads * l.queries_per_kv * (l.key_dim + l.value_dim));
+  // The cache is read once per chunk (flash attention keeps tiles on chip) and the new tokens'
+  // entries are written.
+  const double ctx = l.attention == AttentionKind::kSlidingWindow
+                         ? std::min(c + n, static_cast<double>(l.window_tokens))
+                         : c + n;
+  bytes += (ctx + n) * l.kv_bytes_per_token;
+}
+
+sim_time_t OpCosts::prefill_attention_ps(const LayerSpec& l, std::int64_t new_tokens,
+                                         std::int64_t cached) const {
+  if (new_tokens <= 0) return 0;
+  const PrefillChunk ch{new_tokens, cached};
+  return attention(l, {}, std::span<const PrefillChunk>(&ch, 1), false).gpu_ps;
 }
 
 sim_time_t OpCosts::router_ps(const LayerSpec& l, std::int64_t tokens) const {

@@ -8,6 +8,7 @@
 #include "hw/gpu/gpu_model.hpp"
 #include "hw/pim/pim_model.hpp"
 #include "model/model.hpp"
+#include "workload/batch.hpp"
 
 namespace sievesim {
 
@@ -21,10 +22,15 @@ class OpCosts {
   OpCosts(const ModelSpec& m, const GpuModel& gpu, const PimModel& pim)
       : m_(m), gpu_(gpu), pim_(pim) {}
 
-  // Decode attention of one layer for a batch whose requests have `context` tokens each
-  // (including the new one).
+  // Attention of one layer for an iteration: decode tokens whose requests have `context` tokens
+  // each (including the new one), on the GPU or the PIM, plus prefill chunks, always on the GPU
+  // (compute-bound: no use for PIM). The projections of all tokens are one GPU kernel.
   AttentionCost attention(const LayerSpec& l, std::span<const std::int64_t> context,
-                          bool on_pim) const;
+                          std::span<const PrefillChunk> chunks, bool on_pim) const;
+  AttentionCost attention(const LayerSpec& l, std::span<const std::int64_t> context,
+                          bool on_pim) const {
+    return attention(l, context, {}, on_pim);
+  }
   // Prefill on the GPU: `new_tokens` prompt tokens of one sequence appended to `cached` tokens
   // of context (a chunk of chunked prefill). Causal attention: token i attends to cached + i.
   sim_time_t prefill_attention_ps(const LayerSpec& l, std::int64_t new_tokens,
@@ -38,6 +44,8 @@ class OpCosts {
 
  private:
   sim_time_t weights_kernel_ps(double params, DType weights, std::int64_t tokens) const;
+  // FLOPs and bytes of the KV part of a prefill chunk (one varlen kernel runs all chunks).
+  void prefill_kv(const LayerSpec& l, const PrefillChunk& c, double& flops, double& bytes) const;
   const ModelSpec& m_;
   const GpuModel& gpu_;
   const PimModel& pim_;

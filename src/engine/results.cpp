@@ -41,9 +41,13 @@ const std::vector<ColumnDef<IterationRow>>& iteration_columns() {
       SIEVESIM_COL(IterationRow, iteration, "1", "iteration index"),
       SIEVESIM_COL(IterationRow, start_ps, "ps", "earliest start over nodes"),
       SIEVESIM_COL(IterationRow, end_ps, "ps", "latest end over nodes"),
-      SIEVESIM_COL(IterationRow, batch, "1", "requests in the batch, all nodes"),
+      SIEVESIM_COL(IterationRow, batch, "1", "running requests, all nodes"),
+      SIEVESIM_COL(IterationRow, queued, "1", "requests assigned but not yet admitted, all nodes"),
       SIEVESIM_COL(IterationRow, prefill_tokens, "1", "prompt tokens processed, all nodes"),
-      SIEVESIM_COL(IterationRow, decode_tokens, "1", "output tokens produced, all nodes"),
+      SIEVESIM_COL(IterationRow, decode_tokens, "1", "decode tokens processed, all nodes"),
+      SIEVESIM_COL(IterationRow, output_tokens, "1", "output tokens emitted, all nodes"),
+      SIEVESIM_COL(IterationRow, kv_used_bytes, "B",
+                   "KV cache reserved by running requests, all nodes"),
   };
   return cols;
 }
@@ -53,10 +57,17 @@ const std::vector<ColumnDef<RequestRow>>& request_columns() {
       SIEVESIM_COL(RequestRow, request, "1", "global request id"),
       SIEVESIM_COL(RequestRow, node, "1", "node that serves the request (owns its KV cache)"),
       SIEVESIM_COL(RequestRow, arrival_ps, "ps", "arrival"),
-      SIEVESIM_COL(RequestRow, first_token_ps, "ps", "first output token produced"),
-      SIEVESIM_COL(RequestRow, finish_ps, "ps", "last output token produced"),
-      SIEVESIM_COL(RequestRow, prompt_tokens, "1", "prompt (context) length"),
-      SIEVESIM_COL(RequestRow, output_tokens, "1", "output tokens produced in this run"),
+      SIEVESIM_COL(RequestRow, admitted_ps, "ps", "admitted into the batch (-1: never)"),
+      SIEVESIM_COL(RequestRow, admitted_iteration, "1", "iteration it was admitted in (-1: never)"),
+      SIEVESIM_COL(RequestRow, first_token_ps, "ps", "first output token emitted (-1: never)"),
+      SIEVESIM_COL(RequestRow, last_token_ps, "ps", "latest output token emitted (-1: none)"),
+      SIEVESIM_COL(RequestRow, finish_ps, "ps",
+                   "finished, KV freed (-1: still running at the end)"),
+      SIEVESIM_COL(RequestRow, prompt_tokens, "1", "prompt length"),
+      SIEVESIM_COL(RequestRow, output_tokens, "1", "output tokens emitted in this run"),
+      SIEVESIM_COL(RequestRow, measured_first_ps, "ps",
+                   "first token emitted after the warm-up iterations (-1: none)"),
+      SIEVESIM_COL(RequestRow, measured_tokens, "1", "tokens emitted after the warm-up iterations"),
   };
   return cols;
 }
@@ -81,7 +92,7 @@ Percentiles Percentiles::of(std::vector<sim_time_t> v) {
 }
 
 double Summary::throughput_tokens_per_s() const {
-  return makespan_ps > 0 ? static_cast<double>(output_tokens) / ps_to_s(makespan_ps) : 0.0;
+  return window_ps > 0 ? static_cast<double>(output_tokens) / ps_to_s(window_ps) : 0.0;
 }
 double Summary::throughput_tokens_per_s_per_gpu() const {
   return nodes > 0 ? throughput_tokens_per_s() / static_cast<double>(nodes) : 0.0;

@@ -30,13 +30,23 @@ struct LayerRow {
 struct IterationRow {
   std::int64_t iteration = 0, node = 0;
   sim_time_t start_ps = 0, end_ps = 0;
-  std::int64_t batch = 0, prefill_tokens = 0, decode_tokens = 0;
+  std::int64_t batch = 0;   // running requests
+  std::int64_t queued = 0;  // assigned, waiting for admission
+  std::int64_t prefill_tokens = 0, decode_tokens = 0;
+  std::int64_t output_tokens = 0;  // tokens emitted (decode tokens + prefills that completed)
+  std::int64_t kv_used_bytes = 0;  // KV reserved by running requests
 };
 
+// Times are -1 for what did not happen before the run stopped.
 struct RequestRow {
   std::int64_t request = 0, node = 0;
-  sim_time_t arrival_ps = 0, first_token_ps = 0, finish_ps = 0;
+  sim_time_t arrival_ps = 0, admitted_ps = 0, first_token_ps = 0, last_token_ps = 0, finish_ps = 0;
+  std::int64_t admitted_iteration = 0;
   std::int64_t prompt_tokens = 0, output_tokens = 0;
+  // Tokens emitted after the warm-up iterations and the time of the first of them: TPOT is
+  // measured over these only.
+  sim_time_t measured_first_ps = 0;
+  std::int64_t measured_tokens = 0;
 };
 
 template <class Row>
@@ -58,11 +68,18 @@ struct Percentiles {
   static Percentiles of(std::vector<sim_time_t> values);  // empty: all zero
 };
 
+// Warm-up iterations are left out: throughput counts the tokens emitted after them over the time
+// they took; TTFT and end-to-end latency cover requests admitted after them; TPOT covers the
+// tokens emitted after them.
 struct Summary {
-  std::int64_t nodes = 0, iterations = 0, output_tokens = 0;
-  Percentiles ttft, tpot, e2e;  // per request: first token, time per output token, end to end
-  sim_time_t makespan_ps = 0;
-  sim_time_t mean_iteration_ps = 0;  // mean time between two tokens of a request (TPOT)
+  std::int64_t nodes = 0, iterations = 0, warmup_iterations = 0;
+  std::int64_t output_tokens = 0;   // emitted after warm-up
+  std::int64_t prefill_tokens = 0;  // prompt tokens processed after warm-up
+  std::int64_t requests = 0, requests_finished = 0;
+  Percentiles ttft, tpot, e2e;       // per request: first token, time per output token, end to end
+  sim_time_t makespan_ps = 0;        // end of the last iteration
+  sim_time_t window_ps = 0;          // the measured part of the run (after warm-up)
+  sim_time_t mean_iteration_ps = 0;  // mean iteration time over measured iterations
   std::int64_t records_dispatched = 0, records_combined = 0;
   double throughput_tokens_per_s() const;
   double throughput_tokens_per_s_per_gpu() const;
@@ -74,6 +91,7 @@ struct RankResults {
   std::vector<LayerRow> layers;
   std::vector<IterationRow> iterations;
   std::vector<RequestRow> requests;
+  std::vector<IterationRow> totals;  // per iteration over all nodes (same on every rank)
   Summary summary;
 };
 

@@ -5,6 +5,7 @@
 #include "engine/node.hpp"
 #include "engine/op_costs.hpp"
 #include "engine/ports.hpp"
+#include "mpi/gather.hpp"
 #include "mpi/token_exchange.hpp"
 
 namespace sievesim {
@@ -55,6 +56,64 @@ void per_local_node(std::vector<TokenRecord>& recs, KeyFn key, OtherFn other, st
   if (b != recs.size()) throw SimulationError("received records for a node of another rank");
 }
 
+// What every rank learns about every node at an iteration boundary: its clock, the requests it
+// holds and the ones that just finished. One MPI_Allgatherv of int64 words, in node order.
+struct GlobalStatus {
+  sim_time_t latest_clock_ps = 0;
+  std::vector<std::int64_t> outstanding;
+  std::vector<FinishedRequest> finished;
+};
+
+GlobalStatus gather_status(const std::vector<Node>& nodes, std::int64_t total_nodes,
+                           MPI_Comm comm) {
+  std::vector<std::int64_t> mine;
+  for (const auto& n : nodes) {
+    const auto done = n.just_finished();
+    mine.push_back(n.clock_ps());
+    mine.push_back(n.outstanding());
+    mine.push_back(static_cast<std::int64_t>(done.size()));
+    for (const auto& r : done) {
+      mine.push_back(r.finish_ps);
+      mine.push_back(r.request);
+    }
+  }
+  const std::vector<std::int64_t> all = allgather_words(mine, comm);
+  GlobalStatus g;
+  g.outstanding.reserve(static_cast<std::size_t>(total_nodes));
+  for (std::size_t i = 0; i < all.size();) {
+    g.latest_clock_ps = std::max(g.latest_clock_ps, all[i]);
+    g.outstanding.push_back(all[i + 1]);
+    const auto n = all[i + 2];
+    i += 3;
+    for (std::int64_t f = 0; f < n; ++f, i += 2) g.finished.push_back({all[i], all[i + 1]});
+  }
+  if (static_cast<std::int64_t>(g.outstanding.size()) != total_nodes)
+    throw SimulationError("iteration status gathered from the wrong number of nodes");
+  return g;
+}
+
+// Per-request latencies of every node, gathered on every rank (the set, and so the
+// percentiles, do not depend on the layout). Warm-up requests and tokens are left out.
+void request_latencies(const std::vector<RequestRow>& rows, std::int64_t warmup, Summary& s,
+                       MPI_Comm comm) {
+  std::vector<sim_time_t> mine;
+  for (const auto& r : rows) {
+    const bool measured = r.admitted_iteration >= warmup;
+    mine.push_back(measured && r.first_token_ps >= 0 ? r.first_token_ps - r.arrival_ps : -1);
+    mine.push_back(r.measured_tokens > 1
+                       ? (r.last_token_ps - r.measured_first_ps) / (r.measured_tokens - 1)
+                       : -1);
+    mine.push_back(measured && r.finish_ps >= 0 ? r.finish_ps - r.arrival_ps : -1);
+  }
+  const std::vector<sim_time_t> all = allgather_words(mine, comm);
+  std::vector<sim_time_t> v[3];
+  for (std::size_t i = 0; i < all.size(); ++i)
+    if (all[i] >= 0) v[i % 3].push_back(all[i]);
+  s.ttft = Percentiles::of(v[0]);
+  s.tpot = Percentiles::of(v[1]);
+  s.e2e = Percentiles::of(v[2]);
+}
+
 }  // namespace
 
 Simulator::Simulator(const Experiment& x, const RankMap& ranks, MPI_Comm comm)
@@ -73,6 +132,17 @@ RankResults Simulator::run(const std::function<void(const Progress&)>& progress)
   for (std::int64_t n = 0; n < ranks_.nodes_per_rank(); ++n)
     nodes.emplace_back(static_cast<std::int32_t>(first + n), x_);
 
+  // The front end, replicated: every rank assigns the same requests to the same nodes.
+  RequestStream stream = x_.new_request_stream();
+  const auto assignment = x_.new_assignment();
+  RequestPool pool(*stream.arrivals, *assignment, x_.nodes);
+  auto hand_out = [&](const std::vector<Assigned>& as) {
+    for (const auto& a : as)
+      if (a.node >= first && a.node < first + static_cast<std::int64_t>(nodes.size()))
+        nodes[static_cast<std::size_t>(a.node - first)].enqueue(a.request);
+  };
+  hand_out(pool.step(0, std::vector<std::int64_t>(static_cast<std::size_t>(x_.nodes), 0), {}));
+
   TokenExchange exchange(comm_);
   auto by_expert_node = [](const TokenRecord& r) {
     return static_cast<std::int64_t>(r.expert_node);
@@ -80,8 +150,9 @@ RankResults Simulator::run(const std::function<void(const Progress&)>& progress)
   auto by_home_node = [](const TokenRecord& r) { return static_cast<std::int64_t>(r.home_node); };
   std::vector<TokenRecord> out, in, scratch;
   std::vector<std::size_t> start;
-  const auto iterations = x_.workload.iterations;
-  for (std::int64_t it = 0; it < iterations; ++it) {
+  const auto max_iterations = x_.workload.max_iterations;
+  std::int64_t it = 0;
+  for (; !pool.done() && (max_iterations == 0 || it < max_iterations); ++it) {
     for (auto& n : nodes) n.begin_iteration(it);
     for (std::int64_t layer = 0; layer < x_.model.num_layers; ++layer) {
       if (!x_.model.layers[static_cast<std::size_t>(layer)].moe) {
@@ -103,97 +174,77 @@ RankResults Simulator::run(const std::function<void(const Progress&)>& progress)
                      });
     }
     for (auto& n : nodes) n.end_iteration(ctx);
-    if (progress) progress(Progress{it + 1, iterations});
+    GlobalStatus g = gather_status(nodes, x_.nodes, comm_);
+    hand_out(pool.step(g.latest_clock_ps, g.outstanding, std::move(g.finished)));
+    if (progress) progress(Progress{it + 1, max_iterations, pool.finished(), pool.total()});
   }
   exchanges_ = exchange.calls();
 
   RankResults res;
-  // Output tokens, sum over nodes of the mean iteration time, records dispatched and combined.
-  std::int64_t local[4] = {0, 0, 0, 0};
-  sim_time_t makespan = 0;
+  std::int64_t local[2] = {0, 0};  // records dispatched and combined
   for (const auto& n : nodes) {
     res.layers.insert(res.layers.end(), n.layer_rows().begin(), n.layer_rows().end());
     res.iterations.insert(res.iterations.end(), n.iteration_rows().begin(),
                           n.iteration_rows().end());
     n.finish(res.requests);
-    sim_time_t node_total = 0;
-    for (const auto& r : n.iteration_rows()) {
-      local[0] += r.decode_tokens;
-      node_total += r.end_ps - r.start_ps;
-      makespan = std::max(makespan, r.end_ps);
-    }
-    local[1] += node_total / iterations;  // this node's mean time per token
-    local[2] += n.records_dispatched();
-    local[3] += n.records_combined();
+    local[0] += n.records_dispatched();
+    local[1] += n.records_combined();
   }
-  std::int64_t global[4];
-  MPI_Allreduce(local, global, 4, MPI_INT64_T, MPI_SUM, comm_);
-  sim_time_t global_makespan = 0;
-  MPI_Allreduce(&makespan, &global_makespan, 1, MPI_INT64_T, MPI_MAX, comm_);
+  std::int64_t global[2];
+  MPI_Allreduce(local, global, 2, MPI_INT64_T, MPI_SUM, comm_);
+  res.totals = reduce_iterations(res.iterations, it, comm_);
+
   Summary& s = res.summary;
   s.nodes = x_.nodes;
-  s.iterations = iterations;
-  s.output_tokens = global[0];
-  s.mean_iteration_ps = global[1] / x_.nodes;
-  s.records_dispatched = global[2];
-  s.records_combined = global[3];
-  s.makespan_ps = global_makespan;
-
-  // Per-request latencies of every node, gathered in node order on every rank (the set, and so
-  // the percentiles, do not depend on the layout).
-  std::vector<sim_time_t> mine;
-  for (const auto& r : res.requests) {
-    mine.push_back(r.first_token_ps - r.arrival_ps);
-    mine.push_back(r.output_tokens > 1 ? (r.finish_ps - r.first_token_ps) / (r.output_tokens - 1)
-                                       : -1);
-    mine.push_back(r.finish_ps - r.arrival_ps);
+  s.iterations = it;
+  s.warmup_iterations = std::min(x_.workload.warmup_iterations, it);
+  s.requests = pool.total();
+  s.requests_finished = pool.finished();
+  s.records_dispatched = global[0];
+  s.records_combined = global[1];
+  sim_time_t window_start = kTimeNever, iteration_sum = 0;
+  for (const auto& r : res.totals) {
+    s.makespan_ps = std::max(s.makespan_ps, r.end_ps);
+    if (r.iteration < s.warmup_iterations) continue;
+    s.output_tokens += r.output_tokens;
+    s.prefill_tokens += r.prefill_tokens;
+    window_start = std::min(window_start, r.start_ps);
+    iteration_sum += r.end_ps - r.start_ps;
   }
-  int ranks = 1;
-  MPI_Comm_size(comm_, &ranks);
-  const int count = static_cast<int>(mine.size());
-  std::vector<int> counts(static_cast<std::size_t>(ranks)), displs(static_cast<std::size_t>(ranks));
-  MPI_Allgather(&count, 1, MPI_INT, counts.data(), 1, MPI_INT, comm_);
-  int total = 0;
-  for (int i = 0; i < ranks; ++i)
-    displs[static_cast<std::size_t>(i)] = total, total += counts[static_cast<std::size_t>(i)];
-  std::vector<sim_time_t> all(static_cast<std::size_t>(total));
-  MPI_Allgatherv(mine.data(), count, MPI_INT64_T, all.data(), counts.data(), displs.data(),
-                 MPI_INT64_T, comm_);
-  std::vector<sim_time_t> ttft, tpot, e2e;
-  for (std::size_t i = 0; i + 2 < all.size(); i += 3) {
-    ttft.push_back(all[i]);
-    if (all[i + 1] >= 0) tpot.push_back(all[i + 1]);
-    e2e.push_back(all[i + 2]);
+  const auto measured = it - s.warmup_iterations;
+  if (measured > 0) {
+    s.window_ps = s.makespan_ps - window_start;
+    s.mean_iteration_ps = iteration_sum / measured;
   }
-  s.ttft = Percentiles::of(ttft);
-  s.tpot = Percentiles::of(tpot);
-  s.e2e = Percentiles::of(e2e);
+  request_latencies(res.requests, s.warmup_iterations, s, comm_);
   return res;
 }
 
 std::vector<IterationRow> reduce_iterations(const std::vector<IterationRow>& local,
                                             std::int64_t iterations, MPI_Comm comm) {
   const auto n = static_cast<std::size_t>(iterations);
-  std::vector<std::int64_t> mins(n, kTimeNever), maxs(n, 0), sums(n * 3, 0);
+  constexpr std::size_t kSums = 6;
+  std::vector<std::int64_t> mins(n, kTimeNever), maxs(n, 0), sums(n * kSums, 0);
   for (const auto& r : local) {
     const auto i = static_cast<std::size_t>(r.iteration);
     mins[i] = std::min(mins[i], r.start_ps);
     maxs[i] = std::max(maxs[i], r.end_ps);
-    sums[i * 3 + 0] += r.batch;
-    sums[i * 3 + 1] += r.prefill_tokens;
-    sums[i * 3 + 2] += r.decode_tokens;
+    const std::int64_t v[kSums] = {r.batch,         r.queued,        r.prefill_tokens,
+                                   r.decode_tokens, r.output_tokens, r.kv_used_bytes};
+    for (std::size_t k = 0; k < kSums; ++k) sums[i * kSums + k] += v[k];
   }
   MPI_Allreduce(MPI_IN_PLACE, mins.data(), static_cast<int>(n), MPI_INT64_T, MPI_MIN, comm);
   MPI_Allreduce(MPI_IN_PLACE, maxs.data(), static_cast<int>(n), MPI_INT64_T, MPI_MAX, comm);
-  MPI_Allreduce(MPI_IN_PLACE, sums.data(), static_cast<int>(n * 3), MPI_INT64_T, MPI_SUM, comm);
+  MPI_Allreduce(MPI_IN_PLACE, sums.data(), static_cast<int>(n * kSums), MPI_INT64_T, MPI_SUM, comm);
   std::vector<IterationRow> out(n);
   for (std::size_t i = 0; i < n; ++i) {
-    out[i].iteration = static_cast<std::int64_t>(i);
-    out[i].start_ps = mins[i];
-    out[i].end_ps = maxs[i];
-    out[i].batch = sums[i * 3 + 0];
-    out[i].prefill_tokens = sums[i * 3 + 1];
-    out[i].decode_tokens = sums[i * 3 + 2];
+    auto& o = out[i];
+    o.iteration = static_cast<std::int64_t>(i);
+    o.start_ps = mins[i];
+    o.end_ps = maxs[i];
+    const std::int64_t* v = &sums[i * kSums];
+    o.batch = v[0], o.queued = v[1], o.prefill_tokens = v[2], o.decode_tokens = v[3];
+    o.output_tokens = v[4], o.kv_used_bytes = v[5];
   }
   return out;
 }

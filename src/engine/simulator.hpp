@@ -12,14 +12,16 @@
 namespace sievesim {
 
 struct Progress {
-  std::int64_t iterations_done = 0, iterations_total = 0;
+  std::int64_t iterations_done = 0, iterations_limit = 0;  // limit 0: none
+  std::int64_t requests_finished = 0, requests_total = 0;
 };
 
 class Simulator {
  public:
   Simulator(const Experiment& x, const RankMap& ranks, MPI_Comm comm);
-  // Runs every iteration. `progress` (may be empty) is called on every rank after each
-  // iteration. The returned rows are this rank's nodes'; the summary is global.
+  // Runs iterations until every request has finished (or workload.max_iterations). `progress`
+  // (may be empty) is called on every rank after each iteration. The returned layer, iteration
+  // and request rows are this rank's nodes'; the summary and per-iteration totals are global.
   RankResults run(const std::function<void(const Progress&)>& progress = {});
 
   std::uint64_t exchanges() const { return exchanges_; }

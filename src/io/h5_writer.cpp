@@ -75,8 +75,13 @@ void write_summary(hid_t file, const Summary& s) {
                  std::string("headline figures; units are in the attribute names"));
   h5::write_attr(g, "nodes", s.nodes);
   h5::write_attr(g, "iterations", s.iterations);
+  h5::write_attr(g, "warmup_iterations", s.warmup_iterations);
+  h5::write_attr(g, "requests", s.requests);
+  h5::write_attr(g, "requests_finished", s.requests_finished);
   h5::write_attr(g, "output_tokens", s.output_tokens);
+  h5::write_attr(g, "prefill_tokens", s.prefill_tokens);
   h5::write_attr(g, "makespan_ps", s.makespan_ps);
+  h5::write_attr(g, "window_ps", s.window_ps);
   h5::write_attr(g, "mean_iteration_ps", s.mean_iteration_ps);
   h5::write_attr(g, "throughput_tokens_per_s", s.throughput_tokens_per_s());
   h5::write_attr(g, "throughput_tokens_per_s_per_gpu", s.throughput_tokens_per_s_per_gpu());

@@ -102,8 +102,15 @@ void print_run(hid_t file, hid_t run, const std::string& scheduler, std::ostream
   line(out, "ranks x nodes per rank",
        std::to_string(h5::read_attr_int(file, "ranks")) + " x " +
            std::to_string(h5::read_attr_int(file, "nodes_per_rank")));
-  line(out, "iterations", std::to_string(h5::read_attr_int(summary, "iterations")));
-  line(out, "output tokens", std::to_string(h5::read_attr_int(summary, "output_tokens")));
+  line(out, "iterations (warm-up)",
+       std::to_string(h5::read_attr_int(summary, "iterations")) + " (" +
+           std::to_string(h5::read_attr_int(summary, "warmup_iterations")) + ")");
+  line(out, "requests finished",
+       std::to_string(h5::read_attr_int(summary, "requests_finished")) + " of " +
+           std::to_string(h5::read_attr_int(summary, "requests")));
+  line(out, "output / prefill tokens (measured)",
+       std::to_string(h5::read_attr_int(summary, "output_tokens")) + " / " +
+           std::to_string(h5::read_attr_int(summary, "prefill_tokens")));
   line(out, "simulated time",
        fmt("%.3f ms", static_cast<double>(h5::read_attr_int(summary, "makespan_ps")) * 1e-9));
   line(out, "throughput (tokens/s per GPU)",

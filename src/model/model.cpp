@@ -1,5 +1,7 @@
 #include "model/model.hpp"
 
+#include <algorithm>
+
 #include "common/error.hpp"
 
 namespace sievesim {
@@ -132,6 +134,17 @@ double ModelSpec::token_bytes() const {
 double ModelSpec::kv_bytes_per_token() const {
   double b = 0;
   for (const LayerSpec& l : layers) b += l.kv_bytes_per_token;
+  return b;
+}
+
+double ModelSpec::sequence_kv_bytes(std::int64_t tokens) const {
+  double b = 0;
+  for (const LayerSpec& l : layers) {
+    const auto cached = l.attention == AttentionKind::kSlidingWindow
+                            ? std::min<std::int64_t>(tokens, l.window_tokens)
+                            : tokens;
+    b += static_cast<double>(cached) * l.kv_bytes_per_token + l.state_bytes_per_sequence;
+  }
   return b;
 }
 

@@ -94,6 +94,9 @@ struct ModelSpec {
   double token_bytes() const;
   // KV/latent bytes per token summed over layers (sliding layers counted in full).
   double kv_bytes_per_token() const;
+  // HBM one sequence of `tokens` tokens holds over all layers: full caches grow with it,
+  // sliding-window caches stop at the window, linear-attention layers keep a fixed state.
+  double sequence_kv_bytes(std::int64_t tokens) const;
   double routed_expert_bytes_total() const;
   double non_expert_weight_bytes()
       const;  // attention, dense FFN, shared experts, router, embeddings

@@ -65,14 +65,17 @@ variant topkey '$a bogus: 1'
 variant nested_typo 's/^  gpus_per_server: 4 /  gpus_per_servr: 4 /'
 variant nodse 's/^  nodes: 4 /  nodse: 4 /'
 variant nodes_four 's/^  nodes: 4 /  nodes: four /'
-variant negative_batch 's/batch_per_node: 64/batch_per_node: -3/'
-variant no_batch '/batch_per_node:/d'
+variant negative_batch 's/concurrency: 256 /concurrency: -3 /'
+variant no_nodes '/^  nodes: 4 /d'
 variant no_model_file "s#$MODEL#$SRC/models/no-such-model.json#"
 variant bad_gpu 's/preset: b200/preset: b999/'
 variant bad_scheduler 's/^  name: sieve /  name: sievex /'
 variant malformed 's/^  nodes: 4 /  nodes: [4 /'
 variant dense_model "s#$MODEL#$SHARED/model_configs/hf_reference/qwen3-8B_config.json#"
-variant huge_batch 's/batch_per_node: 64/batch_per_node: 100000/'
+variant huge_request 's/prompt: 2048 /prompt: 10000000 /'
+printf '0,10,10\n0.1,10,x\n' >in/bad.csv
+variant bad_csv "s#arrival: closed #arrival: csv\\n    csv: {path: bad.csv}#"
+variant no_csv "s#arrival: closed #arrival: csv\\n    csv: {path: none.csv}#"
 printf '{\n  "model_type": "qwen3_moe",\n  "hidden_size": 2048,\n' >in/truncated.json
 sed 's/"num_experts_per_tok": 8,/"num_experts_per_tok": 999,/' "$MODEL" >in/topk999.json
 ! cmp -s "$MODEL" in/topk999.json || fail "could not set num_experts_per_tok in in/topk999.json"
@@ -87,10 +90,10 @@ expect_bad "unknown nested key" "nested_typo.yaml" "system.gpus_per_servr: unkno
   "did you mean 'gpus_per_server'" -- run_bad in/nested_typo.yaml
 expect_bad "wrong type (nodes: four)" "nodes_four.yaml" "system.nodes:" "'four'" \
   -- run_bad in/nodes_four.yaml
-expect_bad "negative batch" "negative_batch.yaml" "workload.batch_per_node:" "'-3'" \
-  -- run_bad in/negative_batch.yaml
-expect_bad "missing required key" "no_batch.yaml" "workload.batch_per_node: missing required key" \
-  -- run_bad in/no_batch.yaml
+expect_bad "negative concurrency" "negative_batch.yaml" "workload.requests.closed.concurrency:" \
+  "'-3'" -- run_bad in/negative_batch.yaml
+expect_bad "missing required key" "no_nodes.yaml" "system.nodes: missing required key" \
+  -- run_bad in/no_nodes.yaml
 expect_bad "missing model file" "no_model_file.yaml" "model.config:" "no-such-model.json" \
   "does not exist" -- run_bad in/no_model_file.yaml
 expect_bad "malformed model JSON" "truncated.json" "malformed JSON" -- run_bad in/malformed_json.yaml
@@ -102,8 +105,12 @@ expect_bad "unknown scheduler" "bad_scheduler.yaml" "scheduler.name:" "'sievex'"
 expect_bad "malformed YAML" "malformed.yaml" "malformed YAML" -- run_bad in/malformed.yaml
 expect_bad "model without MoE layers" "dense_model.yaml" "model.config:" "no MoE layers" \
   -- run_bad in/dense_model.yaml
-expect_bad "batch too large for HBM" "huge_batch.yaml" "workload.batch_per_node:" "HBM" \
-  -- run_bad in/huge_batch.yaml
+expect_bad "request too long for the KV cache" "huge_request.yaml" "workload.requests:" \
+  "KV cache" -- run_bad in/huge_request.yaml
+expect_bad "malformed request CSV" "bad.csv" "line 2" "arrival_s,prompt_tokens,output_tokens" \
+  -- run_bad in/bad_csv.yaml
+expect_bad "missing request CSV" "no_csv.yaml" "workload.requests.csv.path:" "none.csv" \
+  -- run_bad in/no_csv.yaml
 expect_bad "experiment file does not exist" "in/none.yaml" "cannot open" -- run_bad in/none.yaml
 
 step "bad command lines"
@@ -153,8 +160,8 @@ expect_bad "unknown nested key replacing a required one (nodse)" "nodse.yaml" \
 expect_bad "report: HDF5 file written by another program" "in/other.hdf5" \
   "not a sievesim result" -- "$SIEVESIM" report in/other.hdf5
 # A truncated result file: "internal error: HDF5: H5Fopen failed", exit 1.
-must_succeed "run --iterations 1 -o in/good.h5 (to truncate a copy)" \
-  "$SIEVESIM" run in/base.yaml --iterations 1 --nodes-per-rank 4 -o in/good.h5 -q
+must_succeed "run --max-iterations 1 -o in/good.h5 (to truncate a copy)" \
+  "$SIEVESIM" run in/base.yaml --max-iterations 1 --nodes-per-rank 4 -o in/good.h5 -q
 head -c 20000 in/good.h5 >in/truncated.h5
 expect_bad "report: truncated result file" "in/truncated.h5" -- "$SIEVESIM" report in/truncated.h5
 # -o naming an existing directory is found only after the simulation: "internal error on rank
@@ -162,6 +169,6 @@ expect_bad "report: truncated result file" "in/truncated.h5" -- "$SIEVESIM" repo
 # outdir.partial is left behind.
 mkdir outdir
 expect_bad "-o naming an existing directory" "outdir" \
-  -- "$SIEVESIM" run in/base.yaml --iterations 1 -o outdir -q
+  -- "$SIEVESIM" run in/base.yaml --max-iterations 1 -o outdir -q
 
 passed

@@ -3,7 +3,7 @@
 source "$(dirname "$0")/common.sh" "$@"
 
 step "compare three schedulers"
-must_succeed "run --schedulers pimoe,sieve,oracle" "$SIEVESIM" run "$QUICKSTART" --iterations 2 \
+must_succeed "run --schedulers pimoe,sieve,oracle" "$SIEVESIM" run "$QUICKSTART" --max-iterations 2 \
   --schedulers pimoe,sieve,oracle --baseline pimoe -o cmp.h5
 contains last.out "comparison (ratios against pimoe)" "comparison table"
 grep -Eq '^  pimoe +[0-9.]+ +[0-9.]+ +[0-9.]+ +1\.000 +1\.000$' last.out || { show last.out >&2; fail "the baseline's ratios must be 1.000"; }
@@ -15,7 +15,7 @@ done
 ok "one group per scheduler under /runs"
 
 step "each run equals the same scheduler run alone (identical routing)"
-must_succeed "run sieve alone" "$SIEVESIM" run "$QUICKSTART" --iterations 2 -p scheduler.name=sieve -o sieve.h5 -q
+must_succeed "run sieve alone" "$SIEVESIM" run "$QUICKSTART" --max-iterations 2 -p scheduler.name=sieve -o sieve.h5 -q
 h5diff cmp.h5 sieve.h5 /runs/sieve/layers /layers >/dev/null || fail "/runs/sieve/layers differs from a sieve-only run"
 h5diff cmp.h5 sieve.h5 /runs/sieve/summary /summary >/dev/null || fail "/runs/sieve/summary differs from a sieve-only run"
 ok "/runs/sieve matches the standalone sieve run"

@@ -54,20 +54,20 @@ same_tables np4.h5 np2.h5
 same_tables np1.h5 np2.h5
 
 step "same seed twice on 1 rank (4 iterations): identical"
-must_succeed "run --iterations 4 -o rep1.h5" \
-  "$SIEVESIM" run "$QUICKSTART" --nodes-per-rank 4 --iterations 4 -o rep1.h5 -q
-must_succeed "run --iterations 4 -o rep2.h5" \
-  "$SIEVESIM" run "$QUICKSTART" --nodes-per-rank 4 --iterations 4 -o rep2.h5 -q
+must_succeed "run --max-iterations 4 -o rep1.h5" \
+  "$SIEVESIM" run "$QUICKSTART" --nodes-per-rank 4 --max-iterations 4 -o rep1.h5 -q
+must_succeed "run --max-iterations 4 -o rep2.h5" \
+  "$SIEVESIM" run "$QUICKSTART" --nodes-per-rank 4 --max-iterations 4 -o rep2.h5 -q
 same_tables rep1.h5 rep2.h5
 
 step "another seed (--seed 2) changes /layers"
-must_succeed "run --iterations 4 --seed 2 -o seed2.h5" \
-  "$SIEVESIM" run "$QUICKSTART" --nodes-per-rank 4 --iterations 4 --seed 2 -o seed2.h5 -q
+must_succeed "run --max-iterations 4 --seed 2 -o seed2.h5" \
+  "$SIEVESIM" run "$QUICKSTART" --nodes-per-rank 4 --max-iterations 4 --seed 2 -o seed2.h5 -q
 rc=0
 h5diff -q rep1.h5 seed2.h5 /layers /layers >h5diff.out 2>&1 || rc=$?
 [[ $rc -eq 1 ]] || { show h5diff.out >&2; fail "h5diff /layers of seeds 1 and 2 exited $rc, expected 1 (differ)"; }
 ok "/layers of seed 1 and seed 2 differ"
 [[ $(h5attr seed2.h5 /summary iterations) == 4 ]] || fail "seed2.h5: /summary iterations is not 4"
-ok "--iterations 4 took effect"
+ok "--max-iterations 4 took effect"
 
 passed

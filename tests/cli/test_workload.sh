@@ -22,8 +22,8 @@ cat >flame.yaml <<'YAML'
 system: {nodes: 4, gpus_per_server: 4}
 model: {config: flame.json}
 workload:
-  batch_per_node: 16
-  iterations: 3
+  mode: decode
+  requests: {closed: {concurrency: 64}, output: 3}
   routing: {source: trace, trace: {path: flame.trace}}
 YAML
 must_succeed "run with trace routing, 1 rank" "$SIEVESIM" run flame.yaml -o one.h5 -q

@@ -69,19 +69,20 @@ TEST_P(EngineUnderMpi, ConservesTokensKeepsTimeAndIgnoresTheRankLayout) {
   // Conservation: every (token, expert) pair went out and came back exactly once (the engine
   // also checks each pair individually and would have thrown).
   const auto moe_layers = x.model.num_moe_layers();
-  const std::int64_t pairs =
-      x.nodes * x.workload.batch_per_node * x.model.top_k * moe_layers * x.workload.iterations;
+  // Decode mode, everyone admitted at once: every request is in every iteration.
+  const std::int64_t iterations = res.summary.iterations;
+  const std::int64_t pairs = x.total_requests * x.model.top_k * moe_layers * iterations;
   EXPECT_EQ(res.summary.records_dispatched, pairs);
   EXPECT_EQ(res.summary.records_combined, pairs);
-  EXPECT_EQ(res.summary.output_tokens, x.nodes * x.workload.batch_per_node * x.workload.iterations);
+  EXPECT_EQ(res.summary.output_tokens, x.total_requests * iterations);
+  EXPECT_EQ(res.summary.requests_finished, x.total_requests);
   std::int64_t in = 0, out = 0;
   for (const auto& r : rows) in += r.tokens_in, out += r.tokens_out;
   EXPECT_EQ(in, pairs);
   EXPECT_EQ(out, pairs);
 
   // Time: per node, layers follow each other and milestones are ordered.
-  ASSERT_EQ(rows.size(),
-            static_cast<std::size_t>(x.nodes * x.workload.iterations * x.model.num_layers));
+  ASSERT_EQ(rows.size(), static_cast<std::size_t>(x.nodes * iterations * x.model.num_layers));
   for (std::size_t i = 0; i < rows.size(); ++i) {
     const auto& r = rows[i];
     EXPECT_LE(r.start_ps, r.attention_end_ps);
@@ -122,44 +123,47 @@ std::string model(const char* file) {
 INSTANTIATE_TEST_SUITE_P(
     Cases, EngineUnderMpi,
     ::testing::Values(
-        Case{"quickstart", {"workload.iterations=2"}},
+        Case{"quickstart", {"workload.requests.output=2"}},
         Case{"random_replicas_allexp_two_servers",
-             {"workload.iterations=2", "system.nodes=8", "system.gpus_per_server=4",
+             {"workload.requests.output=2", "system.nodes=8", "system.gpus_per_server=4",
               "placement.policy=random", "placement.random.max_replicas=3",
               "workload.routing.source=uniform", "scheduler.name=allexp", "workload.seed=7"}},
-        Case{"skewed_gpu_only_random_placement",
-             {"workload.iterations=2", "scheduler.name=gpu-only", "workload.routing.zipf.s=1.5",
-              "placement.policy=random", "workload.batch_per_node=17"}},
+        Case{
+            "skewed_gpu_only_random_placement",
+            {"workload.requests.output=2", "scheduler.name=gpu-only", "workload.routing.zipf.s=1.5",
+             "placement.policy=random", "workload.requests.closed.concurrency=68"}},
         Case{"sieve_without_overlap_on_gpu_attention",
-             {"workload.iterations=2", "scheduler.overlap=false", "scheduler.attention=gpu",
+             {"workload.requests.output=2", "scheduler.overlap=false", "scheduler.attention=gpu",
               "system.gpus_per_server=2"}},
         Case{"deepseek_v3_dense_layers_mla_shared_expert",
              {model("deepseek-v3.json"), "system.nodes=8", "system.gpus_per_server=8",
-              "workload.batch_per_node=8", "workload.context_tokens=512", "workload.iterations=1"}},
-        Case{"pimoe_channel_groups", {"workload.iterations=2", "scheduler.name=pimoe"}},
-        Case{"oracle_bound", {"workload.iterations=1", "scheduler.name=oracle"}},
+              "workload.requests.closed.concurrency=64", "workload.requests.prompt=512",
+              "workload.requests.output=1"}},
+        Case{"pimoe_channel_groups", {"workload.requests.output=2", "scheduler.name=pimoe"}},
+        Case{"oracle_bound", {"workload.requests.output=1", "scheduler.name=oracle"}},
         Case{"eplb_replicas",
-             {"workload.iterations=2", "placement.policy=eplb",
+             {"workload.requests.output=2", "placement.policy=eplb",
               "placement.eplb.redundant_experts=16", "workload.routing.zipf.s=1.2"}},
         Case{"duplex_noexp_like",
-             {"workload.iterations=2", "scheduler.name=duplex",
+             {"workload.requests.output=2", "scheduler.name=duplex",
               "system.pim.preset=hbm3e-logic-pim"}},
         Case{"gpt_oss_sliding_window_mxfp4",
-             {model("gpt-oss-120b.json"), "workload.batch_per_node=16", "workload.iterations=1"}},
+             {model("gpt-oss-120b.json"), "workload.requests.closed.concurrency=64",
+              "workload.requests.output=1"}},
         Case{"qwen35_linear_attention_shared_expert",
              {model("qwen3.5-397b-a17b.json"), "system.nodes=8", "system.gpus_per_server=8",
-              "workload.batch_per_node=8", "workload.iterations=1"}}),
+              "workload.requests.closed.concurrency=64", "workload.requests.output=1"}}),
     [](const ::testing::TestParamInfo<Case>& i) { return std::string(i.param.name); });
 
 TEST(IterationReduction, GlobalRowsSpanAllNodes) {
-  const Experiment x = load_experiment(test::quickstart(), {"workload.iterations=3"});
+  const Experiment x = load_experiment(test::quickstart(), {"workload.requests.output=3"});
   const RankMap spread(x.nodes, world_size(), x.nodes / world_size());
   Simulator sim(x, spread, MPI_COMM_WORLD);
   const RankResults res = sim.run();
   const auto its = reduce_iterations(res.iterations, 3, MPI_COMM_WORLD);
   ASSERT_EQ(its.size(), 3u);
   for (std::size_t i = 0; i < its.size(); ++i) {
-    EXPECT_EQ(its[i].decode_tokens, x.nodes * x.workload.batch_per_node);
+    EXPECT_EQ(its[i].decode_tokens, x.total_requests);
     EXPECT_LT(its[i].start_ps, its[i].end_ps);
     if (i > 0) {
       EXPECT_LT(its[i - 1].end_ps, its[i].end_ps);
@@ -180,7 +184,7 @@ struct ModeRun {
 };
 
 ModeRun run_with(std::vector<std::string> overrides) {
-  overrides.push_back("workload.iterations=2");
+  overrides.push_back("workload.requests.output=2");
   const Experiment x = load_experiment(test::quickstart(), overrides);
   const RankMap spread(x.nodes, world_size(), x.nodes / world_size());
   Simulator sim(x, spread, MPI_COMM_WORLD);
@@ -231,7 +235,7 @@ Timing timing(std::vector<std::string> overrides) {
   const RankMap spread(x.nodes, world_size(), x.nodes / world_size());
   Simulator sim(x, spread, MPI_COMM_WORLD);
   const RankResults res = sim.run();
-  const auto its = reduce_iterations(res.iterations, x.workload.iterations, MPI_COMM_WORLD);
+  const auto& its = res.totals;
   const auto n = its.size();
   return {n > 1 ? its[n - 1].end_ps - its[n - 2].end_ps : its[0].end_ps, res.summary.makespan_ps};
 }
@@ -245,16 +249,17 @@ std::vector<std::string> policy(const char* name, std::vector<std::string> more)
 }
 
 TEST(SchedulerBehaviour, WithOneOrTwoTokensPerExpertSieveMatchesAllExp) {
-  const std::vector<std::string> tiny = {"workload.batch_per_node=2", "workload.iterations=3"};
+  const std::vector<std::string> tiny = {"workload.requests.closed.concurrency=8",
+                                         "workload.requests.output=3"};
   const auto all = timing(policy("allexp", tiny));
   const auto sieve = timing(policy("sieve", tiny));
   EXPECT_NEAR(static_cast<double>(sieve.makespan) / static_cast<double>(all.makespan), 1.0, 0.08);
 }
 
 TEST(SchedulerBehaviour, WithManyTokensPerExpertSieveMatchesNoExp) {
-  const std::vector<std::string> big = {"workload.batch_per_node=512",
-                                        "workload.context_tokens=256",
-                                        "workload.routing.source=uniform", "workload.iterations=6"};
+  const std::vector<std::string> big = {
+      "workload.requests.closed.concurrency=2048", "workload.requests.prompt=256",
+      "workload.routing.source=uniform", "workload.requests.output=6"};
   const auto noexp = timing(policy("noexp", big));
   const auto sieve = timing(policy("sieve", big));
   EXPECT_NEAR(static_cast<double>(sieve.last_iteration) / static_cast<double>(noexp.last_iteration),
@@ -264,7 +269,7 @@ TEST(SchedulerBehaviour, WithManyTokensPerExpertSieveMatchesNoExp) {
 TEST(SchedulerBehaviour, PimoeDegradesWithSkewWhileSieveDoesNot) {
   auto run = [](const char* name, const char* s) {
     return timing({std::string("scheduler.name=") + name,
-                   std::string("workload.routing.zipf.s=") + s, "workload.iterations=3"})
+                   std::string("workload.routing.zipf.s=") + s, "workload.requests.output=3"})
         .makespan;
   };
   const double pimoe =

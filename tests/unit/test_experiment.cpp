@@ -1,4 +1,4 @@
-// Loading whole experiments: HBM capacity checks and the cap-batch policy.
+// Loading whole experiments: HBM capacity checks (weights, then the longest request's KV).
 #include <gtest/gtest.h>
 
 #include "common/error.hpp"
@@ -10,32 +10,39 @@ namespace {
 
 TEST(Experiment, QuickstartFitsAndUsesThePimStacksCapacity) {
   const Experiment x = load_experiment(test::quickstart(), {});
-  EXPECT_EQ(x.capped_batch_from, 0);
-  EXPECT_LE(x.memory_per_node_bytes(), x.usable_hbm_bytes());
   // B200 has 180 GB; 8 HBM3E PIM stacks of 24 GB hold 192 GB: the smaller one counts.
   EXPECT_DOUBLE_EQ(x.usable_hbm_bytes(), 180e9);
   const Experiment small =
       load_experiment(test::quickstart(), {"system.pim.capacity_GB_per_stack=5"});
   EXPECT_DOUBLE_EQ(small.usable_hbm_bytes(), 40e9);
+  // KV capacity: 90 % of HBM minus the weights of the node; contiguous placement spreads the
+  // experts evenly, so every node has the same.
+  EXPECT_DOUBLE_EQ(x.workload.batching.kv_capacity_bytes, 0.9 * 180e9 - x.weight_bytes_on(0));
+  EXPECT_DOUBLE_EQ(x.weight_bytes_on(0), x.weight_bytes_on(3));
+  EXPECT_NEAR(x.weight_bytes_on(0),
+              x.model.non_expert_weight_bytes() + x.model.routed_expert_bytes_total() / 4, 1.0);
+  EXPECT_EQ(x.total_requests, 256);
 }
 
-TEST(Experiment, OverCapacityIsAnErrorUnlessTheBatchMayBeCapped) {
-  EXPECT_THROW(load_experiment(test::quickstart(), {"workload.batch_per_node=100000"}), InputError);
-  const Experiment x = load_experiment(
-      test::quickstart(), {"workload.batch_per_node=100000", "workload.over_capacity=cap-batch"});
-  EXPECT_EQ(x.capped_batch_from, 100000);
-  EXPECT_GE(x.workload.batch_per_node, 1);
-  EXPECT_LT(x.workload.batch_per_node, 100000);
-  EXPECT_LE(x.memory_per_node_bytes(), x.usable_hbm_bytes());
-  // One more request would not fit: the cap is the largest batch that does.
-  Experiment y = load_experiment(
-      test::quickstart(), {"workload.batch_per_node=100000", "workload.over_capacity=cap-batch"});
-  y.workload.batch_per_node += 1;
-  EXPECT_GT(y.memory_per_node_bytes(), y.usable_hbm_bytes());
-  // Weights alone too big: capping cannot help.
-  EXPECT_THROW(load_experiment(test::quickstart(), {"workload.over_capacity=cap-batch",
-                                                    "system.pim.capacity_GB_per_stack=0.5"}),
+TEST(Experiment, WeightsOrARequestThatCanNeverFitAreInputErrors) {
+  // Weights alone too big.
+  EXPECT_THROW(load_experiment(test::quickstart(), {"system.pim.capacity_GB_per_stack=0.5"}),
                InputError);
+  // A request whose KV cache alone exceeds what the weights leave.
+  try {
+    load_experiment(test::quickstart(), {"workload.requests.prompt=10000000"});
+    FAIL() << "expected an InputError";
+  } catch (const InputError& e) {
+    EXPECT_EQ(e.key(), "workload.requests");
+  }
+  // The bound of a distribution counts, not its typical value.
+  EXPECT_THROW(load_experiment(test::quickstart(),
+                               {"workload.requests.prompt={dist: uniform, uniform: {min: 10, "
+                                "max: 10000000}}"}),
+               InputError);
+  EXPECT_NO_THROW(load_experiment(
+      test::quickstart(),
+      {"workload.requests.prompt={dist: lognormal, lognormal: {median: 1000, sigma: 1}}"}));
 }
 
 }  // namespace

@@ -1,0 +1,46 @@
+#include "workload/request_pool.hpp"
+
+#include <algorithm>
+
+namespace sievesim {
+namespace {
+bool earlier(const RequestSpec& a, const RequestSpec& b) {
+  return a.arrival_ps != b.arrival_ps ? a.arrival_ps < b.arrival_ps : a.id < b.id;
+}
+}  // namespace
+
+RequestPool::RequestPool(ArrivalProcess& arrivals, NodeAssignment& assignment, std::int64_t nodes)
+    : arrivals_(arrivals), assignment_(assignment), load_(static_cast<std::size_t>(nodes), 0) {
+  add(arrivals_.initial());
+}
+
+void RequestPool::add(std::vector<RequestSpec> rs) {
+  for (auto& r : rs)
+    pending_.insert(std::upper_bound(pending_.begin(), pending_.end(), r, earlier), r);
+}
+
+std::vector<Assigned> RequestPool::step(sim_time_t now_ps,
+                                        std::span<const std::int64_t> outstanding,
+                                        std::vector<FinishedRequest> finished) {
+  // Closed-loop clients send their next request in the order their previous ones finished.
+  std::sort(finished.begin(), finished.end(), [](const auto& a, const auto& b) {
+    return a.finish_ps != b.finish_ps ? a.finish_ps < b.finish_ps : a.id < b.id;
+  });
+  for (const auto& f : finished) add(arrivals_.on_finish(f.finish_ps));
+  finished_ += static_cast<std::int64_t>(finished.size());
+
+  std::copy(outstanding.begin(), outstanding.end(), load_.begin());
+  bool idle = std::all_of(load_.begin(), load_.end(), [](std::int64_t n) { return n == 0; });
+  if (idle && !pending_.empty()) now_ps = std::max(now_ps, pending_.front().arrival_ps);
+  std::vector<Assigned> out;
+  while (!pending_.empty() && pending_.front().arrival_ps <= now_ps) {
+    const RequestSpec r = pending_.front();
+    pending_.pop_front();
+    const std::int32_t node = assignment_.pick(r, load_);
+    ++load_[static_cast<std::size_t>(node)];
+    out.push_back(Assigned{node, r});
+  }
+  return out;
+}
+
+}  // namespace sievesim
