@@ -12,6 +12,7 @@
 #include <ctime>
 #include <filesystem>
 #include <iostream>
+#include <sstream>
 
 #include "cli/commands.hpp"
 #include "common/error.hpp"
@@ -32,7 +33,7 @@ struct RunOpts {
   std::int64_t seed = -1, iterations = -1;
   bool log_all_ranks = false, quiet = false, output_given = false;
   std::vector<std::string> schedulers;
-  std::string baseline;
+  std::string baseline, sweep;
   std::string command_line;
 };
 
@@ -45,6 +46,12 @@ std::string yaml_quoted(const std::string& s) {
   }
   return q + "\"";
 }
+
+struct Planned {
+  std::string name;         // group under /runs ("" for a single run)
+  std::string sweep_value;  // "" outside a sweep
+  Experiment x;
+};
 
 std::string utc_now() {
   const std::time_t t = std::time(nullptr);
@@ -73,22 +80,44 @@ int simulate(RunOpts& o, const boost::mpi::communicator& world) {
     overrides.push_back("workload.max_iterations=" + std::to_string(o.iterations));
   if (o.output_given) overrides.push_back("output.path=" + yaml_quoted(o.output));
 
-  // One experiment per scheduler compared (or just the configured one), all checked up front.
-  std::vector<Experiment> experiments;
-  experiments.reserve(std::max<std::size_t>(1, o.schedulers.size()));
+  // One experiment per (scheduler, sweep point), all loaded and checked before any runs.
+  std::vector<Planned> plan;
   RankMap ranks;
-  std::string error;
+  std::string error, sweep_key;
   try {
-    if (o.schedulers.empty()) experiments.push_back(load_experiment(o.file, overrides));
-    for (const auto& name : o.schedulers) {
-      std::vector<std::string> with = overrides;
-      with.push_back("scheduler.name=" + name);
-      experiments.push_back(load_experiment(o.file, with));
+    const Experiment base = load_experiment(o.file, overrides);
+    sweep_key = base.sweep_key;
+    std::vector<std::string> values = base.sweep_values;
+    if (!o.sweep.empty()) {
+      const auto eq = o.sweep.find('=');
+      if (eq == std::string::npos || eq == 0 || eq + 1 == o.sweep.size())
+        throw InputError("", "--sweep", "expected KEY=V1,V2,..., got '" + o.sweep + "'");
+      sweep_key = o.sweep.substr(0, eq);
+      values.clear();
+      std::stringstream list(o.sweep.substr(eq + 1));
+      for (std::string v; std::getline(list, v, ',');)
+        if (!v.empty()) values.push_back(v);
     }
+    if (values.empty()) values.push_back("");  // no sweep: one point
+    const std::vector<std::string> schedulers =
+        o.schedulers.empty() ? std::vector<std::string>{base.scheduler_name} : o.schedulers;
+    const std::string leaf = sweep_key.substr(sweep_key.rfind('.') + 1);
+    for (const auto& sched : schedulers)
+      for (const auto& v : values) {
+        std::vector<std::string> with = overrides;
+        if (!o.schedulers.empty()) with.push_back("scheduler.name=" + sched);
+        if (!v.empty()) with.push_back(sweep_key + "=" + v);
+        std::string name = o.schedulers.empty() ? "" : sched;
+        if (!v.empty()) name += (name.empty() ? "" : "@") + leaf + "=" + v;
+        plan.push_back(Planned{name, v, load_experiment(o.file, with)});
+      }
     if (!o.baseline.empty() &&
         std::find(o.schedulers.begin(), o.schedulers.end(), o.baseline) == o.schedulers.end())
       throw InputError(o.file, "--baseline", "'" + o.baseline + "' is not one of --schedulers");
-    const Experiment& x = experiments.front();
+    const Experiment& x = plan.front().x;
+    for (const auto& p : plan)
+      if (p.x.nodes != x.nodes)
+        throw InputError(o.file, sweep_key, "a sweep cannot change system.nodes (the rank layout)");
     std::int64_t npr = o.nodes_per_rank;
     const std::string layout = RankMap::validate(x.nodes, world.size(), npr);
     if (!layout.empty()) throw InputError(x.file, "system.nodes", layout);
@@ -110,53 +139,59 @@ int simulate(RunOpts& o, const boost::mpi::communicator& world) {
   }
   if (!all_ranks_agree(world, error)) return kExitBadInput;
 
-  const Experiment& x = experiments.front();
+  const Experiment& x = plan.front().x;
   const auto t0 = std::chrono::steady_clock::now();
   const bool show_progress = world.rank() == 0 && !o.quiet && isatty(STDERR_FILENO);
-  std::vector<RunOutput> runs;
-  for (const Experiment& e : experiments) {
-    spdlog::info("{} on {} nodes ({} ranks x {} nodes per rank), scheduler {}, {} requests",
+  RunInfo info;
+  info.command_line = o.command_line;
+  info.date_utc = world.rank() == 0 ? utc_now() : std::string();
+  boost::mpi::broadcast(world, info.date_utc, 0);
+  info.ranks = world.size();
+  info.nodes_per_rank = ranks.nodes_per_rank();
+  info.baseline = o.baseline.empty() && !o.schedulers.empty() ? o.schedulers.front() : o.baseline;
+  info.sweep_key = sweep_key;
+  ResultFile file(x.output_path, x, info, plan.size() > 1, world);
+  std::int64_t iterations = 0;
+  for (const Planned& p : plan) {
+    const Experiment& e = p.x;
+    spdlog::info("{} on {} nodes ({} ranks x {} nodes per rank), scheduler {}{}, {} requests",
                  e.model.name, e.nodes, world.size(), ranks.nodes_per_rank(), e.scheduler_name,
+                 p.sweep_value.empty() ? "" : ", " + sweep_key + " = " + p.sweep_value,
                  e.total_requests);
     const auto t_run = std::chrono::steady_clock::now();
     Simulator sim(e, ranks, world);
     RunOutput out;
-    out.name = e.scheduler_name;
+    out.name = p.name;
+    out.scheduler = e.scheduler_name;
+    out.sweep_value = p.sweep_value;
     out.experiment = &e;
-    out.results = sim.run([&](const Progress& p) {
+    const std::string label = p.name.empty() ? e.scheduler_name : p.name;
+    out.results = sim.run([&](const Progress& pr) {
       if (!show_progress) return;
       const double el =
           std::chrono::duration<double>(std::chrono::steady_clock::now() - t_run).count();
       std::fprintf(stderr,
                    "\r[sievesim] %s: iteration %lld, %lld/%lld requests done, %.1f s elapsed   ",
-                   e.scheduler_name.c_str(), static_cast<long long>(p.iterations_done),
-                   static_cast<long long>(p.requests_finished),
-                   static_cast<long long>(p.requests_total), el);
+                   label.c_str(), static_cast<long long>(pr.iterations_done),
+                   static_cast<long long>(pr.requests_finished),
+                   static_cast<long long>(pr.requests_total), el);
     });
     if (show_progress) std::fprintf(stderr, "\n");
-    out.iterations = out.results.totals;
-    if (out.results.summary.requests_finished < out.results.summary.requests)
+    const Summary& s = out.results.summary;
+    if (s.requests_finished < s.requests)
       spdlog::warn("{}: stopped after workload.max_iterations = {} with {} of {} requests finished",
-                   e.scheduler_name, e.workload.max_iterations,
-                   out.results.summary.requests_finished, out.results.summary.requests);
-    if (out.results.summary.records_dispatched != out.results.summary.records_combined)
+                   label, e.workload.max_iterations, s.requests_finished, s.requests);
+    if (s.records_dispatched != s.records_combined)
       throw SimulationError("token records lost in the exchange");
-    runs.push_back(std::move(out));
+    iterations += s.iterations;
+    file.add(out);  // the rows go to disk now; the next run starts from empty memory
   }
   const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-
-  RunInfo info;
-  info.command_line = o.command_line;
-  info.date_utc = world.rank() == 0 ? utc_now() : std::string();
-  boost::mpi::broadcast(world, info.date_utc, 0);
-  info.wall_time_s = wall;
-  boost::mpi::broadcast(world, info.wall_time_s, 0);
-  info.ranks = world.size();
-  info.nodes_per_rank = ranks.nodes_per_rank();
-  info.baseline = o.baseline;
-  write_results(x.output_path, runs, info, world);
-  spdlog::info("simulated {} iterations in {:.2f} s wall time", runs.front().iterations.size(),
-               wall);
+  double wall_max = 0;
+  boost::mpi::all_reduce(world, wall, wall_max, boost::mpi::maximum<double>());
+  file.commit(wall_max);
+  spdlog::info("simulated {} iterations in {} run(s) in {:.2f} s wall time", iterations,
+               plan.size(), wall_max);
   if (world.rank() == 0 && !o.quiet) {
     print_report(x.output_path, std::cout);
     std::cout << "result: " << std::filesystem::absolute(x.output_path).string() << std::endl;
@@ -219,6 +254,12 @@ Runner add_run_command(CLI::App& app, int& argc, char**& argv) {
   cmd->add_option(
       "--baseline", o->baseline,
       "with --schedulers: the scheduler the ratios are taken against (default: the first)");
+  cmd->add_option("--sweep", o->sweep,
+                  "run one experiment per value of a key, e.g. --sweep "
+                  "workload.requests.closed.concurrency=1,2,4,8 (overrides the file's `sweep:` "
+                  "section); one result file with a group per point under /runs and a Pareto "
+                  "table of throughput against interactivity")
+      ->type_name("KEY=V1,V2,...");
   cmd->add_flag("--log-all-ranks", o->log_all_ranks, "log from every rank, not only rank 0");
   cmd->add_flag("-q,--quiet", o->quiet, "print only warnings and errors, no summary");
   return [o, output, &argc, &argv]() {

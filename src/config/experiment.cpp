@@ -1,6 +1,7 @@
 #include "config/experiment.hpp"
 
 #include <algorithm>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -147,6 +148,21 @@ Experiment load_experiment_unchecked(const std::string& path,
   const Params out = top.child("output");
   x.output_path = out.param<std::string>("path").dflt("sievesim-result.h5");
   if (x.output_path.empty()) out.fail("path", "expected a file name, got an empty string");
+  x.output_layers = out.param<bool>("layers").dflt(true);
+  const Params sw = top.child("sweep");
+  x.sweep_key = sw.param<std::string>("key").dflt("");
+  // (An empty default list would not survive a YAML round trip of the resolved configuration.)
+  const auto values = sw.has("values") || !x.sweep_key.empty() ? sw.number_list("values", {})
+                                                               : std::vector<double>{};
+  for (double v : values) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.15g", v);
+    x.sweep_values.push_back(buf);
+  }
+  if (x.sweep_key.empty() != x.sweep_values.empty())
+    sw.fail(x.sweep_key.empty() ? "key" : "values",
+            "a sweep needs both `key` (a dotted key) and `values` (a list of numbers)");
+  if (x.sweep_key.rfind("sweep.", 0) == 0) sw.fail("key", "cannot sweep the sweep itself");
 
   top.reject_unknown_keys();
 

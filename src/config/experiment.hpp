@@ -54,6 +54,10 @@ struct Experiment {
   YAML::Node assignment_params;  // resolved `workload.batching`
   std::int64_t total_requests = 0;
   std::string output_path;
+  bool output_layers = true;  // write /layers (one row per node, iteration and layer)
+  // A sweep: the dotted key that varies and its values (`sweep:` section; empty key: none).
+  std::string sweep_key;
+  std::vector<std::string> sweep_values;
 
   std::unique_ptr<ExpertScheduler> new_scheduler() const;
   // Arrival processes and assignment policies keep state over a run: each run makes its own.

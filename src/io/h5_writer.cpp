@@ -104,95 +104,125 @@ void write_run(hid_t parent, const RunOutput& run, MPI_Comm comm) {
   MPI_Comm_rank(comm, &rank);
   static const std::vector<IterationRow> kNone;
   write_table(parent, "iterations", "one row per iteration, over all nodes", iteration_columns(),
-              rank == 0 ? run.iterations : kNone, comm);
-  write_table(parent, "layers", "one row per (node, iteration, layer), node-major", layer_columns(),
-              run.results.layers, comm);
+              rank == 0 ? run.results.totals : kNone, comm);
+  if (run.experiment->output_layers)
+    write_table(parent, "layers", "one row per (node, iteration, layer), node-major",
+                layer_columns(), run.results.layers, comm);
   write_table(parent, "requests", "one row per request", request_columns(), run.results.requests,
               comm);
 }
 
-void write_file(const std::string& tmp, const std::vector<RunOutput>& runs, const RunInfo& info,
-                MPI_Comm comm) {
-  const Experiment& x = *runs.front().experiment;
-  Handle fapl(H5Pcreate(H5P_FILE_ACCESS), H5Pclose, "H5Pcreate");
-  h5::check_status(H5Pset_fapl_mpio(fapl, comm, MPI_INFO_NULL), "H5Pset_fapl_mpio");
-  // The 1.8 file format stores large attributes densely: a model's config.json or the resolved
-  // configuration may exceed the 64 KiB limit of compact attribute storage.
-  h5::check_status(H5Pset_libver_bounds(fapl, H5F_LIBVER_V18, H5F_LIBVER_LATEST),
-                   "H5Pset_libver_bounds");
-  Handle file(H5Fcreate(tmp.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, fapl), H5Fclose,
-              ("H5Fcreate(" + tmp + ")").c_str());
-  // Metadata calls are collective in parallel HDF5: every rank writes identical attributes.
-  std::string schedulers;
-  for (const auto& r : runs) schedulers += (schedulers.empty() ? "" : ",") + r.name;
-  h5::write_attr(file, "software", std::string("sievesim"));
-  h5::write_attr(file, "version", std::string(kVersion));
-  h5::write_attr(file, "git_revision", std::string(kGitRevision));
-  h5::write_attr(file, "date", info.date_utc);
-  h5::write_attr(file, "schema_version", static_cast<std::int64_t>(kSchemaVersion));
-  h5::write_attr(file, "config", x.resolved_yaml);
-  h5::write_attr(file, "config_file", x.file);
-  h5::write_attr(file, "model_name", x.model.name);
-  h5::write_attr(file, "model_config_json", x.model.config_json);
-  h5::write_attr(file, "scheduler", schedulers);
-  h5::write_attr(file, "command_line", info.command_line);
-  h5::write_attr(file, "ranks", static_cast<std::int64_t>(info.ranks));
-  h5::write_attr(file, "nodes", x.nodes);
-  h5::write_attr(file, "nodes_per_rank", info.nodes_per_rank);
-  h5::write_attr(file, "wall_time_s", info.wall_time_s);
-  if (runs.size() == 1) {
-    write_run(file, runs.front(), comm);
-  } else {
-    // A comparison: one group per scheduler under /runs, in the order given.
-    Handle gcpl(H5Pcreate(H5P_GROUP_CREATE), H5Pclose, "H5Pcreate");
-    h5::check_status(
-        H5Pset_link_creation_order(gcpl, H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED),
-        "H5Pset_link_creation_order");
-    Handle all(H5Gcreate2(file, "runs", H5P_DEFAULT, gcpl, H5P_DEFAULT), H5Gclose, "H5Gcreate2");
-    h5::write_attr(all, "baseline", info.baseline.empty() ? runs.front().name : info.baseline);
-    for (const auto& r : runs) {
-      Handle g(H5Gcreate2(all, r.name.c_str(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), H5Gclose,
-               "H5Gcreate2");
-      h5::write_attr(g, "scheduler", r.name);
-      h5::write_attr(g, "config", r.experiment->resolved_yaml);
-      write_run(g, r, comm);
-    }
-  }
-  h5::check_status(H5Fflush(file, H5F_SCOPE_GLOBAL), "H5Fflush");
-}
-
-}  // namespace
-
-void write_results(const std::string& path, const std::vector<RunOutput>& runs, const RunInfo& info,
-                   MPI_Comm comm) {
-  int rank = 0;
-  MPI_Comm_rank(comm, &rank);
-  const std::string tmp = path + ".partial";
-  H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
+// Writing is collective: a rank that failed cannot rejoin the others' next collective call, so
+// the whole job stops, leaving at most a clearly partial file.
+template <class Fn>
+void or_abort(const std::string& tmp, MPI_Comm comm, Fn fn) {
   try {
-    write_file(tmp, runs, info, comm);
+    fn();
   } catch (const std::exception& e) {
-    // Writing is collective: a rank that failed cannot rejoin the others' next collective call,
-    // so the whole job stops here, leaving at most a clearly partial file.
+    int rank = 0;
+    MPI_Comm_rank(comm, &rank);
     std::fprintf(stderr, "sievesim: error: writing %s failed on rank %d: %s\n", tmp.c_str(), rank,
                  e.what());
     MPI_Abort(comm, kExitInternal);
   }
-  MPI_Barrier(comm);
+}
+
+}  // namespace
+
+ResultFile::ResultFile(const std::string& path, const Experiment& x, const RunInfo& info,
+                       bool multi, MPI_Comm comm)
+    : path_(path), tmp_(path + ".partial"), multi_(multi), comm_(comm) {
+  H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
+  or_abort(tmp_, comm_, [&] {
+    Handle fapl(H5Pcreate(H5P_FILE_ACCESS), H5Pclose, "H5Pcreate");
+    h5::check_status(H5Pset_fapl_mpio(fapl, comm_, MPI_INFO_NULL), "H5Pset_fapl_mpio");
+    // The 1.8 file format stores large attributes densely: a model's config.json or the resolved
+    // configuration may exceed the 64 KiB limit of compact attribute storage.
+    h5::check_status(H5Pset_libver_bounds(fapl, H5F_LIBVER_V18, H5F_LIBVER_LATEST),
+                     "H5Pset_libver_bounds");
+    file_ = H5Fcreate(tmp_.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, fapl);
+    if (file_ < 0) throw h5::Error("H5Fcreate(" + tmp_ + ") failed");
+    // Metadata calls are collective in parallel HDF5: every rank writes identical attributes.
+    h5::write_attr(file_, "software", std::string("sievesim"));
+    h5::write_attr(file_, "version", std::string(kVersion));
+    h5::write_attr(file_, "git_revision", std::string(kGitRevision));
+    h5::write_attr(file_, "date", info.date_utc);
+    h5::write_attr(file_, "schema_version", static_cast<std::int64_t>(kSchemaVersion));
+    h5::write_attr(file_, "config", x.resolved_yaml);
+    h5::write_attr(file_, "config_file", x.file);
+    h5::write_attr(file_, "model_name", x.model.name);
+    h5::write_attr(file_, "model_config_json", x.model.config_json);
+    h5::write_attr(file_, "command_line", info.command_line);
+    h5::write_attr(file_, "ranks", static_cast<std::int64_t>(info.ranks));
+    h5::write_attr(file_, "nodes", x.nodes);
+    h5::write_attr(file_, "nodes_per_rank", info.nodes_per_rank);
+    if (multi_) {
+      // Runs of a comparison or a sweep: one group each under /runs, in the order run.
+      Handle gcpl(H5Pcreate(H5P_GROUP_CREATE), H5Pclose, "H5Pcreate");
+      h5::check_status(
+          H5Pset_link_creation_order(gcpl, H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED),
+          "H5Pset_link_creation_order");
+      runs_ = H5Gcreate2(file_, "runs", H5P_DEFAULT, gcpl, H5P_DEFAULT);
+      if (runs_ < 0) throw h5::Error("H5Gcreate2(runs) failed");
+      h5::write_attr(runs_, "baseline", info.baseline);
+      h5::write_attr(runs_, "sweep_key", info.sweep_key);
+    }
+  });
+}
+
+ResultFile::~ResultFile() {
+  if (runs_ >= 0) H5Gclose(runs_);
+  if (file_ >= 0) H5Fclose(file_);
+}
+
+void ResultFile::add(const RunOutput& run) {
+  schedulers_.push_back(run.scheduler);
+  or_abort(tmp_, comm_, [&] {
+    if (!multi_) {
+      write_run(file_, run, comm_);
+      return;
+    }
+    Handle g(H5Gcreate2(runs_, run.name.c_str(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), H5Gclose,
+             "H5Gcreate2");
+    h5::write_attr(g, "scheduler", run.scheduler);
+    h5::write_attr(g, "sweep_value", run.sweep_value);
+    h5::write_attr(g, "config", run.experiment->resolved_yaml);
+    write_run(g, run, comm_);
+  });
+}
+
+void ResultFile::commit(double wall_time_s) {
+  or_abort(tmp_, comm_, [&] {
+    std::vector<std::string> unique;
+    for (const auto& s : schedulers_)
+      if (std::find(unique.begin(), unique.end(), s) == unique.end()) unique.push_back(s);
+    std::string list;
+    for (const auto& s : unique) list += (list.empty() ? "" : ",") + s;
+    h5::write_attr(file_, "scheduler", list);
+    h5::write_attr(file_, "wall_time_s", wall_time_s);
+    h5::check_status(H5Fflush(file_, H5F_SCOPE_GLOBAL), "H5Fflush");
+    if (runs_ >= 0) H5Gclose(runs_);
+    runs_ = -1;
+    h5::check_status(H5Fclose(file_), "H5Fclose");
+    file_ = -1;
+  });
+  MPI_Barrier(comm_);
+  int rank = 0;
+  MPI_Comm_rank(comm_, &rank);
   int renamed = 1;
   std::string error;
   if (rank == 0) {
     std::error_code ec;
-    std::filesystem::rename(tmp, path, ec);
+    std::filesystem::rename(tmp_, path_, ec);
     if (ec) {
-      error = "cannot rename " + tmp + " to " + path + ": " + ec.message();
-      std::filesystem::remove(tmp, ec);
+      error = "cannot rename " + tmp_ + " to " + path_ + ": " + ec.message();
+      std::filesystem::remove(tmp_, ec);
       renamed = 0;
     }
   }
-  MPI_Bcast(&renamed, 1, MPI_INT, 0, comm);
+  MPI_Bcast(&renamed, 1, MPI_INT, 0, comm_);
   if (!renamed)
-    throw std::runtime_error("writing " + path + " failed" + (error.empty() ? "" : ": " + error));
+    throw std::runtime_error("writing " + path_ + " failed" + (error.empty() ? "" : ": " + error));
 }
 
 }  // namespace sievesim

@@ -2,6 +2,7 @@
 // Writes one run's results into one HDF5 file with parallel HDF5 and collective I/O: every rank
 // writes its nodes' rows. The file is written under `<path>.partial` and renamed at the end, so a
 // failed run leaves nothing under the final name and a killed one leaves a clearly partial file.
+#include <hdf5.h>
 #include <mpi.h>
 
 #include <string>
@@ -12,12 +13,13 @@
 
 namespace sievesim {
 
-// One simulated run to store: its experiment, this rank's rows, the global iteration rows.
+// One simulated run to store: its experiment and this rank's rows (plus the global totals).
 struct RunOutput {
-  std::string name;  // the scheduler
+  std::string name;  // its group under /runs: "sieve", "concurrency=64", "sieve@concurrency=64"
+  std::string scheduler;
+  std::string sweep_value;  // the swept key's value ("" outside a sweep)
   const Experiment* experiment = nullptr;
   RankResults results;
-  std::vector<IterationRow> iterations;
 };
 
 struct RunInfo {
@@ -25,14 +27,29 @@ struct RunInfo {
   std::string date_utc;  // ISO 8601, taken on rank 0
   int ranks = 1;
   std::int64_t nodes_per_rank = 1;
-  double wall_time_s = 0;
-  std::string baseline;  // comparisons: the scheduler ratios are taken against
+  std::string baseline;   // comparisons: the scheduler ratios are taken against
+  std::string sweep_key;  // sweeps: the dotted key that varies
 };
 
-// Collective: every rank calls it with its own rows (the iteration rows are global, identical on
-// every rank; rank 0 writes them). One run: its tables at the root (schema of README). Several
-// (a scheduler comparison): one group per run under /runs.
-void write_results(const std::string& path, const std::vector<RunOutput>& runs, const RunInfo& info,
-                   MPI_Comm comm);
+// The result file, written collectively as runs finish (so a sweep never holds more than one
+// run's rows) under PATH.partial, and renamed to PATH by commit(). One run: its tables at the
+// root. Several (`multi`: a comparison and/or a sweep): one group per run under /runs.
+class ResultFile {
+ public:
+  ResultFile(const std::string& path, const Experiment& x, const RunInfo& info, bool multi,
+             MPI_Comm comm);
+  ~ResultFile();
+  ResultFile(const ResultFile&) = delete;
+  ResultFile& operator=(const ResultFile&) = delete;
+  void add(const RunOutput& run);
+  void commit(double wall_time_s);
+
+ private:
+  std::string path_, tmp_;
+  bool multi_;
+  MPI_Comm comm_;
+  hid_t file_ = -1, runs_ = -1;
+  std::vector<std::string> schedulers_;
+};
 
 }  // namespace sievesim

@@ -33,4 +33,51 @@ rc=0
 [[ $rc -eq 2 && ! -e bad.h5 ]] && grep -q "unknown scheduler 'bogus'" err.txt ||
   { show err.txt >&2; fail "an unknown scheduler must be exit 2"; }
 ok "unknown scheduler rejected before any simulation"
+
+step "sweep of concurrency x two schedulers on 2 ranks"
+must_succeed "run --sweep ...concurrency=4,32 --schedulers sieve,allexp" mpirun_np 2 "$SIEVESIM" run \
+  "$QUICKSTART" --max-iterations 3 --sweep workload.requests.closed.concurrency=4,32 \
+  --schedulers sieve,allexp -p output.layers=false -o sweep.h5
+contains last.out "sweep of workload.requests.closed.concurrency" "Pareto table"
+grep -Eq '^  allexp +32 +[0-9.]+[* ] +[0-9.]+ ' last.out || { show last.out >&2; fail "no allexp row at concurrency 32"; }
+ok "Pareto table has a row per (scheduler, point)"
+"$PY" - sweep.h5 <<'EOF' || fail "sweep.h5 layout (see above)"
+import sys, h5py, yaml
+f = h5py.File(sys.argv[1], "r")
+runs = f["runs"]
+def text(v):  # fixed-length HDF5 strings come back as bytes
+    return v.decode() if isinstance(v, bytes) else str(v)
+assert sorted(runs) == sorted(["sieve@concurrency=4", "sieve@concurrency=32",
+                               "allexp@concurrency=4", "allexp@concurrency=32"]), list(runs)
+assert text(runs.attrs["sweep_key"]) == "workload.requests.closed.concurrency"
+assert text(runs.attrs["baseline"]) == "sieve"
+for name, g in runs.items():
+    cfg = yaml.safe_load(g.attrs["config"])
+    conc = int(g.attrs["sweep_value"])
+    assert cfg["workload"]["requests"]["closed"]["concurrency"] == conc, name
+    assert cfg["scheduler"]["name"] == text(g.attrs["scheduler"]), name
+    assert "layers" not in g, "output.layers=false still wrote /layers"
+    # Decode, 3 iterations: every request emits one token per iteration.
+    assert int(g["iterations"]["output_tokens"][()].sum()) == 3 * conc, name
+    assert g["requests"]["request"].shape == (conc,), name
+print("    ok: one group per point with its config, no /layers, tokens add up")
+EOF
+ok "sweep groups carry their configuration"
+must_succeed "sweep point equals the run alone" "$SIEVESIM" run "$QUICKSTART" --max-iterations 3 \
+  -p workload.requests.closed.concurrency=32 -p scheduler.name=allexp -o alone.h5 -q
+h5diff sweep.h5 alone.h5 "/runs/allexp@concurrency=32/requests" /requests >/dev/null ||
+  fail "a sweep point differs from the same run alone"
+ok "a sweep point equals the same run alone"
+
+step "sweep from the file's sweep: section"
+sed 's/^output:/sweep: {key: workload.requests.output, values: [2, 3]}\noutput:/' "$QUICKSTART" |
+  sed "s#\.\./models/#$SRC/models/#" >sweep.yaml
+must_succeed "run sweep.yaml" "$SIEVESIM" run sweep.yaml -o fsweep.h5
+grep -Eq '^  sieve +3 ' last.out || { show last.out >&2; fail "no row for output=3"; }
+ok "the sweep: section runs one point per value"
+rc=0
+"$SIEVESIM" run "$QUICKSTART" -q --sweep workload.requests.closed.concurency=1,2 -o bad.h5 2>err.txt || rc=$?
+[[ $rc -eq 2 && ! -e bad.h5 ]] && grep -q "unknown key 'concurency'" err.txt ||
+  { show err.txt >&2; fail "a sweep over an unknown key must be exit 2"; }
+ok "sweep over an unknown key rejected"
 echo "test_compare: all checks passed in ${SECONDS}s"
