@@ -76,6 +76,7 @@ const std::vector<ColumnDef<RequestRow>>& request_columns() {
 
 Percentiles Percentiles::of(std::vector<sim_time_t> v) {
   Percentiles p;
+  p.count = static_cast<std::int64_t>(v.size());
   if (v.empty()) return p;
   std::sort(v.begin(), v.end());
   long double sum = 0;

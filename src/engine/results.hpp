@@ -65,6 +65,7 @@ const std::vector<ColumnDef<RequestRow>>& request_columns();
 // Mean and nearest-rank percentiles of a per-request time.
 struct Percentiles {
   sim_time_t mean = 0, p50 = 0, p90 = 0, p99 = 0;
+  std::int64_t count = 0;                                 // values they summarize
   static Percentiles of(std::vector<sim_time_t> values);  // empty: all zero
 };
 

@@ -92,6 +92,7 @@ void write_summary(hid_t file, const Summary& s) {
     h5::write_attr(g, n + "_p50_ps", p.p50);
     h5::write_attr(g, n + "_p90_ps", p.p90);
     h5::write_attr(g, n + "_p99_ps", p.p99);
+    h5::write_attr(g, n + "_count", p.count);
   }
   h5::write_attr(g, "records_dispatched", s.records_dispatched);
   h5::write_attr(g, "records_combined", s.records_combined);

@@ -47,8 +47,15 @@ RunRow read_run_row(hid_t run) {
   r.throughput = h5::read_attr_double(summary, "throughput_tokens_per_s_per_gpu");
   r.interactivity = h5::read_attr_double(summary, "interactivity_tokens_per_s_per_user");
   r.tpot_us = static_cast<double>(h5::read_attr_int(summary, "mean_iteration_ps")) * 1e-6;
-  r.ttft_p50_ms = static_cast<double>(h5::read_attr_int(summary, "ttft_p50_ps")) * 1e-9;
-  r.tpot_p50_ms = static_cast<double>(h5::read_attr_int(summary, "tpot_p50_ps")) * 1e-9;
+  // Negative: nothing measured (for example every request was admitted during warm-up).
+  auto ms = [&](const char* what) {
+    const std::string w(what);
+    return h5::read_attr_int(summary, (w + "_count").c_str()) > 0
+               ? static_cast<double>(h5::read_attr_int(summary, (w + "_p50_ps").c_str())) * 1e-9
+               : -1.0;
+  };
+  r.ttft_p50_ms = ms("ttft");
+  r.tpot_p50_ms = ms("tpot");
   r.finished = h5::read_attr_int(summary, "requests_finished");
   r.requests = h5::read_attr_int(summary, "requests");
   return r;
@@ -192,10 +199,17 @@ void print_run(hid_t file, hid_t run, const std::string& scheduler, std::ostream
   auto us = [&](const char* key) {
     return fmt("%.1f", static_cast<double>(h5::read_attr_int(summary, key)) * 1e-6);
   };
-  line(out, "TTFT mean / p50 / p99 (us)",
-       us("ttft_mean_ps") + " / " + us("ttft_p50_ps") + " / " + us("ttft_p99_ps"));
-  line(out, "TPOT mean / p50 / p99 (us)",
-       us("tpot_mean_ps") + " / " + us("tpot_p50_ps") + " / " + us("tpot_p99_ps"));
+  for (const char* what : {"ttft", "tpot"}) {
+    const std::string w(what);
+    const std::string label =
+        (w == "ttft" ? "TTFT" : "TPOT") + std::string(" mean / p50 / p99 (us)");
+    if (h5::read_attr_int(summary, (w + "_count").c_str()) == 0)
+      line(out, label, "- (none measured after warm-up)");
+    else
+      line(out, label,
+           us((w + "_mean_ps").c_str()) + " / " + us((w + "_p50_ps").c_str()) + " / " +
+               us((w + "_p99_ps").c_str()));
+  }
 
   if (H5Lexists(run, "layers", H5P_DEFAULT) <= 0) return;  // output.layers: false
   Handle layers(H5Gopen2(run, "layers", H5P_DEFAULT), H5Gclose, "H5Gopen2(layers)");
