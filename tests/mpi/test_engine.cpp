@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <tuple>
 
+#include "common/mpi_rows.hpp"
 #include "common/test_paths.hpp"
 #include "config/experiment.hpp"
 #include "engine/simulator.hpp"
@@ -26,20 +27,8 @@ int world_size() {
 
 // All ranks' layer rows on every rank, sorted by (node, iteration, layer).
 std::vector<LayerRow> gather_rows(const std::vector<LayerRow>& mine) {
-  const int size = world_size();
-  const int bytes = static_cast<int>(mine.size() * sizeof(LayerRow));
-  std::vector<int> counts(static_cast<std::size_t>(size)), displs(static_cast<std::size_t>(size));
-  MPI_Allgather(&bytes, 1, MPI_INT, counts.data(), 1, MPI_INT, MPI_COMM_WORLD);
-  int total = 0;
-  for (int i = 0; i < size; ++i)
-    displs[static_cast<std::size_t>(i)] = total, total += counts[static_cast<std::size_t>(i)];
-  std::vector<LayerRow> all(static_cast<std::size_t>(total) / sizeof(LayerRow));
-  MPI_Allgatherv(mine.data(), bytes, MPI_BYTE, all.data(), counts.data(), displs.data(), MPI_BYTE,
-                 MPI_COMM_WORLD);
-  std::sort(all.begin(), all.end(), [](const LayerRow& a, const LayerRow& b) {
-    return std::tie(a.node, a.iteration, a.layer) < std::tie(b.node, b.iteration, b.layer);
-  });
-  return all;
+  return test::gather_all(mine,
+                          [](const LayerRow& r) { return std::tie(r.node, r.iteration, r.layer); });
 }
 
 std::vector<std::int64_t> as_columns(const LayerRow& r) {

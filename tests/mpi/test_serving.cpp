@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <tuple>
 
+#include "common/mpi_rows.hpp"
 #include "common/test_paths.hpp"
 #include "config/experiment.hpp"
 #include "engine/simulator.hpp"
@@ -17,23 +18,6 @@ int world_size() {
   int s = 0;
   MPI_Comm_size(MPI_COMM_WORLD, &s);
   return s;
-}
-
-// All ranks' rows on every rank, sorted by `key`.
-template <class Row, class Key>
-std::vector<Row> gather_all(const std::vector<Row>& mine, Key key) {
-  const int size = world_size();
-  const int bytes = static_cast<int>(mine.size() * sizeof(Row));
-  std::vector<int> counts(static_cast<std::size_t>(size)), displs(static_cast<std::size_t>(size));
-  MPI_Allgather(&bytes, 1, MPI_INT, counts.data(), 1, MPI_INT, MPI_COMM_WORLD);
-  int total = 0;
-  for (int i = 0; i < size; ++i)
-    displs[static_cast<std::size_t>(i)] = total, total += counts[static_cast<std::size_t>(i)];
-  std::vector<Row> all(static_cast<std::size_t>(total) / sizeof(Row));
-  MPI_Allgatherv(mine.data(), bytes, MPI_BYTE, all.data(), counts.data(), displs.data(), MPI_BYTE,
-                 MPI_COMM_WORLD);
-  std::sort(all.begin(), all.end(), [&](const Row& a, const Row& b) { return key(a) < key(b); });
-  return all;
 }
 
 template <class Row>
@@ -176,8 +160,8 @@ TEST_P(ServingUnderMpi, RequestsInFlightGiveTheSameResultsOnAnyRankLayout) {
   const RankResults res = sim.run();
   auto by_request = [](const RequestRow& r) { return r.request; };
   auto by_layer = [](const LayerRow& r) { return std::tie(r.node, r.iteration, r.layer); };
-  const auto requests = gather_all(res.requests, by_request);
-  const auto layers = gather_all(res.layers, by_layer);
+  const auto requests = test::gather_all(res.requests, by_request);
+  const auto layers = test::gather_all(res.layers, by_layer);
 
   // Every request that arrived appears once (a closed loop stopped early has not sent them all);
   // token accounting adds up.

@@ -1,0 +1,33 @@
+#pragma once
+// Test helper: every rank's result rows (plain structs) on every rank.
+#include <mpi.h>
+
+#include <algorithm>
+#include <vector>
+
+namespace sievesim::test {
+
+inline int world_size() {
+  int s = 0;
+  MPI_Comm_size(MPI_COMM_WORLD, &s);
+  return s;
+}
+
+// All ranks' rows on every rank, sorted by `key`.
+template <class Row, class Key>
+std::vector<Row> gather_all(const std::vector<Row>& mine, Key key) {
+  const int size = world_size();
+  const int bytes = static_cast<int>(mine.size() * sizeof(Row));
+  std::vector<int> counts(static_cast<std::size_t>(size)), displs(static_cast<std::size_t>(size));
+  MPI_Allgather(&bytes, 1, MPI_INT, counts.data(), 1, MPI_INT, MPI_COMM_WORLD);
+  int total = 0;
+  for (int i = 0; i < size; ++i)
+    displs[static_cast<std::size_t>(i)] = total, total += counts[static_cast<std::size_t>(i)];
+  std::vector<Row> all(static_cast<std::size_t>(total) / sizeof(Row));
+  MPI_Allgatherv(mine.data(), bytes, MPI_BYTE, all.data(), counts.data(), displs.data(), MPI_BYTE,
+                 MPI_COMM_WORLD);
+  std::sort(all.begin(), all.end(), [&](const Row& a, const Row& b) { return key(a) < key(b); });
+  return all;
+}
+
+}  // namespace sievesim::test
