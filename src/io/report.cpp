@@ -1,4 +1,5 @@
 #include "io/report.hpp"
+#include "io/report_tables.hpp"
 
 #include <algorithm>
 #include <cstdio>
@@ -30,96 +31,6 @@ void line(std::ostream& out, const std::string& label, const std::string& value)
 }  // namespace
 
 void print_run(hid_t file, hid_t run, const std::string& scheduler, std::ostream& out);
-
-namespace {
-
-struct RunRow {
-  std::string scheduler, sweep_value;
-  double throughput = 0, interactivity = 0, tpot_us = 0, ttft_p50_ms = 0, tpot_p50_ms = 0;
-  std::int64_t finished = 0, requests = 0;
-};
-
-RunRow read_run_row(hid_t run) {
-  Handle summary(H5Gopen2(run, "summary", H5P_DEFAULT), H5Gclose, "H5Gopen2(summary)");
-  RunRow r;
-  r.scheduler = h5::read_attr_string(run, "scheduler");
-  r.sweep_value = h5::read_attr_string(run, "sweep_value");
-  r.throughput = h5::read_attr_double(summary, "throughput_tokens_per_s_per_gpu");
-  r.interactivity = h5::read_attr_double(summary, "interactivity_tokens_per_s_per_user");
-  r.tpot_us = static_cast<double>(h5::read_attr_int(summary, "mean_iteration_ps")) * 1e-6;
-  // Negative: nothing measured (for example every request was admitted during warm-up).
-  auto ms = [&](const char* what) {
-    const std::string w(what);
-    return h5::read_attr_int(summary, (w + "_count").c_str()) > 0
-               ? static_cast<double>(h5::read_attr_int(summary, (w + "_p50_ps").c_str())) * 1e-9
-               : -1.0;
-  };
-  r.ttft_p50_ms = ms("ttft");
-  r.tpot_p50_ms = ms("tpot");
-  r.finished = h5::read_attr_int(summary, "requests_finished");
-  r.requests = h5::read_attr_int(summary, "requests");
-  return r;
-}
-
-void print_comparison(const std::vector<RunRow>& rows, const std::string& baseline,
-                      std::ostream& out) {
-  const auto base = std::find_if(rows.begin(), rows.end(),
-                                 [&](const RunRow& r) { return r.scheduler == baseline; });
-  if (base == rows.end()) throw h5::Error("baseline run missing");
-  out << "comparison (ratios against " << baseline << ")\n";
-  char buf[256];
-  std::snprintf(buf, sizeof buf, "  %-10s %14s %14s %12s %12s %12s\n", "scheduler", "tokens/s/GPU",
-                "tokens/s/user", "TPOT (us)", "throughput x", "interact. x");
-  out << buf;
-  for (const auto& r : rows) {
-    std::snprintf(buf, sizeof buf, "  %-10s %14.1f %14.2f %12.1f %12.3f %12.3f\n",
-                  r.scheduler.c_str(), r.throughput, r.interactivity, r.tpot_us,
-                  r.throughput / base->throughput, r.interactivity / base->interactivity);
-    out << buf;
-  }
-}
-
-// Per scheduler, one line per sweep point; `*` marks the Pareto front of throughput against
-// interactivity (no other point of the scheduler is better in both). With several schedulers,
-// the throughput ratio against the baseline at the same point.
-void print_sweep(const std::vector<RunRow>& rows, const std::string& key,
-                 const std::string& baseline, std::ostream& out) {
-  std::vector<std::string> scheds;
-  for (const auto& r : rows)
-    if (std::find(scheds.begin(), scheds.end(), r.scheduler) == scheds.end())
-      scheds.push_back(r.scheduler);
-  const std::string leaf = key.substr(key.rfind('.') + 1);
-  char buf[256];
-  out << "sweep of " << key << ": throughput against interactivity (* = Pareto front)\n";
-  std::snprintf(buf, sizeof buf, "  %-10s %11s %14s %14s %10s %10s %9s %s\n", "scheduler",
-                leaf.c_str(), "tokens/s/GPU", "tokens/s/user", "TTFT p50", "TPOT p50", "finished",
-                scheds.size() > 1 ? " thru. x" : "");
-  out << buf;
-  for (const auto& s : scheds) {
-    for (const auto& r : rows) {
-      if (r.scheduler != s) continue;
-      bool dominated = false;
-      for (const auto& o : rows)
-        if (o.scheduler == s && o.throughput >= r.throughput &&
-            o.interactivity >= r.interactivity &&
-            (o.throughput > r.throughput || o.interactivity > r.interactivity))
-          dominated = true;
-      std::string ratio;
-      if (scheds.size() > 1)
-        for (const auto& b : rows)
-          if (b.scheduler == baseline && b.sweep_value == r.sweep_value && b.throughput > 0)
-            ratio = fmt("%8.3f", r.throughput / b.throughput);
-      std::snprintf(buf, sizeof buf,
-                    "  %-10s %11s %13.1f%s %14.2f %8.2fms %8.2fms %4lld/%-4lld %s\n", s.c_str(),
-                    r.sweep_value.c_str(), r.throughput, dominated ? " " : "*", r.interactivity,
-                    r.ttft_p50_ms, r.tpot_p50_ms, static_cast<long long>(r.finished),
-                    static_cast<long long>(r.requests), ratio.c_str());
-      out << buf;
-    }
-  }
-}
-
-}  // namespace
 
 void print_report_unchecked(const std::string& path, std::ostream& out) {
   if (!std::filesystem::exists(path)) throw InputError(path, "", "no such result file");

@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Reproduction of the Sieve paper's comparison: the three shipped setups (configs/paper/),
+# concurrency 1..256, every scheduler on the identical routing. Prints, per setup, throughput and
+# interactivity of each scheduler (Pareto table) and Sieve's ratio over each baseline at each
+# concurrency and at each one's best point.
+#
+#   bash bench/reproduce_paper.sh [build-dir] [out-dir]     (RANKS=N: MPI ranks, default 1)
+#
+# Results: OUT-DIR/<setup>.h5 (one group per scheduler and point) and OUT-DIR/report.txt.
+set -euo pipefail
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+build=${1:-$root/build}
+out=${2:-$root/bench/paper-results}
+schedulers=${SCHEDULERS:-gpu-only,noexp,allexp,pimoe,duplex,sieve,oracle}
+ranks=${RANKS:-1}
+source "$root/scripts/mpi-env.sh"
+mkdir -p "$out"
+report=$out/report.txt
+{
+  echo "sievesim paper reproduction, commit $(git -C "$root" rev-parse --short HEAD)," \
+    "$(date -u +%Y-%m-%d), $(nproc) cores, $ranks rank(s), schedulers $schedulers"
+} >"$report"
+for setup in qwen3-30b-1gpu gpt-oss-120b-4gpu qwen3.5-397b-8gpu; do
+  start=$(date +%s)
+  args=(run "$root/configs/paper/$setup.yaml" --schedulers "$schedulers" --baseline sieve
+    -o "$out/$setup.h5" -q)
+  if [[ $ranks -eq 1 ]]; then
+    "$build/sievesim" "${args[@]}"
+  else
+    mpirun --oversubscribe -np "$ranks" "$build/sievesim" "${args[@]}"
+  fi
+  {
+    echo
+    echo "=== $setup ($(($(date +%s) - start)) s wall) ==="
+    "$build/sievesim" report "$out/$setup.h5" | sed 1d
+  } | tee -a "$report"
+done
+echo "report: $report"
