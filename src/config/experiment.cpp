@@ -32,16 +32,22 @@ std::unique_ptr<NodeAssignment> Experiment::new_assignment() const {
       "round-robin", "assignment policy");
 }
 
-double Experiment::weight_bytes_on(std::int32_t node) const {
+std::int64_t Experiment::expert_slots(std::int32_t node) const {
   std::int64_t replicas = 0;
   for (std::int64_t l = 0; l < model.num_layers; ++l)
     if (model.layers[static_cast<std::size_t>(l)].moe)
-      for (std::int32_t e = 0; e < model.routed_experts; ++e) {
-        const auto r = expert_map.replicas(l, e);
-        replicas += std::count(r.begin(), r.end(), node);
-      }
+      for (std::int32_t e = 0; e < model.routed_experts; ++e)
+        replicas += expert_map.holds(l, e, node) ? 1 : 0;
+  if (rebalance.every_iterations > 0)
+    if (const auto slots = placement->slots_per_node(
+            PlacementContext{model, nodes, gpus_per_server, workload.seed, routing.get()}))
+      replicas = std::max(replicas, *slots);
+  return replicas;
+}
+
+double Experiment::weight_bytes_on(std::int32_t node) const {
   return model.non_expert_weight_bytes() +
-         static_cast<double>(replicas) * model.expert.weight_bytes();
+         static_cast<double>(expert_slots(node)) * model.expert.weight_bytes();
 }
 
 double Experiment::kv_capacity_bytes(std::int32_t node) const {
@@ -141,7 +147,14 @@ Experiment load_experiment_unchecked(const std::string& path,
   make_scheduler(sch);  // reads (and so checks) every scheduler key now, not on first use
   x.scheduler_name = sch.param<std::string>("name").dflt("sieve");
   x.scheduler_params = YAML::Clone(sch.resolved());
-  x.placement = make_placement_policy(top.child("placement"));
+  const Params pl = top.child("placement");
+  x.placement = make_placement_policy(pl);
+  x.placement_name = pl.param<std::string>("policy").dflt("contiguous");
+  x.rebalance.every_iterations = pl.param<std::int64_t>("rebalance_every").min(0).dflt(0);
+  x.rebalance.background =
+      pl.param<std::string>("migration").one_of({"stall", "background"}).dflt("stall") ==
+      "background";
+  x.rebalance.background_share = pl.param<double>("background_share").above(0).max(1).dflt(0.25);
   x.expert_map = x.placement->initial(
       PlacementContext{x.model, x.nodes, x.gpus_per_server, x.workload.seed, x.routing.get()});
   x.expert_map.check();

@@ -29,6 +29,12 @@ struct WorkloadConfig {
   std::uint64_t seed = 1;
 };
 
+struct RebalanceConfig {
+  std::int64_t every_iterations = 0;  // 0: the initial placement stays
+  bool background = false;            // weights move while serving (else the cluster stalls)
+  double background_share = 0.25;     // of the link bandwidth, in the background
+};
+
 struct Experiment {
   std::string file;           // the YAML path as given
   std::string resolved_yaml;  // the complete configuration, defaults filled in
@@ -47,6 +53,8 @@ struct Experiment {
   WorkloadConfig workload;
   std::unique_ptr<RoutingSource> routing;
   std::unique_ptr<PlacementPolicy> placement;
+  std::string placement_name;
+  RebalanceConfig rebalance;
   ExpertMap expert_map;  // the initial placement, computed (and checked) when loading
   std::string scheduler_name;
   YAML::Node scheduler_params;   // resolved, to build one scheduler per node
@@ -63,7 +71,10 @@ struct Experiment {
   // Arrival processes and assignment policies keep state over a run: each run makes its own.
   RequestStream new_request_stream() const;
   std::unique_ptr<NodeAssignment> new_assignment() const;
-  // Weights a node holds: the replicated non-expert weights and its routed-expert replicas.
+  // Expert copies a node holds (initial placement) or, when the placement rebalances, may come
+  // to hold (the policy's slots, if more).
+  std::int64_t expert_slots(std::int32_t node) const;
+  // Weights a node sets HBM aside for: the replicated non-expert weights and its expert slots.
   double weight_bytes_on(std::int32_t node) const;
   // HBM left for the KV cache of `node` at the configured utilization.
   double kv_capacity_bytes(std::int32_t node) const;

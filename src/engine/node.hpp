@@ -2,6 +2,7 @@
 // One simulated node (GPU + PIM stacks + ports) and the three phases of an MoE layer on it:
 // dispatch (attention, router, sends), experts (receive, schedule, run, send back), combine
 // (receive, check, end the layer). Everything here is local to the node: its rank does not matter.
+#include <algorithm>
 #include <cstdint>
 #include <memory>
 #include <span>
@@ -49,6 +50,12 @@ class Node {
   void finish(std::vector<RequestRow>& out) const;
 
   sim_time_t clock_ps() const { return clock_ps_; }
+  // Nothing runs on this node before `t` (the cluster stalls for a migration).
+  void wait_until(sim_time_t t) {
+    clock_ps_ = std::max(clock_ps_, t);
+    gpu_free_ps_ = std::max(gpu_free_ps_, t);
+    pim_free_ps_ = std::max(pim_free_ps_, t);
+  }
   std::int64_t outstanding() const { return batch_.outstanding(); }
   // Requests that finished in the last iteration.
   std::span<const RequestRow> just_finished() const {

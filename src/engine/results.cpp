@@ -72,6 +72,25 @@ const std::vector<ColumnDef<RequestRow>>& request_columns() {
   return cols;
 }
 
+const std::vector<ColumnDef<PlacementRow>>& placement_columns() {
+  static const std::vector<ColumnDef<PlacementRow>> cols = {
+      SIEVESIM_COL(PlacementRow, rebalance, "1", "placement index (0: the initial placement)"),
+      SIEVESIM_COL(PlacementRow, iteration, "1", "decided after this iteration (-1: at start)"),
+      SIEVESIM_COL(PlacementRow, decided_ps, "ps", "decided"),
+      SIEVESIM_COL(PlacementRow, active_ps, "ps", "in effect: the moved weights have arrived"),
+      SIEVESIM_COL(PlacementRow, migration_ps, "ps", "time the weight moves took on the links"),
+      SIEVESIM_COL(PlacementRow, bytes_moved, "B", "expert weights copied between nodes"),
+      SIEVESIM_COL(PlacementRow, replicas_added, "1", "(layer, expert) copies created"),
+      SIEVESIM_COL(PlacementRow, replicas_removed, "1", "(layer, expert) copies dropped"),
+      SIEVESIM_COL(PlacementRow, window_tokens, "1", "(token, expert) pairs in the load window"),
+      SIEVESIM_COL(PlacementRow, imbalance_before_permille, "1/1000",
+                   "max / mean node load of the window under the old placement"),
+      SIEVESIM_COL(PlacementRow, imbalance_after_permille, "1/1000",
+                   "max / mean node load of the window under the new placement"),
+  };
+  return cols;
+}
+
 #undef SIEVESIM_COL
 
 Percentiles Percentiles::of(std::vector<sim_time_t> v) {

@@ -49,6 +49,18 @@ struct RequestRow {
   std::int64_t measured_tokens = 0;
 };
 
+// One placement the coordinator made (row 0: the initial one).
+struct PlacementRow {
+  std::int64_t rebalance = 0;
+  std::int64_t iteration = -1;               // decided after this iteration (-1: before the run)
+  sim_time_t decided_ps = 0, active_ps = 0;  // decided; in effect (weights arrived)
+  sim_time_t migration_ps = 0;               // the moves on the links (stretched in background)
+  std::int64_t bytes_moved = 0, replicas_added = 0, replicas_removed = 0;
+  std::int64_t window_tokens = 0;  // (token, expert) pairs measured in the window
+  // Largest over mean predicted node load for the window's loads: old and new placement.
+  std::int64_t imbalance_before_permille = 0, imbalance_after_permille = 0;
+};
+
 template <class Row>
 struct ColumnDef {
   const char* name;
@@ -60,6 +72,7 @@ struct ColumnDef {
 const std::vector<ColumnDef<LayerRow>>& layer_columns();
 const std::vector<ColumnDef<IterationRow>>& iteration_columns();
 const std::vector<ColumnDef<RequestRow>>& request_columns();
+const std::vector<ColumnDef<PlacementRow>>& placement_columns();
 
 // The headline figures, computed identically on every rank from globally reduced integers.
 // Mean and nearest-rank percentiles of a per-request time.
@@ -92,7 +105,8 @@ struct RankResults {
   std::vector<LayerRow> layers;
   std::vector<IterationRow> iterations;
   std::vector<RequestRow> requests;
-  std::vector<IterationRow> totals;  // per iteration over all nodes (same on every rank)
+  std::vector<IterationRow> totals;      // per iteration over all nodes (same on every rank)
+  std::vector<PlacementRow> placements;  // same on every rank
   Summary summary;
 };
 

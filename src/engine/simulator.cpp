@@ -7,6 +7,7 @@
 #include "engine/ports.hpp"
 #include "mpi/gather.hpp"
 #include "mpi/token_exchange.hpp"
+#include "place/coordinator.hpp"
 
 namespace sievesim {
 namespace {
@@ -124,7 +125,10 @@ RankResults Simulator::run(const std::function<void(const Progress&)>& progress)
   MPI_Comm_rank(comm_, &rank);
   const Topology topo(x_.gpus_per_server, *x_.scale_up, *x_.scale_out, x_.gpu->hbm_bandwidth_Bps());
   const OpCosts costs(x_.model, *x_.gpu, *x_.pim);
-  const EngineContext ctx{x_, topo, costs, x_.expert_map};
+  // The placement in effect: the coordinator may replace it between iterations.
+  ExpertMap placement = x_.expert_map;
+  Coordinator coordinator(x_, topo);
+  const EngineContext ctx{x_, topo, costs, placement};
 
   const std::int64_t first = ranks_.first_node(rank);
   std::vector<Node> nodes;
@@ -161,6 +165,7 @@ RankResults Simulator::run(const std::function<void(const Progress&)>& progress)
       }
       out.clear();
       for (auto& n : nodes) n.dispatch(ctx, layer, out);
+      if (coordinator.counting()) coordinator.count(layer, out);
       in = exchange.exchange(out, group_for_exchange(out, by_expert_node, ranks_, scratch, start));
       out.clear();
       per_local_node(in, by_expert_node, by_home_node, x_.nodes, first, nodes.size(), scratch,
@@ -175,6 +180,8 @@ RankResults Simulator::run(const std::function<void(const Progress&)>& progress)
     }
     for (auto& n : nodes) n.end_iteration(ctx);
     GlobalStatus g = gather_status(nodes, x_.nodes, comm_);
+    if (const auto stall = coordinator.step(it, g.latest_clock_ps, placement, comm_))
+      for (auto& n : nodes) n.wait_until(*stall);  // weights move; nobody computes
     hand_out(pool.step(g.latest_clock_ps, g.outstanding, std::move(g.finished)));
     if (progress) progress(Progress{it + 1, max_iterations, pool.finished(), pool.total()});
   }
@@ -193,6 +200,7 @@ RankResults Simulator::run(const std::function<void(const Progress&)>& progress)
   std::int64_t global[2];
   MPI_Allreduce(local, global, 2, MPI_INT64_T, MPI_SUM, comm_);
   res.totals = reduce_iterations(res.iterations, it, comm_);
+  res.placements = coordinator.rows();
 
   Summary& s = res.summary;
   s.nodes = x_.nodes;

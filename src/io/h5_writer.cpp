@@ -111,6 +111,9 @@ void write_run(hid_t parent, const RunOutput& run, MPI_Comm comm) {
                 layer_columns(), run.results.layers, comm);
   write_table(parent, "requests", "one row per request", request_columns(), run.results.requests,
               comm);
+  static const std::vector<PlacementRow> kNoPlacements;
+  write_table(parent, "placement", "one row per placement the coordinator made",
+              placement_columns(), rank == 0 ? run.results.placements : kNoPlacements, comm);
 }
 
 // Writing is collective: a rank that failed cannot rejoin the others' next collective call, so

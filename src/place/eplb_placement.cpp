@@ -29,7 +29,6 @@ class EplbPlacement final : public PlacementPolicy {
                                             " nodes");
     if (E % groups_ != 0)
       params_.fail("groups", "must divide the " + std::to_string(E) + " experts");
-    const std::int64_t servers = N % ctx.gpus_per_server == 0 ? N / ctx.gpus_per_server : 1;
     // Loads of every (layer, expert) from the warm-up batch (dense layers keep zeros).
     std::vector<double> load(static_cast<std::size_t>(L * E), 0.0);
     std::vector<std::int32_t> ex(static_cast<std::size_t>(ctx.model.top_k));
@@ -42,6 +41,23 @@ class EplbPlacement final : public PlacementPolicy {
         for (auto e : ex) load[static_cast<std::size_t>(l * E + e)] += 1.0;
       }
     }
+    return place(ctx, load);
+  }
+
+  std::optional<std::int64_t> slots_per_node(const PlacementContext& ctx) const override {
+    return ctx.model.num_moe_layers() * (ctx.model.routed_experts + redundant_) / ctx.nodes;
+  }
+
+  std::optional<ExpertMap> rebalance(const PlacementContext& ctx, const ExpertMap&,
+                                     std::span<const double> load) const override {
+    return place(ctx, std::vector<double>(load.begin(), load.end()));
+  }
+
+ private:
+  ExpertMap place(const PlacementContext& ctx, const std::vector<double>& load) const {
+    const std::int64_t E = ctx.model.routed_experts, L = ctx.model.num_layers, N = ctx.nodes;
+    const std::int64_t R = E + redundant_;
+    const std::int64_t servers = N % ctx.gpus_per_server == 0 ? N / ctx.gpus_per_server : 1;
     const EplbResult r = rebalance_experts(load, L, R, groups_, servers, N);
     ExpertMap map(L, E, N);
     const std::int64_t per_node = R / N;
@@ -55,7 +71,6 @@ class EplbPlacement final : public PlacementPolicy {
     return map;
   }
 
- private:
   std::int64_t redundant_, groups_, warmup_;
   Params params_;
 };

@@ -27,6 +27,23 @@ std::vector<std::int32_t> ExpertMap::local_experts(std::int64_t layer, std::int3
   return out;
 }
 
+bool ExpertMap::holds(std::int64_t layer, std::int32_t expert, std::int32_t node) const {
+  const auto r = replicas(layer, expert);
+  return std::find(r.begin(), r.end(), node) != r.end();
+}
+
+std::vector<double> node_loads(const ExpertMap& map, std::span<const double> load) {
+  std::vector<double> out(static_cast<std::size_t>(map.nodes()), 0.0);
+  for (std::int64_t l = 0; l < map.layers(); ++l)
+    for (std::int32_t e = 0; e < map.experts(); ++e) {
+      const double v = load[static_cast<std::size_t>(l * map.experts() + e)];
+      if (v == 0) continue;
+      const auto r = map.replicas(l, e);
+      for (auto n : r) out[static_cast<std::size_t>(n)] += v / static_cast<double>(r.size());
+    }
+  return out;
+}
+
 std::int32_t ExpertMap::pick(std::int64_t layer, std::int32_t expert, std::uint64_t request) const {
   const auto r = replicas(layer, expert);
   if (r.size() == 1) return r[0];

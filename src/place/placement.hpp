@@ -2,6 +2,7 @@
 // Expert placement: which nodes hold a copy (replica) of each logical expert, per MoE layer.
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <span>
 #include <vector>
 
@@ -30,6 +31,7 @@ class ExpertMap {
   std::int64_t layers() const { return static_cast<std::int64_t>(replicas_.size()); }
   std::int64_t experts() const { return experts_; }
   std::int64_t nodes() const { return nodes_; }
+  bool holds(std::int64_t layer, std::int32_t expert, std::int32_t node) const;
   // Throws SimulationError unless every expert of every layer has at least one replica on a
   // valid node and no expert is placed twice on the same node.
   void check() const;
@@ -52,9 +54,26 @@ struct PlacementContext {
 class PlacementPolicy {
  public:
   virtual ~PlacementPolicy() = default;
-  // The initial placement (issue: rebalancing from measured loads comes with the coordinator).
   virtual ExpertMap initial(const PlacementContext& ctx) const = 0;
+  // Expert copies a node may hold over all layers when the policy rebalances (its HBM is set
+  // aside for them up front); nothing: what the initial placement holds.
+  virtual std::optional<std::int64_t> slots_per_node(const PlacementContext& ctx) const {
+    (void)ctx;
+    return std::nullopt;
+  }
+  // A new placement from the tokens each (layer, expert) received in the last window
+  // (`load[layer * experts + expert]`), or nothing to keep `current`. Every rank calls it with
+  // the same inputs and must get the same answer.
+  virtual std::optional<ExpertMap> rebalance(const PlacementContext& ctx, const ExpertMap& current,
+                                             std::span<const double> load) const {
+    (void)ctx, (void)current, (void)load;
+    return std::nullopt;
+  }
 };
+
+// Predicted tokens per node for `load` under `map` (a token of a replicated expert counts
+// 1/replicas on each holder): the load balance a placement achieves.
+std::vector<double> node_loads(const ExpertMap& map, std::span<const double> load);
 
 using PlacementRegistry = Registry<PlacementPolicy, const Params&>;
 

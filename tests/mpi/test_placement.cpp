@@ -1,0 +1,100 @@
+// The coordinator under MPI: periodic rebalancing from measured loads, migration in the
+// simulated time, and the same placements whatever the rank layout.
+#include <gtest/gtest.h>
+#include <mpi.h>
+
+#include "common/mpi_rows.hpp"
+#include "common/test_paths.hpp"
+#include "config/experiment.hpp"
+#include "engine/simulator.hpp"
+
+namespace sievesim {
+namespace {
+
+std::vector<std::string> drifting_eplb(const char* migration) {
+  return {"placement.policy=eplb",
+          "placement.eplb.redundant_experts=16",
+          "placement.rebalance_every=3",
+          std::string("placement.migration=") + migration,
+          "workload.routing.zipf={s: 1.1, drift_period_tokens: 4}",
+          "workload.requests.output=10",
+          "workload.requests.closed.concurrency=64"};
+}
+
+std::vector<std::int64_t> row_values(const PlacementRow& r) {
+  std::vector<std::int64_t> v;
+  for (const auto& c : placement_columns()) v.push_back(c.get(r));
+  return v;
+}
+
+TEST(Coordinator, StallingRebalancesMoveWeightsAndMatchAnyRankLayout) {
+  const Experiment x = load_experiment(test::quickstart(), drifting_eplb("stall"));
+  Simulator sim(x, RankMap(x.nodes, test::world_size(), x.nodes / test::world_size()),
+                MPI_COMM_WORLD);
+  const RankResults res = sim.run();
+  // Iterations 2, 5 and 8 end a window of 3: three rebalances after the initial placement.
+  ASSERT_EQ(res.placements.size(), 4u);
+  const auto& totals = res.totals;
+  for (std::size_t i = 1; i < res.placements.size(); ++i) {
+    const PlacementRow& p = res.placements[i];
+    EXPECT_EQ(p.iteration, static_cast<std::int64_t>(3 * i - 1));
+    EXPECT_GT(p.bytes_moved, 0);
+    EXPECT_EQ(p.bytes_moved % static_cast<std::int64_t>(x.model.expert.weight_bytes()), 0);
+    EXPECT_GT(p.migration_ps, 0);
+    EXPECT_EQ(p.active_ps, p.decided_ps + p.migration_ps);
+    // The next iteration starts only when the weights have arrived everywhere.
+    EXPECT_GE(totals[static_cast<std::size_t>(p.iteration + 1)].start_ps, p.active_ps);
+    // Every pair of the window was counted: 64 tokens x top-8 x 48 layers x 3 iterations.
+    EXPECT_EQ(p.window_tokens, 64 * 8 * 48 * 3);
+    // EPLB balances the window it was given.
+    EXPECT_LE(p.imbalance_after_permille, p.imbalance_before_permille);
+  }
+  EXPECT_EQ(res.summary.records_dispatched, res.summary.records_combined);
+
+  int rank = 0;
+  MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+  if (rank == 0) {
+    Simulator solo(x, RankMap(x.nodes, 1, x.nodes), MPI_COMM_SELF);
+    const RankResults ref = solo.run();
+    ASSERT_EQ(ref.placements.size(), res.placements.size());
+    for (std::size_t i = 0; i < res.placements.size(); ++i)
+      EXPECT_EQ(row_values(ref.placements[i]), row_values(res.placements[i])) << i;
+    EXPECT_EQ(ref.summary.makespan_ps, res.summary.makespan_ps);
+  }
+  MPI_Barrier(MPI_COMM_WORLD);
+}
+
+TEST(Coordinator, BackgroundMigrationNeverStallsAndStallingCostsTime) {
+  auto run = [](const char* migration) {
+    const Experiment x = load_experiment(test::quickstart(), drifting_eplb(migration));
+    Simulator sim(x, RankMap(x.nodes, test::world_size(), x.nodes / test::world_size()),
+                  MPI_COMM_WORLD);
+    return sim.run();
+  };
+  const RankResults stall = run("stall"), background = run("background");
+  sim_time_t stalled = 0;
+  for (std::size_t i = 1; i < stall.placements.size(); ++i)
+    stalled += stall.placements[i].migration_ps;
+  // In the background the moves take 1 / 0.25 times longer on their bandwidth share, and the
+  // new placement waits for them; nothing waits for the moves.
+  for (std::size_t i = 1; i < background.placements.size(); ++i) {
+    const auto& p = background.placements[i];
+    EXPECT_EQ(p.active_ps, p.decided_ps + p.migration_ps);
+    EXPECT_GT(p.migration_ps, 0);
+  }
+  EXPECT_GT(stall.summary.makespan_ps, stalled);
+  EXPECT_LT(background.summary.makespan_ps, stall.summary.makespan_ps);
+}
+
+TEST(Coordinator, StaticPoliciesNeverRebalance) {
+  const Experiment x = load_experiment(
+      test::quickstart(), {"placement.rebalance_every=2", "workload.requests.output=5"});
+  Simulator sim(x, RankMap(x.nodes, test::world_size(), x.nodes / test::world_size()),
+                MPI_COMM_WORLD);
+  const RankResults res = sim.run();
+  ASSERT_EQ(res.placements.size(), 1u);  // the initial (contiguous) placement only
+  EXPECT_EQ(res.placements[0].bytes_moved, 0);
+}
+
+}  // namespace
+}  // namespace sievesim
