@@ -7,15 +7,7 @@ namespace {
 class ContiguousPlacement final : public PlacementPolicy {
  public:
   explicit ContiguousPlacement(const Params&) {}
-  ExpertMap initial(const PlacementContext& ctx) const override {
-    const std::int64_t E = ctx.model.routed_experts, L = ctx.model.num_layers, N = ctx.nodes;
-    ExpertMap map(L, E, N);
-    for (std::int64_t l = 0; l < L; ++l)
-      for (std::int64_t e = 0; e < E; ++e)
-        // e * N / E spreads a remainder evenly when N does not divide E.
-        map.add_replica(l, static_cast<std::int32_t>(e), static_cast<std::int32_t>(e * N / E));
-    return map;
-  }
+  ExpertMap initial(const PlacementContext& ctx) const override { return contiguous_map(ctx); }
 };
 
 }  // namespace

@@ -88,8 +88,8 @@ std::optional<sim_time_t> Coordinator::step(std::int64_t iteration, sim_time_t n
   if (every == 0 || (iteration + 1) % every != 0 || pending_) return std::nullopt;
   MPI_Allreduce(MPI_IN_PLACE, window_.data(), static_cast<int>(window_.size()), MPI_DOUBLE, MPI_SUM,
                 comm);
-  const PlacementContext ctx{x_.model, x_.nodes, x_.gpus_per_server, x_.workload.seed,
-                             x_.routing.get()};
+  const PlacementContext ctx{x_.model,         x_.nodes,     x_.gpus_per_server, x_.workload.seed,
+                             x_.routing.get(), x_.gpu.get(), x_.pim.get(),       every};
   std::optional<ExpertMap> next = x_.placement->rebalance(ctx, current, window_);
   std::optional<sim_time_t> stall;
   if (next) {

@@ -32,6 +32,16 @@ bool ExpertMap::holds(std::int64_t layer, std::int32_t expert, std::int32_t node
   return std::find(r.begin(), r.end(), node) != r.end();
 }
 
+ExpertMap contiguous_map(const PlacementContext& ctx) {
+  const std::int64_t E = ctx.model.routed_experts, L = ctx.model.num_layers, N = ctx.nodes;
+  ExpertMap map(L, E, N);
+  for (std::int64_t l = 0; l < L; ++l)
+    for (std::int64_t e = 0; e < E; ++e)
+      // e * N / E spreads a remainder evenly when N does not divide E.
+      map.add_replica(l, static_cast<std::int32_t>(e), static_cast<std::int32_t>(e * N / E));
+  return map;
+}
+
 std::vector<double> node_loads(const ExpertMap& map, std::span<const double> load) {
   std::vector<double> out(static_cast<std::size_t>(map.nodes()), 0.0);
   for (std::int64_t l = 0; l < map.layers(); ++l)

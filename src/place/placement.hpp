@@ -42,6 +42,8 @@ class ExpertMap {
 };
 
 class RoutingSource;
+class GpuModel;
+class PimModel;
 
 struct PlacementContext {
   const ModelSpec& model;
@@ -49,7 +51,14 @@ struct PlacementContext {
   std::int64_t gpus_per_server;
   std::uint64_t seed;
   const RoutingSource* routing = nullptr;  // for load estimates from a warm-up batch
+  // For policies that predict node time (rebalancing only).
+  const GpuModel* gpu = nullptr;
+  const PimModel* pim = nullptr;
+  std::int64_t window_iterations = 1;  // iterations the load counts cover
 };
+
+// Standard expert parallelism: expert e of every layer on node e * N / E, no replicas.
+ExpertMap contiguous_map(const PlacementContext& ctx);
 
 class PlacementPolicy {
  public:
