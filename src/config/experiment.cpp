@@ -33,11 +33,7 @@ std::unique_ptr<NodeAssignment> Experiment::new_assignment() const {
 }
 
 std::int64_t Experiment::expert_slots(std::int32_t node) const {
-  std::int64_t replicas = 0;
-  for (std::int64_t l = 0; l < model.num_layers; ++l)
-    if (model.layers[static_cast<std::size_t>(l)].moe)
-      for (std::int32_t e = 0; e < model.routed_experts; ++e)
-        replicas += expert_map.holds(l, e, node) ? 1 : 0;
+  std::int64_t replicas = expert_copies(expert_map, model, node);
   if (rebalance.every_iterations > 0)
     if (const auto slots = placement->slots_per_node(
             PlacementContext{model, nodes, gpus_per_server, workload.seed, routing.get()}))

@@ -57,8 +57,8 @@ Node::Node(std::int32_t id, const Experiment& x)
     : id_(id),
       k_(x.model.top_k),
       contention_(x.pim->contention()),
-      sched_(x.new_scheduler()),
-      batch_(id, node_batch_config(id, x), x.model) {
+      batch_(id, node_batch_config(id, x), x.model),
+      sched_(x.new_scheduler()) {
   expert_index_.assign(static_cast<std::size_t>(x.model.routed_experts), -1);
 }
 

@@ -16,12 +16,6 @@ namespace {
 
 using h5::Handle;
 
-std::string fmt(const char* f, double v) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, f, v);
-  return buf;
-}
-
 void line(std::ostream& out, const std::string& label, const std::string& value) {
   char buf[160];
   std::snprintf(buf, sizeof buf, "  %-38s %s\n", label.c_str(), value.c_str());

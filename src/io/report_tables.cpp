@@ -10,12 +10,6 @@ namespace {
 
 using h5::Handle;
 
-std::string fmt(const char* f, double v) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, f, v);
-  return buf;
-}
-
 std::vector<std::string> schedulers_of(const std::vector<RunRow>& rows) {
   std::vector<std::string> out;
   for (const auto& r : rows)
@@ -72,6 +66,12 @@ void ratio_table(const std::vector<RunRow>& rows, const std::vector<std::string>
 }
 
 }  // namespace
+
+std::string fmt(const char* format, double v) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, format, v);
+  return buf;
+}
 
 RunRow read_run_row(hid_t run) {
   Handle summary(H5Gopen2(run, "summary", H5P_DEFAULT), H5Gclose, "H5Gopen2(summary)");

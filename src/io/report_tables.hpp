@@ -17,6 +17,9 @@ struct RunRow {
   std::int64_t finished = 0, requests = 0;
 };
 
+// printf of one number into a string.
+std::string fmt(const char* format, double v);
+
 // The headline figures of the run stored in group `run` (one of /runs/*).
 RunRow read_run_row(hid_t run);
 void print_comparison(const std::vector<RunRow>& rows, const std::string& baseline,

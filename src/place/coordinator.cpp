@@ -22,19 +22,10 @@ Coordinator::Coordinator(const Experiment& x, const Topology& topo)
     : x_(x),
       topo_(topo),
       window_(static_cast<std::size_t>(x.model.num_layers * x.model.routed_experts), 0.0) {
-  for (std::int32_t n = 0; n < x.nodes; ++n)
-    max_weight_bytes_.push_back(static_cast<double>(x.expert_slots(n)) *
-                                x.model.expert.weight_bytes());
+  for (std::int32_t n = 0; n < x.nodes; ++n) max_copies_.push_back(x.expert_slots(n));
   PlacementRow initial;
   initial.imbalance_before_permille = initial.imbalance_after_permille = 1000;
   rows_.push_back(initial);
-}
-
-double Coordinator::weight_bytes(const ExpertMap& m, std::int32_t node) const {
-  std::int64_t replicas = 0;
-  for (std::int64_t l = 0; l < m.layers(); ++l)
-    for (std::int32_t e = 0; e < m.experts(); ++e) replicas += m.holds(l, e, node) ? 1 : 0;
-  return static_cast<double>(replicas) * x_.model.expert.weight_bytes();
 }
 
 void Coordinator::count(std::int64_t layer, std::span<const TokenRecord> recs) {
@@ -49,7 +40,8 @@ PlacementRow Coordinator::plan_migration(const ExpertMap& from, const ExpertMap&
   // Per node, time its ingress and egress ports are busy with weights.
   std::vector<sim_time_t> in_ps(nodes, 0), out_ps(nodes, 0);
   sim_time_t latency = 0;
-  for (std::int64_t l = 0; l < to.layers(); ++l)
+  for (std::int64_t l = 0; l < to.layers(); ++l) {
+    if (!x_.model.layers[static_cast<std::size_t>(l)].moe) continue;  // no experts to move
     for (std::int32_t e = 0; e < to.experts(); ++e) {
       const auto old_r = from.replicas(l, e);
       for (auto n : to.replicas(l, e)) {
@@ -71,6 +63,7 @@ PlacementRow Coordinator::plan_migration(const ExpertMap& from, const ExpertMap&
       }
       for (auto o : old_r) row.replicas_removed += to.holds(l, e, o) ? 0 : 1;
     }
+  }
   if (row.replicas_added > 0)
     row.migration_ps = std::max(*std::max_element(in_ps.begin(), in_ps.end()),
                                 *std::max_element(out_ps.begin(), out_ps.end())) +
@@ -98,7 +91,7 @@ std::optional<sim_time_t> Coordinator::step(std::int64_t iteration, sim_time_t n
     // than the slots set aside for it.
     bool fits = true;
     for (std::int32_t n = 0; n < x_.nodes && fits; ++n)
-      fits = weight_bytes(*next, n) <= max_weight_bytes_[static_cast<std::size_t>(n)];
+      fits = expert_copies(*next, x_.model, n) <= max_copies_[static_cast<std::size_t>(n)];
     if (!fits)
       throw SimulationError("placement policy '" + x_.placement_name +
                             "' proposed more expert weights than a node has room for");

@@ -32,14 +32,13 @@ class Coordinator {
   const std::vector<PlacementRow>& rows() const { return rows_; }
 
  private:
-  double weight_bytes(const ExpertMap& m, std::int32_t node) const;
   // Bytes moved and the time the moves take on the links, from `from` to `to`.
   PlacementRow plan_migration(const ExpertMap& from, const ExpertMap& to) const;
 
   const Experiment& x_;
   const Topology& topo_;
   std::vector<double> window_;            // tokens per (layer, expert) since the last rebalance
-  std::vector<double> max_weight_bytes_;  // per node: the expert slots HBM was set aside for
+  std::vector<std::int64_t> max_copies_;  // per node: the expert slots HBM was set aside for
   std::optional<ExpertMap> pending_;      // background migration in flight
   sim_time_t pending_at_ps_ = 0;
   std::vector<PlacementRow> rows_;

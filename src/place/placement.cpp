@@ -32,6 +32,14 @@ bool ExpertMap::holds(std::int64_t layer, std::int32_t expert, std::int32_t node
   return std::find(r.begin(), r.end(), node) != r.end();
 }
 
+std::int64_t expert_copies(const ExpertMap& map, const ModelSpec& model, std::int32_t node) {
+  std::int64_t copies = 0;
+  for (std::int64_t l = 0; l < map.layers(); ++l)
+    if (model.layers[static_cast<std::size_t>(l)].moe)
+      for (std::int32_t e = 0; e < map.experts(); ++e) copies += map.holds(l, e, node) ? 1 : 0;
+  return copies;
+}
+
 ExpertMap contiguous_map(const PlacementContext& ctx) {
   const std::int64_t E = ctx.model.routed_experts, L = ctx.model.num_layers, N = ctx.nodes;
   ExpertMap map(L, E, N);

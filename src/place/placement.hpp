@@ -57,6 +57,9 @@ struct PlacementContext {
   std::int64_t window_iterations = 1;  // iterations the load counts cover
 };
 
+// Expert copies `node` holds over the MoE layers of `model` (what its HBM must hold).
+std::int64_t expert_copies(const ExpertMap& map, const ModelSpec& model, std::int32_t node);
+
 // Standard expert parallelism: expert e of every layer on node e * N / E, no replicas.
 ExpertMap contiguous_map(const PlacementContext& ctx);
 

@@ -86,6 +86,27 @@ TEST(Coordinator, BackgroundMigrationNeverStallsAndStallingCostsTime) {
   EXPECT_LT(background.summary.makespan_ps, stall.summary.makespan_ps);
 }
 
+TEST(Coordinator, DenseLayersHoldNoExpertsToCountOrMove) {
+  // DeepSeek-V3's first three layers are dense: they take no HBM slots and move no weights.
+  const Experiment x = load_experiment(
+      test::quickstart(),
+      {"model.config=" + test::source_dir() + "/models/deepseek-v3.json", "system.nodes=8",
+       "system.gpus_per_server=8", "placement.policy=eplb", "placement.eplb.redundant_experts=32",
+       "placement.rebalance_every=2", "workload.requests.output=4",
+       "workload.requests.closed.concurrency=64", "workload.requests.prompt=256"});
+  EXPECT_EQ(x.expert_slots(0), 58 * (256 + 32) / 8);
+  Simulator sim(x, RankMap(x.nodes, test::world_size(), x.nodes / test::world_size()),
+                MPI_COMM_WORLD);
+  const RankResults res = sim.run();
+  ASSERT_EQ(res.placements.size(), 3u);
+  const auto expert = static_cast<std::int64_t>(x.model.expert.weight_bytes());
+  for (const auto& p : res.placements) {
+    EXPECT_EQ(p.bytes_moved, p.replicas_added * expert);
+    // At most every copy of the 58 MoE layers moves.
+    EXPECT_LE(p.replicas_added, 58 * (256 + 32));
+  }
+}
+
 TEST(Coordinator, StaticPoliciesNeverRebalance) {
   const Experiment x = load_experiment(
       test::quickstart(), {"placement.rebalance_every=2", "workload.requests.output=5"});
