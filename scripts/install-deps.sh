@@ -13,7 +13,7 @@ PACKAGES=(
   libyaml-cpp-dev nlohmann-json3-dev
   libgtest-dev libgmock-dev
   zlib1g-dev
-  python3 python3-h5py python3-numpy python3-yaml bc
+  python3 python3-h5py python3-numpy python3-yaml python3-matplotlib bc
 )
 
 missing=()
