@@ -148,9 +148,14 @@ int simulate(RunOpts& o, const boost::mpi::communicator& world) {
   boost::mpi::broadcast(world, info.date_utc, 0);
   info.ranks = world.size();
   info.nodes_per_rank = ranks.nodes_per_rank();
-  info.baseline = o.baseline.empty() && !o.schedulers.empty() ? o.schedulers.front() : o.baseline;
+  info.baseline = !o.baseline.empty()     ? o.baseline
+                  : !o.schedulers.empty() ? o.schedulers.front()
+                                          : x.scheduler_name;
   info.sweep_key = sweep_key;
-  ResultFile file(x.output_path, x, info, plan.size() > 1, world);
+  // A sweep or a --schedulers list is recorded under /runs even with a single point, so the
+  // file keeps the swept value and the scheduler name (what `report` merges job-array points by).
+  const bool multi = plan.size() > 1 || !sweep_key.empty() || !o.schedulers.empty();
+  ResultFile file(x.output_path, x, info, multi, world);
   std::int64_t iterations = 0;
   for (const Planned& p : plan) {
     const Experiment& e = p.x;

@@ -91,6 +91,17 @@ const std::vector<ColumnDef<PlacementRow>>& placement_columns() {
   return cols;
 }
 
+const std::vector<ColumnDef<ExpertLoadRow>>& expert_load_columns() {
+  static const std::vector<ColumnDef<ExpertLoadRow>> cols = {
+      SIEVESIM_COL(ExpertLoadRow, layer, "1", "decoder layer (MoE layers only)"),
+      SIEVESIM_COL(ExpertLoadRow, expert, "1", "routed expert"),
+      SIEVESIM_COL(ExpertLoadRow, tokens, "1",
+                   "(token, expert) pairs dispatched to it after the warm-up, all nodes"),
+      SIEVESIM_COL(ExpertLoadRow, replicas, "1", "copies in the placement in effect at the end"),
+  };
+  return cols;
+}
+
 #undef SIEVESIM_COL
 
 Percentiles Percentiles::of(std::vector<sim_time_t> v) {

@@ -61,6 +61,13 @@ struct PlacementRow {
   std::int64_t imbalance_before_permille = 0, imbalance_after_permille = 0;
 };
 
+// Tokens one (layer, expert) received over the measured iterations, summed over the cluster.
+struct ExpertLoadRow {
+  std::int64_t layer = 0, expert = 0;
+  std::int64_t tokens = 0;    // (token, expert) pairs dispatched after warm-up
+  std::int64_t replicas = 0;  // copies in the placement in effect at the end
+};
+
 template <class Row>
 struct ColumnDef {
   const char* name;
@@ -73,6 +80,7 @@ const std::vector<ColumnDef<LayerRow>>& layer_columns();
 const std::vector<ColumnDef<IterationRow>>& iteration_columns();
 const std::vector<ColumnDef<RequestRow>>& request_columns();
 const std::vector<ColumnDef<PlacementRow>>& placement_columns();
+const std::vector<ColumnDef<ExpertLoadRow>>& expert_load_columns();
 
 // The headline figures, computed identically on every rank from globally reduced integers.
 // Mean and nearest-rank percentiles of a per-request time.
@@ -105,8 +113,9 @@ struct RankResults {
   std::vector<LayerRow> layers;
   std::vector<IterationRow> iterations;
   std::vector<RequestRow> requests;
-  std::vector<IterationRow> totals;      // per iteration over all nodes (same on every rank)
-  std::vector<PlacementRow> placements;  // same on every rank
+  std::vector<IterationRow> totals;        // per iteration over all nodes (same on every rank)
+  std::vector<PlacementRow> placements;    // same on every rank
+  std::vector<ExpertLoadRow> expert_load;  // MoE layers only, layer-major; same on every rank
   Summary summary;
 };
 

@@ -155,6 +155,8 @@ RankResults Simulator::run(const std::function<void(const Progress&)>& progress)
   std::vector<TokenRecord> out, in, scratch;
   std::vector<std::size_t> start;
   const auto max_iterations = x_.workload.max_iterations;
+  const std::int64_t experts = x_.model.routed_experts;
+  std::vector<std::int64_t> expert_tokens(static_cast<std::size_t>(x_.model.num_layers * experts));
   std::int64_t it = 0;
   for (; !pool.done() && (max_iterations == 0 || it < max_iterations); ++it) {
     for (auto& n : nodes) n.begin_iteration(it);
@@ -166,6 +168,10 @@ RankResults Simulator::run(const std::function<void(const Progress&)>& progress)
       out.clear();
       for (auto& n : nodes) n.dispatch(ctx, layer, out);
       if (coordinator.counting()) coordinator.count(layer, out);
+      if (it >= x_.workload.warmup_iterations) {
+        std::int64_t* row = expert_tokens.data() + layer * experts;
+        for (const auto& r : out) ++row[r.expert];
+      }
       in = exchange.exchange(out, group_for_exchange(out, by_expert_node, ranks_, scratch, start));
       out.clear();
       per_local_node(in, by_expert_node, by_home_node, x_.nodes, first, nodes.size(), scratch,
@@ -201,6 +207,15 @@ RankResults Simulator::run(const std::function<void(const Progress&)>& progress)
   MPI_Allreduce(local, global, 2, MPI_INT64_T, MPI_SUM, comm_);
   res.totals = reduce_iterations(res.iterations, it, comm_);
   res.placements = coordinator.rows();
+  MPI_Allreduce(MPI_IN_PLACE, expert_tokens.data(), static_cast<int>(expert_tokens.size()),
+                MPI_INT64_T, MPI_SUM, comm_);
+  for (std::int64_t l = 0; l < x_.model.num_layers; ++l) {
+    if (!x_.model.layers[static_cast<std::size_t>(l)].moe) continue;
+    for (std::int64_t e = 0; e < experts; ++e)
+      res.expert_load.push_back(ExpertLoadRow{
+          l, e, expert_tokens[static_cast<std::size_t>(l * experts + e)],
+          static_cast<std::int64_t>(placement.replicas(l, static_cast<std::int32_t>(e)).size())});
+  }
 
   Summary& s = res.summary;
   s.nodes = x_.nodes;

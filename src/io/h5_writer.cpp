@@ -114,6 +114,9 @@ void write_run(hid_t parent, const RunOutput& run, MPI_Comm comm) {
   static const std::vector<PlacementRow> kNoPlacements;
   write_table(parent, "placement", "one row per placement the coordinator made",
               placement_columns(), rank == 0 ? run.results.placements : kNoPlacements, comm);
+  static const std::vector<ExpertLoadRow> kNoLoad;
+  write_table(parent, "expert_load", "one row per (MoE layer, routed expert)",
+              expert_load_columns(), rank == 0 ? run.results.expert_load : kNoLoad, comm);
 }
 
 // Writing is collective: a rank that failed cannot rejoin the others' next collective call, so

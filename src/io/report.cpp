@@ -1,15 +1,18 @@
 #include "io/report.hpp"
-#include "io/report_tables.hpp"
 
 #include <algorithm>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
+#include <map>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "common/error.hpp"
-#include "common/time.hpp"
 #include "io/h5_util.hpp"
+#include "io/report_csv.hpp"
+#include "io/report_tables.hpp"
 
 namespace sievesim {
 namespace {
@@ -22,50 +25,61 @@ void line(std::ostream& out, const std::string& label, const std::string& value)
   out << buf;
 }
 
-}  // namespace
+struct LoadedFile {
+  std::string path, model, baseline, sweep_key;
+  std::int64_t ranks = 0, nodes_per_rank = 0;
+  double wall_s = 0;
+  bool several = false;  // runs under /runs
+  std::vector<ReportedRun> runs;
+};
 
-void print_run(hid_t file, hid_t run, const std::string& scheduler, std::ostream& out);
-
-void print_report_unchecked(const std::string& path, std::ostream& out) {
+LoadedFile load_unchecked(const std::string& path) {
   if (!std::filesystem::exists(path)) throw InputError(path, "", "no such result file");
   H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
   if (H5Fis_hdf5(path.c_str()) <= 0) throw InputError(path, "", "not an HDF5 file");
   Handle file(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose, "H5Fopen");
   if (!h5::has_attr(file, "software") || h5::read_attr_string(file, "software") != "sievesim")
     throw InputError(path, "", "not a sievesim result file (no software=sievesim attribute)");
-  out << "sievesim result " << path << "\n";
+  LoadedFile f;
+  f.path = path;
+  f.model = h5::read_attr_string(file, "model_name");
+  f.ranks = h5::read_attr_int(file, "ranks");
+  f.nodes_per_rank = h5::read_attr_int(file, "nodes_per_rank");
+  f.wall_s = h5::read_attr_double(file, "wall_time_s");
+  auto add = [&](hid_t run, const std::string& name, const std::string& scheduler) {
+    ReportedRun r;
+    r.row = read_run_row(file, run, path, name, scheduler);
+    r.row.sweep_key = f.sweep_key;
+    r.breakdown = read_breakdown(run);
+    f.runs.push_back(std::move(r));
+  };
   if (H5Lexists(file, "runs", H5P_DEFAULT) <= 0) {
-    print_run(file, file, h5::read_attr_string(file, "scheduler"), out);
-  } else {
-    Handle runs(H5Gopen2(file, "runs", H5P_DEFAULT), H5Gclose, "H5Gopen2(runs)");
-    const std::string baseline = h5::read_attr_string(runs, "baseline");
-    const std::string sweep_key = h5::read_attr_string(runs, "sweep_key");
-    H5G_info_t info;
-    h5::check_status(H5Gget_info(runs, &info), "H5Gget_info");
-    std::vector<RunRow> rows;
-    for (hsize_t i = 0; i < info.nlinks; ++i) {
-      char name[256];
-      if (H5Lget_name_by_idx(runs, ".", H5_INDEX_CRT_ORDER, H5_ITER_INC, i, name, sizeof name,
-                             H5P_DEFAULT) < 0)
-        throw h5::Error("H5Lget_name_by_idx failed");
-      Handle run(H5Gopen2(runs, name, H5P_DEFAULT), H5Gclose, "H5Gopen2(run)");
-      if (sweep_key.empty()) {
-        out << "== " << name << " ==\n";
-        print_run(file, run, name, out);
-      }
-      rows.push_back(read_run_row(run));
-    }
-    if (sweep_key.empty())
-      print_comparison(rows, baseline, out);
-    else
-      print_sweep(rows, sweep_key, baseline, out);
+    f.baseline = h5::read_attr_string(file, "scheduler");
+    add(file, "", f.baseline);
+    return f;
   }
-  line(out, "wall time", fmt("%.2f s", h5::read_attr_double(file, "wall_time_s")));
+  f.several = true;
+  Handle runs(H5Gopen2(file, "runs", H5P_DEFAULT), H5Gclose, "H5Gopen2(runs)");
+  f.baseline = h5::read_attr_string(runs, "baseline");
+  f.sweep_key = h5::read_attr_string(runs, "sweep_key");
+  H5G_info_t info;
+  h5::check_status(H5Gget_info(runs, &info), "H5Gget_info");
+  for (hsize_t i = 0; i < info.nlinks; ++i) {
+    char name[256];
+    if (H5Lget_name_by_idx(runs, ".", H5_INDEX_CRT_ORDER, H5_ITER_INC, i, name, sizeof name,
+                           H5P_DEFAULT) < 0)
+      throw h5::Error("H5Lget_name_by_idx failed");
+    Handle run(H5Gopen2(runs, name, H5P_DEFAULT), H5Gclose, "H5Gopen2(run)");
+    add(run, name, h5::read_attr_string(run, "scheduler"));
+  }
+  // Sweeps of one scheduler written before schema 4 stored no baseline.
+  if (f.baseline.empty() && !f.runs.empty()) f.baseline = f.runs.front().row.scheduler;
+  return f;
 }
 
-void print_report(const std::string& path, std::ostream& out) {
+LoadedFile load(const std::string& path) {
   try {
-    print_report_unchecked(path, out);
+    return load_unchecked(path);
   } catch (const h5::Error& e) {
     // Any HDF5 failure here means the file is not a complete sievesim result (truncated,
     // written by another program, an older schema): bad input, not a bug.
@@ -73,97 +87,198 @@ void print_report(const std::string& path, std::ostream& out) {
   }
 }
 
-// The summary and breakdown of one run stored under `run` (the file root, or /runs/<name>).
-void print_run(hid_t file, hid_t run, const std::string& scheduler, std::ostream& out) {
-  Handle summary(H5Gopen2(run, "summary", H5P_DEFAULT), H5Gclose, "H5Gopen2(summary)");
-  line(out, "model", h5::read_attr_string(file, "model_name"));
-  line(out, "scheduler", scheduler);
-  line(out, "nodes (GPUs)", std::to_string(h5::read_attr_int(summary, "nodes")));
+void print_split_table(const Breakdown& b, std::ostream& out) {
+  out << "per-layer GPU/PIM split (mean per node)\n";
+  char buf[200];
+  std::snprintf(buf, sizeof buf, "  %5s %11s %11s %9s %9s %10s %10s\n", "layer", "GPU busy us",
+                "PIM busy us", "exp GPU", "exp PIM", "tok GPU", "tok PIM");
+  out << buf;
+  for (std::size_t l = 0; l < b.layers.size(); ++l) {
+    const auto& s = b.layers[l];
+    if (s.samples == 0) continue;
+    std::snprintf(buf, sizeof buf, "  %5zu %11.2f %11.2f %9.1f %9.1f %10.1f %10.1f\n", l,
+                  s.gpu_busy_ps * 1e-6, s.pim_busy_ps * 1e-6, s.experts_gpu, s.experts_pim,
+                  s.tokens_gpu, s.tokens_pim);
+    out << buf;
+  }
+}
+
+// The summary and breakdown of one run.
+void print_run(const LoadedFile& f, const ReportedRun& run, bool per_layer, std::ostream& out) {
+  const RunRow& r = run.row;
+  auto i = [&](const char* k) { return r.ints.at(k); };
+  line(out, "model", f.model);
+  line(out, "scheduler", r.scheduler);
+  line(out, "nodes (GPUs)", std::to_string(r.nodes));
   line(out, "ranks x nodes per rank",
-       std::to_string(h5::read_attr_int(file, "ranks")) + " x " +
-           std::to_string(h5::read_attr_int(file, "nodes_per_rank")));
+       std::to_string(f.ranks) + " x " + std::to_string(f.nodes_per_rank));
   line(out, "iterations (warm-up)",
-       std::to_string(h5::read_attr_int(summary, "iterations")) + " (" +
-           std::to_string(h5::read_attr_int(summary, "warmup_iterations")) + ")");
-  line(out, "requests finished",
-       std::to_string(h5::read_attr_int(summary, "requests_finished")) + " of " +
-           std::to_string(h5::read_attr_int(summary, "requests")));
+       std::to_string(i("iterations")) + " (" + std::to_string(i("warmup_iterations")) + ")");
+  line(out, "requests finished", std::to_string(r.finished) + " of " + std::to_string(r.requests));
   line(out, "output / prefill tokens (measured)",
-       std::to_string(h5::read_attr_int(summary, "output_tokens")) + " / " +
-           std::to_string(h5::read_attr_int(summary, "prefill_tokens")));
-  line(out, "simulated time",
-       fmt("%.3f ms", static_cast<double>(h5::read_attr_int(summary, "makespan_ps")) * 1e-9));
-  line(out, "throughput (tokens/s per GPU)",
-       fmt("%.1f", h5::read_attr_double(summary, "throughput_tokens_per_s_per_gpu")));
+       std::to_string(i("output_tokens")) + " / " + std::to_string(i("prefill_tokens")));
+  line(out, "simulated time", fmt("%.3f ms", static_cast<double>(i("makespan_ps")) * 1e-9));
+  line(out, "throughput (tokens/s per GPU)", fmt("%.1f", r.throughput));
   line(out, "throughput (tokens/s, all GPUs)",
-       fmt("%.1f", h5::read_attr_double(summary, "throughput_tokens_per_s")));
-  line(out, "interactivity (tokens/s per user)",
-       fmt("%.2f", h5::read_attr_double(summary, "interactivity_tokens_per_s_per_user")));
-  line(out, "mean iteration time",
-       fmt("%.1f us", static_cast<double>(h5::read_attr_int(summary, "mean_iteration_ps")) * 1e-6));
-  auto us = [&](const char* key) {
-    return fmt("%.1f", static_cast<double>(h5::read_attr_int(summary, key)) * 1e-6);
+       fmt("%.1f", r.doubles.at("throughput_tokens_per_s")));
+  line(out, "interactivity (tokens/s per user)", fmt("%.2f", r.interactivity));
+  line(out, "mean iteration time", fmt("%.1f us", r.tpot_us));
+  auto us = [&](const std::string& key) {
+    return fmt("%.1f", static_cast<double>(r.ints.at(key)) * 1e-6);
   };
-  for (const char* what : {"ttft", "tpot"}) {
-    const std::string w(what);
+  for (const std::string w : {"ttft", "tpot"}) {
     const std::string label =
         (w == "ttft" ? "TTFT" : "TPOT") + std::string(" mean / p50 / p99 (us)");
-    if (h5::read_attr_int(summary, (w + "_count").c_str()) == 0)
+    if (r.ints.at(w + "_count") == 0)
       line(out, label, "- (none measured after warm-up)");
     else
-      line(out, label,
-           us((w + "_mean_ps").c_str()) + " / " + us((w + "_p50_ps").c_str()) + " / " +
-               us((w + "_p99_ps").c_str()));
+      line(out, label, us(w + "_mean_ps") + " / " + us(w + "_p50_ps") + " / " + us(w + "_p99_ps"));
   }
 
-  if (H5Lexists(run, "layers", H5P_DEFAULT) <= 0) return;  // output.layers: false
-  Handle layers(H5Gopen2(run, "layers", H5P_DEFAULT), H5Gclose, "H5Gopen2(layers)");
-  auto col = [&](const char* n) { return h5::read_column(layers, n); };
-  const auto start = col("start_ps"), attn = col("attention_end_ps"), disp = col("dispatch_end_ps"),
-             exp = col("experts_end_ps"), end = col("end_ps"), gpu = col("gpu_busy_ps"),
-             pim = col("pim_busy_ps"), sched = col("sched_ps"), egpu = col("experts_gpu"),
-             epim = col("experts_pim"), tgpu = col("tokens_gpu"), tpim = col("tokens_pim"),
-             bytes = col("bytes_sent");
-  const std::size_t n = start.size();
-  if (n == 0) return;
-  double phase[4] = {0, 0, 0, 0}, total = 0, gpu_b = 0, pim_b = 0, sched_b = 0;
-  double e_gpu = 0, e_pim = 0, t_gpu = 0, t_pim = 0, sent = 0;
-  for (std::size_t i = 0; i < n; ++i) {
-    // Phases are successive milestones of the layer's critical path; with overlap a later
-    // milestone may precede an earlier one, which counts as zero.
-    const sim_time_t a = attn[i], d = std::max(disp[i], a), e = std::max(exp[i], d),
-                     f = std::max(end[i], e);
-    phase[0] += static_cast<double>(a - start[i]);
-    phase[1] += static_cast<double>(d - a);
-    phase[2] += static_cast<double>(e - d);
-    phase[3] += static_cast<double>(f - e);
-    total += static_cast<double>(end[i] - start[i]);
-    gpu_b += static_cast<double>(gpu[i]);
-    pim_b += static_cast<double>(pim[i]);
-    sched_b += static_cast<double>(sched[i]);
-    e_gpu += static_cast<double>(egpu[i]);
-    e_pim += static_cast<double>(epim[i]);
-    t_gpu += static_cast<double>(tgpu[i]);
-    t_pim += static_cast<double>(tpim[i]);
-    sent += static_cast<double>(bytes[i]);
-  }
-  const double dn = static_cast<double>(n);
-  out << "per-layer breakdown (mean over " << n << " node-layers)\n";
+  const Breakdown& b = run.breakdown;
+  if (b.all.samples == 0) return;  // output.layers: false
+  out << "per-layer breakdown (mean over " << static_cast<long long>(b.all.samples)
+      << " node-layers)\n";
   const char* names[4] = {"attention + router", "dispatch (wait for tokens)",
                           "experts (after last token)", "combine (wait for results)"};
   for (int p = 0; p < 4; ++p)
     line(out, names[p],
-         fmt("%9.2f us", phase[p] / dn * 1e-6) +
-             fmt("  %5.1f %%", total > 0 ? 100.0 * phase[p] / total : 0.0));
-  line(out, "layer total", fmt("%9.2f us", total / dn * 1e-6));
-  line(out, "GPU busy", fmt("%9.2f us", gpu_b / dn * 1e-6));
-  line(out, "PIM busy", fmt("%9.2f us", pim_b / dn * 1e-6));
-  line(out, "scheduler decision", fmt("%9.2f us", sched_b / dn * 1e-6));
+         fmt("%9.2f us", b.phase_ps[p] * 1e-6) +
+             fmt("  %5.1f %%", b.layer_ps > 0 ? 100.0 * b.phase_ps[p] / b.layer_ps : 0.0));
+  line(out, "layer total", fmt("%9.2f us", b.layer_ps * 1e-6));
+  line(out, "GPU busy", fmt("%9.2f us", b.all.gpu_busy_ps * 1e-6));
+  line(out, "PIM busy", fmt("%9.2f us", b.all.pim_busy_ps * 1e-6));
+  line(out, "scheduler decision", fmt("%9.2f us", b.all.sched_ps * 1e-6));
   line(out, "active experts on GPU / PIM",
-       fmt("%.1f", e_gpu / dn) + " / " + fmt("%.1f", e_pim / dn));
+       fmt("%.1f", b.all.experts_gpu) + " / " + fmt("%.1f", b.all.experts_pim));
   line(out, "expert tokens on GPU / PIM",
-       fmt("%.1f", t_gpu / dn) + " / " + fmt("%.1f", t_pim / dn));
-  line(out, "bytes sent per node-layer", fmt("%.0f", sent / dn));
+       fmt("%.1f", b.all.tokens_gpu) + " / " + fmt("%.1f", b.all.tokens_pim));
+  line(out, "bytes sent per node-layer", fmt("%.0f", b.all.bytes_sent));
+  if (per_layer) print_split_table(b, out);
+}
+
+std::vector<RunRow> rows_of(const std::vector<ReportedRun*>& runs) {
+  std::vector<RunRow> rows;
+  for (const auto* r : runs) rows.push_back(r->row);
+  return rows;
+}
+
+// Runs compared with each other: same model, cluster size and swept key.
+using GroupKey = std::tuple<std::string, std::int64_t, std::string>;
+
+// Numeric sweep values sort as numbers, others as text.
+bool value_less(const std::string& a, const std::string& b) {
+  char *ea = nullptr, *eb = nullptr;
+  const double x = std::strtod(a.c_str(), &ea), y = std::strtod(b.c_str(), &eb);
+  if (!a.empty() && !b.empty() && *ea == '\0' && *eb == '\0') return x < y;
+  return a < b;
+}
+
+// Merges the runs of several files: groups, labels, order, baseline of every run.
+std::map<GroupKey, std::vector<ReportedRun*>> merge(std::vector<LoadedFile>& files,
+                                                    const std::string& baseline) {
+  std::map<GroupKey, std::vector<ReportedRun*>> groups;
+  for (auto& f : files)
+    for (auto& r : f.runs) groups[{r.row.model, r.row.nodes, r.row.sweep_key}].push_back(&r);
+  for (auto& [key, runs] : groups) {
+    // Two files with the same scheduler at the same point (say, two placement policies) need
+    // names that tell them apart.
+    for (auto* r : runs)
+      for (auto* o : runs)
+        if (o != r && o->row.scheduler == r->row.scheduler &&
+            o->row.sweep_value == r->row.sweep_value)
+          r->row.label =
+              std::filesystem::path(r->row.file).stem().string() + ":" + r->row.scheduler;
+    std::vector<std::string> order;
+    for (auto* r : runs)
+      if (std::find(order.begin(), order.end(), r->row.label) == order.end())
+        order.push_back(r->row.label);
+    std::stable_sort(runs.begin(), runs.end(), [&](const ReportedRun* a, const ReportedRun* b) {
+      const auto ia = std::find(order.begin(), order.end(), a->row.label) - order.begin();
+      const auto ib = std::find(order.begin(), order.end(), b->row.label) - order.begin();
+      if (ia != ib) return ia < ib;
+      return value_less(a->row.sweep_value, b->row.sweep_value);
+    });
+    for (auto* r : runs)
+      for (auto* o : runs)
+        if ((o->row.label == baseline || o->row.scheduler == baseline) &&
+            o->row.sweep_value == r->row.sweep_value && !r->baseline)
+          r->baseline = &o->row;
+  }
+  return groups;
+}
+
+}  // namespace
+
+void print_reports(const std::vector<std::string>& paths, const ReportOptions& options,
+                   std::ostream& out) {
+  std::vector<LoadedFile> files;
+  for (const auto& p : paths) files.push_back(load(p));
+  auto used = [&](const std::string& sched) {
+    for (const auto& f : files)
+      for (const auto& r : f.runs)
+        if (r.row.scheduler == sched) return true;
+    return false;
+  };
+  // Points of a job array are one file per scheduler, each its own baseline: across files the
+  // question is Sieve's ratio over the others.
+  std::string baseline = options.baseline;
+  if (baseline.empty())
+    baseline = files.size() > 1 && used("sieve") ? "sieve" : files.front().baseline;
+  const bool found = used(baseline);
+  if (!found)
+    throw InputError("", "--baseline",
+                     "no run in " + std::string(paths.size() > 1 ? "these files" : paths.front()) +
+                         " used scheduler '" + baseline + "'");
+
+  for (std::size_t i = 0; i < files.size(); ++i) {
+    const LoadedFile& f = files[i];
+    if (i) out << "\n";
+    out << "sievesim result " << f.path << "\n";
+    if (!f.several) {
+      print_run(f, f.runs.front(), options.per_layer, out);
+    } else {
+      std::vector<RunRow> rows;
+      for (const auto& r : f.runs) {
+        if (f.sweep_key.empty()) {
+          out << "== " << r.row.run << " ==\n";
+          print_run(f, r, options.per_layer, out);
+        } else if (options.per_layer && r.breakdown.all.samples > 0) {
+          out << "== " << r.row.run << " ==\n";  // a sweep's points only get their split
+          print_split_table(r.breakdown, out);
+        }
+        rows.push_back(r.row);
+      }
+      const bool has_base = std::any_of(rows.begin(), rows.end(),
+                                        [&](const RunRow& r) { return r.scheduler == baseline; });
+      const std::string base = has_base ? baseline : f.baseline;
+      if (f.sweep_key.empty())
+        print_comparison(rows, base, out);
+      else
+        print_sweep(rows, f.sweep_key, base, out);
+    }
+    line(out, "wall time", fmt("%.2f s", f.wall_s));
+  }
+
+  auto groups = merge(files, baseline);
+  if (files.size() > 1)
+    for (const auto& [key, runs] : groups) {
+      if (runs.size() < 2) continue;
+      const auto& [model, nodes, sweep_key] = key;
+      out << "\nmerged: " << model << " on " << nodes << " GPUs, " << runs.size() << " runs\n";
+      const auto rows = rows_of(runs);
+      if (sweep_key.empty())
+        print_comparison(rows, baseline, out);
+      else
+        print_sweep(rows, sweep_key, baseline, out);
+    }
+
+  if (!options.csv_dir.empty()) {
+    std::vector<ReportedRun> all;
+    for (const auto& [key, runs] : groups)
+      for (const auto* r : runs) all.push_back(*r);
+    write_report_csv(options.csv_dir, all);
+  }
 }
 
 }  // namespace sievesim

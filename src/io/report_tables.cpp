@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cstdio>
 
+#include "common/time.hpp"
+
 #include "io/h5_util.hpp"
 
 namespace sievesim {
@@ -13,14 +15,14 @@ using h5::Handle;
 std::vector<std::string> schedulers_of(const std::vector<RunRow>& rows) {
   std::vector<std::string> out;
   for (const auto& r : rows)
-    if (std::find(out.begin(), out.end(), r.scheduler) == out.end()) out.push_back(r.scheduler);
+    if (std::find(out.begin(), out.end(), r.label) == out.end()) out.push_back(r.label);
   return out;
 }
 
 const RunRow* find_run(const std::vector<RunRow>& rows, const std::string& sched,
                        const std::string& value) {
   for (const auto& r : rows)
-    if (r.scheduler == sched && r.sweep_value == value) return &r;
+    if (r.label == sched && r.sweep_value == value) return &r;
   return nullptr;
 }
 
@@ -44,7 +46,7 @@ void ratio_table(const std::vector<RunRow>& rows, const std::vector<std::string>
     out << buf;
   };
   for (const auto& r : rows) {
-    if (r.scheduler != baseline) continue;
+    if (r.label != baseline) continue;
     std::snprintf(buf, sizeof buf, "  %11s", r.sweep_value.c_str());
     out << buf;
     for (const auto& s : scheds) {
@@ -56,7 +58,7 @@ void ratio_table(const std::vector<RunRow>& rows, const std::vector<std::string>
   auto best = [&](const std::string& s) {
     double v = 0;
     for (const auto& r : rows)
-      if (r.scheduler == s) v = std::max(v, get(r));
+      if (r.label == s) v = std::max(v, get(r));
     return v;
   };
   std::snprintf(buf, sizeof buf, "  %11s", "best");
@@ -73,39 +75,111 @@ std::string fmt(const char* format, double v) {
   return buf;
 }
 
-RunRow read_run_row(hid_t run) {
+const std::vector<const char*> kSummaryIntKeys = {
+    "nodes",          "iterations",         "warmup_iterations",
+    "requests",       "requests_finished",  "output_tokens",
+    "prefill_tokens", "records_dispatched", "records_combined",
+    "makespan_ps",    "window_ps",          "mean_iteration_ps",
+    "ttft_count",     "ttft_mean_ps",       "ttft_p50_ps",
+    "ttft_p90_ps",    "ttft_p99_ps",        "tpot_count",
+    "tpot_mean_ps",   "tpot_p50_ps",        "tpot_p90_ps",
+    "tpot_p99_ps",    "e2e_count",          "e2e_mean_ps",
+    "e2e_p50_ps",     "e2e_p90_ps",         "e2e_p99_ps"};
+const std::vector<const char*> kSummaryDoubleKeys = {"throughput_tokens_per_s",
+                                                     "throughput_tokens_per_s_per_gpu",
+                                                     "interactivity_tokens_per_s_per_user"};
+
+RunRow read_run_row(hid_t file, hid_t run, const std::string& path, const std::string& name,
+                    const std::string& scheduler) {
   Handle summary(H5Gopen2(run, "summary", H5P_DEFAULT), H5Gclose, "H5Gopen2(summary)");
   RunRow r;
-  r.scheduler = h5::read_attr_string(run, "scheduler");
-  r.sweep_value = h5::read_attr_string(run, "sweep_value");
-  r.throughput = h5::read_attr_double(summary, "throughput_tokens_per_s_per_gpu");
-  r.interactivity = h5::read_attr_double(summary, "interactivity_tokens_per_s_per_user");
-  r.tpot_us = static_cast<double>(h5::read_attr_int(summary, "mean_iteration_ps")) * 1e-6;
+  r.file = path;
+  r.run = name;
+  r.model = h5::read_attr_string(file, "model_name");
+  r.scheduler = r.label = scheduler;
+  if (h5::has_attr(run, "sweep_value")) r.sweep_value = h5::read_attr_string(run, "sweep_value");
+  for (const char* k : kSummaryIntKeys) r.ints[k] = h5::read_attr_int(summary, k);
+  for (const char* k : kSummaryDoubleKeys) r.doubles[k] = h5::read_attr_double(summary, k);
+  r.throughput = r.doubles["throughput_tokens_per_s_per_gpu"];
+  r.interactivity = r.doubles["interactivity_tokens_per_s_per_user"];
+  r.tpot_us = static_cast<double>(r.ints["mean_iteration_ps"]) * 1e-6;
   auto p50_ms = [&](const std::string& w) {
-    return h5::read_attr_int(summary, (w + "_count").c_str()) > 0
-               ? static_cast<double>(h5::read_attr_int(summary, (w + "_p50_ps").c_str())) * 1e-9
-               : -1.0;
+    return r.ints[w + "_count"] > 0 ? static_cast<double>(r.ints[w + "_p50_ps"]) * 1e-9 : -1.0;
   };
   r.ttft_p50_ms = p50_ms("ttft");
   r.tpot_p50_ms = p50_ms("tpot");
-  r.finished = h5::read_attr_int(summary, "requests_finished");
-  r.requests = h5::read_attr_int(summary, "requests");
+  r.finished = r.ints["requests_finished"];
+  r.requests = r.ints["requests"];
+  r.nodes = r.ints["nodes"];
   return r;
+}
+
+Breakdown read_breakdown(hid_t run) {
+  Breakdown b;
+  if (H5Lexists(run, "layers", H5P_DEFAULT) <= 0) return b;  // output.layers: false
+  Handle layers(H5Gopen2(run, "layers", H5P_DEFAULT), H5Gclose, "H5Gopen2(layers)");
+  auto col = [&](const char* n) { return h5::read_column(layers, n); };
+  const auto layer = col("layer"), start = col("start_ps"), attn = col("attention_end_ps"),
+             disp = col("dispatch_end_ps"), exp = col("experts_end_ps"), end = col("end_ps"),
+             gpu = col("gpu_busy_ps"), pim = col("pim_busy_ps"), sched = col("sched_ps"),
+             egpu = col("experts_gpu"), epim = col("experts_pim"), tgpu = col("tokens_gpu"),
+             tpim = col("tokens_pim"), bytes = col("bytes_sent");
+  const std::size_t n = start.size();
+  if (n == 0) return b;
+  auto d = [](std::int64_t v) { return static_cast<double>(v); };
+  for (std::size_t i = 0; i < n; ++i) {
+    // Phases are successive milestones of the layer's critical path; with overlap a later
+    // milestone may precede an earlier one, which counts as zero.
+    const sim_time_t a = attn[i], di = std::max(disp[i], a), e = std::max(exp[i], di),
+                     f = std::max(end[i], e);
+    b.phase_ps[0] += d(a - start[i]);
+    b.phase_ps[1] += d(di - a);
+    b.phase_ps[2] += d(e - di);
+    b.phase_ps[3] += d(f - e);
+    b.layer_ps += d(end[i] - start[i]);
+    const auto l = static_cast<std::size_t>(layer[i]);
+    if (b.layers.size() <= l) b.layers.resize(l + 1);
+    for (Breakdown::Split* s : {&b.all, &b.layers[l]}) {
+      s->samples += 1;
+      s->gpu_busy_ps += d(gpu[i]);
+      s->pim_busy_ps += d(pim[i]);
+      s->sched_ps += d(sched[i]);
+      s->experts_gpu += d(egpu[i]);
+      s->experts_pim += d(epim[i]);
+      s->tokens_gpu += d(tgpu[i]);
+      s->tokens_pim += d(tpim[i]);
+      s->bytes_sent += d(bytes[i]);
+    }
+  }
+  const double dn = static_cast<double>(n);
+  for (double& p : b.phase_ps) p /= dn;
+  b.layer_ps /= dn;
+  auto mean = [](Breakdown::Split& s) {
+    if (s.samples == 0) return;
+    for (double* v : {&s.gpu_busy_ps, &s.pim_busy_ps, &s.sched_ps, &s.experts_gpu, &s.experts_pim,
+                      &s.tokens_gpu, &s.tokens_pim, &s.bytes_sent})
+      *v /= s.samples;
+  };
+  mean(b.all);
+  for (auto& s : b.layers) mean(s);
+  return b;
 }
 
 void print_comparison(const std::vector<RunRow>& rows, const std::string& baseline,
                       std::ostream& out) {
-  const RunRow* base = find_run(rows, baseline, "");
-  if (!base) throw h5::Error("baseline run missing");
-  out << "comparison (ratios against " << baseline << ")\n";
+  const RunRow* base = nullptr;
+  for (const auto& r : rows)
+    if (!base && r.label == baseline) base = &r;
+  if (!base) base = &rows.front();
+  out << "comparison (ratios against " << base->label << ")\n";
   char buf[256];
   std::snprintf(buf, sizeof buf, "  %-10s %14s %14s %12s %12s %12s\n", "scheduler", "tokens/s/GPU",
                 "tokens/s/user", "TPOT (us)", "throughput x", "interact. x");
   out << buf;
   for (const auto& r : rows) {
-    std::snprintf(buf, sizeof buf, "  %-10s %14.1f %14.2f %12.1f %12.3f %12.3f\n",
-                  r.scheduler.c_str(), r.throughput, r.interactivity, r.tpot_us,
-                  r.throughput / base->throughput, r.interactivity / base->interactivity);
+    std::snprintf(buf, sizeof buf, "  %-10s %14.1f %14.2f %12.1f %12.3f %12.3f\n", r.label.c_str(),
+                  r.throughput, r.interactivity, r.tpot_us, r.throughput / base->throughput,
+                  r.interactivity / base->interactivity);
     out << buf;
   }
 }
@@ -122,12 +196,11 @@ void print_sweep(const std::vector<RunRow>& rows, const std::string& key,
   auto ms = [](double v) { return v < 0 ? std::string("-") : fmt("%.2fms", v); };
   for (const auto& s : scheds)
     for (const auto& r : rows) {
-      if (r.scheduler != s) continue;
+      if (r.label != s) continue;
       // On the front: no other point of the scheduler is at least as good in both and better in
       // one.
       const bool dominated = std::any_of(rows.begin(), rows.end(), [&](const RunRow& o) {
-        return o.scheduler == s && o.throughput >= r.throughput &&
-               o.interactivity >= r.interactivity &&
+        return o.label == s && o.throughput >= r.throughput && o.interactivity >= r.interactivity &&
                (o.throughput > r.throughput || o.interactivity > r.interactivity);
       });
       std::snprintf(buf, sizeof buf, "  %-10s %11s %13.1f%s %14.2f %10s %10s %4lld/%-4lld\n",

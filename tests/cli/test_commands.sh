@@ -234,6 +234,15 @@ check(int(I["end_ps"][-1]) == s["makespan_ps"], "/summary makespan_ps == the las
 R = f["requests"]
 check(len(R["request"]) == nodes * batch, f"/requests has nodes x batch = {nodes * batch} rows")
 check(int(R["output_tokens"][()].sum()) == s["output_tokens"], "/requests output_tokens sum to output_tokens")
+
+E = f["expert_load"]
+n_exp = int(E["expert"][()].max()) + 1
+check(len(E["layer"]) % n_exp == 0 and np.array_equal(E["expert"][()][:n_exp], np.arange(n_exp)),
+      "/expert_load: one row per (MoE layer, expert), layer-major")
+# Every dispatched (token, expert) pair is counted once: no token lost or duplicated.
+check(int(E["tokens"][()].sum()) == s["records_dispatched"],
+      "/expert_load tokens sum to records_dispatched (no warm-up here)")
+check(bool(np.all(E["replicas"][()] >= 1)), "/expert_load: every expert has a copy")
 sys.exit(1 if errors else 0)
 EOF
 
