@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # Installs every build and run dependency of sievesim from Debian 12 packages.
 # Idempotent: packages already present are skipped, and `apt-get update` runs only
-# when something is actually missing.
+# when something is actually missing. Slurm and munge are for jobs/ and its test
+# (tests/cli/test_slurm.sh starts its own one-node cluster; installing them starts no daemon
+# here, and on a machine with systemd the test's cluster uses its own ports and files);
+# libpmix2 is what srun --mpi=pmix loads at run time.
 set -euo pipefail
 
 PACKAGES=(
@@ -14,6 +17,7 @@ PACKAGES=(
   libgtest-dev libgmock-dev
   zlib1g-dev
   python3 python3-h5py python3-numpy python3-yaml python3-matplotlib bc
+  slurm-wlm slurm-wlm-basic-plugins munge libpmix2
 )
 
 missing=()
