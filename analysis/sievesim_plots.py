@@ -4,9 +4,13 @@
 Reads only what `sievesim run` writes (docs/hdf5-schema.md). Uses Debian's python3-h5py,
 python3-numpy and python3-matplotlib; the shebang is the system python because those packages
 live there, not in a pyenv or venv interpreter that may come first on PATH.
+
+Each plot is two steps: *_data() reads the file(s) into plain numbers (all input errors happen
+here) and draw_*() makes the figure from them; --data writes those same numbers as JSON.
 """
 
 import argparse
+import importlib.util
 import json
 import os
 import sys
@@ -14,14 +18,12 @@ import sys
 try:
     import h5py
     import numpy as np
-    import matplotlib
-
-    matplotlib.use("Agg")  # files only: no display on a cluster or in CI
-    import matplotlib.pyplot as plt
-    from matplotlib.patches import Patch
 except ImportError as e:
     sys.exit(f"sievesim_plots: error: {e.name} is missing: apt-get install -y python3-h5py "
              "python3-numpy python3-matplotlib (scripts/install-deps.sh)")
+if importlib.util.find_spec("matplotlib") is None:
+    sys.exit("sievesim_plots: error: matplotlib is missing: apt-get install -y "
+             "python3-matplotlib (scripts/install-deps.sh)")
 
 PROG = "sievesim_plots"
 PS_PER_US = 1e6
@@ -30,6 +32,15 @@ PS_PER_US = 1e6
 SCHEDULER_ORDER = ["gpu-only", "noexp", "allexp", "pimoe", "duplex", "sieve", "oracle"]
 PHASE_COLOURS = {"attention": "#4c72b0", "dispatch": "#dd8452", "experts": "#55a868",
                  "dense": "#8172b3", "combine": "#c44e52", "busy": "#303030"}
+
+
+def pyplot():
+    """matplotlib.pyplot on the Agg backend (files only: no display on a cluster or in CI).
+    Imported on first use because it takes most of a second: bad input is answered first."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    return plt
 
 
 class InputError(Exception):
@@ -65,8 +76,8 @@ def open_result(path):
 class Run:
     """One simulated run: its HDF5 group (the root for a single run, else /runs/<name>)."""
 
-    def __init__(self, path, f, name, group, scheduler, sweep_value, sweep_key, baseline):
-        self.path, self.file, self.name, self.group = path, f, name, group
+    def __init__(self, path, group, name, scheduler, sweep_value, sweep_key, baseline):
+        self.path, self.group, self.name = path, group, name
         self.scheduler, self.sweep_value, self.sweep_key = scheduler, sweep_value, sweep_key
         self.baseline = baseline
 
@@ -88,23 +99,21 @@ def sweep_sort_key(value):
         return (1, 0.0, "" if value is None else str(value))
 
 
+def scheduler_rank(name):
+    return (SCHEDULER_ORDER.index(name), "") if name in SCHEDULER_ORDER else (99, name)
+
+
 def runs_of(path, f):
     """Every run of a file, ordered by scheduler and swept value."""
     if "runs" not in f:
         sched = text(f.attrs.get("scheduler", "?"))
-        return [Run(path, f, sched, f, sched, None, "", sched)]
+        return [Run(path, f, sched, sched, None, "", sched)]
     key = text(f["runs"].attrs.get("sweep_key", ""))
     baseline = text(f["runs"].attrs.get("baseline", ""))
-    runs = []
-    for name, g in f["runs"].items():
-        value = text(g.attrs.get("sweep_value", "")) or None
-        runs.append(Run(path, f, name, g, text(g.attrs.get("scheduler", name)), value, key,
-                        baseline))
+    runs = [Run(path, g, name, text(g.attrs.get("scheduler", name)),
+                text(g.attrs.get("sweep_value", "")) or None, key, baseline)
+            for name, g in f["runs"].items()]
     return sorted(runs, key=lambda r: (scheduler_rank(r.scheduler), sweep_sort_key(r.sweep_value)))
-
-
-def scheduler_rank(name):
-    return (SCHEDULER_ORDER.index(name), "") if name in SCHEDULER_ORDER else (99, name)
 
 
 def pick_run(path, f, name):
@@ -129,7 +138,7 @@ def save(fig, out):
     """Writes a figure as PNG, creating the directory."""
     os.makedirs(os.path.dirname(os.path.abspath(out)), exist_ok=True)
     fig.savefig(out, dpi=110)
-    plt.close(fig)
+    pyplot().close(fig)
 
 
 def write_data(data, out):
@@ -150,13 +159,16 @@ def colour_of(scheduler):
             i = SCHEDULER_ORDER.index(scheduler)
         else:
             i = len(SCHEDULER_ORDER) + len([s for s in _PALETTE if s not in SCHEDULER_ORDER])
-        _PALETTE[scheduler] = plt.get_cmap("tab10")(i % 10)
+        _PALETTE[scheduler] = pyplot().get_cmap("tab10")(i % 10)
     return _PALETTE[scheduler]
 
 
 # ---------------------------------------------------------------------------------------------
 # pareto
 # ---------------------------------------------------------------------------------------------
+
+TP, IA = "throughput_tokens_per_s_per_gpu", "interactivity_tokens_per_s_per_user"
+
 
 def pareto_flags(points):
     """True for each (x, y) that no other point matches in both and beats in one (larger is
@@ -178,10 +190,7 @@ def collect_points(paths):
                     "file": path, "run": r.name, "scheduler": r.scheduler,
                     "sweep_key": r.sweep_key, "sweep_value": r.sweep_value,
                     "model": text(f.attrs.get("model_name", "?")), "nodes": int(f.attrs["nodes"]),
-                    "throughput_tokens_per_s_per_gpu":
-                        float(r.summary("throughput_tokens_per_s_per_gpu")),
-                    "interactivity_tokens_per_s_per_user":
-                        float(r.summary("interactivity_tokens_per_s_per_user")),
+                    TP: float(r.summary(TP)), IA: float(r.summary(IA)),
                 })
     return points
 
@@ -198,26 +207,27 @@ def group_curves(points):
         curves[label]["points"].append(p)
     for c in curves.values():
         c["points"].sort(key=lambda p: sweep_sort_key(p["sweep_value"]))
-        flags = pareto_flags([(p["interactivity_tokens_per_s_per_user"],
-                               p["throughput_tokens_per_s_per_gpu"]) for p in c["points"]])
+        flags = pareto_flags([(p[IA], p[TP]) for p in c["points"]])
         for p, on in zip(c["points"], flags):
             p["pareto"] = on
     return sorted(curves.values(), key=lambda c: (scheduler_rank(c["scheduler"]), c["label"]))
 
 
-def plot_pareto(paths, out, data_out=None):
+def pareto_data(paths):
     points = collect_points(paths)
     curves = group_curves(points)
-    xy = [(p["interactivity_tokens_per_s_per_user"], p["throughput_tokens_per_s_per_gpu"])
-          for p in points]
-    overall = pareto_flags(xy)
-    for p, on in zip(points, overall):
+    # The front over every scheduler: which one to pick at a given interactivity.
+    for p, on in zip(points, pareto_flags([(p[IA], p[TP]) for p in points])):
         p["pareto_all"] = on
+    return {"plot": "pareto", "files": list(paths), "curves": curves}
 
+
+def draw_pareto(data, out):
+    plt = pyplot()
+    points = [p for c in data["curves"] for p in c["points"]]
     fig, ax = plt.subplots(figsize=(9, 6.5))
-    for c in curves:
-        xs = [p["interactivity_tokens_per_s_per_user"] for p in c["points"]]
-        ys = [p["throughput_tokens_per_s_per_gpu"] for p in c["points"]]
+    for c in data["curves"]:
+        xs, ys = [p[IA] for p in c["points"]], [p[TP] for p in c["points"]]
         col = colour_of(c["scheduler"])
         ax.plot(xs, ys, "-", color=col, lw=1.5, label=c["label"])
         for p, x, y in zip(c["points"], xs, ys):
@@ -226,12 +236,14 @@ def plot_pareto(paths, out, data_out=None):
             if p["sweep_value"] is not None:
                 ax.annotate(p["sweep_value"], (x, y), textcoords="offset points", xytext=(5, 5),
                             fontsize=8, color=col)
-    front = sorted(x for x, on in zip(xy, overall) if on)
+    front = sorted((p[IA], p[TP]) for p in points if p["pareto_all"])
     if front:
+        # The staircase of what is attainable: at interactivity x, the most throughput of a run
+        # with at least x ("pre": each point's level holds up to its own x).
         fx, fy = zip(*front)
-        ax.step(fx, fy, where="post", ls="--", color="0.4", lw=1, zorder=0,
+        ax.step(fx, fy, where="pre", ls="--", color="0.4", lw=1, zorder=0,
                 label="Pareto front over all schedulers")
-    ys = [y for _, y in xy]
+    ys = [p[TP] for p in points]
     if min(ys) > 0 and max(ys) / min(ys) > 30:  # a concurrency sweep spans decades
         ax.set_yscale("log")
     keys = sorted({leaf(p["sweep_key"]) for p in points if p["sweep_key"]})
@@ -239,14 +251,13 @@ def plot_pareto(paths, out, data_out=None):
     ax.set_xlabel("interactivity (output tokens/s per user = 1 / mean TPOT)")
     ax.set_ylabel("throughput (output tokens/s per GPU)")
     ax.set_title(f"{'; '.join(models)}: throughput vs interactivity\n"
-                 f"{len(points)} runs from {len(paths)} file(s); points labelled with "
+                 f"{len(points)} runs from {len(data['files'])} file(s); points labelled with "
                  f"{', '.join(keys) or 'no swept value'}; filled = on the scheduler's Pareto front",
                  fontsize=10)
     ax.grid(True, which="both", alpha=0.3)
     ax.legend(fontsize=9)
     fig.tight_layout()
     save(fig, out)
-    write_data({"plot": "pareto", "files": list(paths), "curves": curves}, data_out)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -259,14 +270,14 @@ LAYER_COLUMNS = ["layer", "start_ps", "attention_end_ps", "dispatch_end_ps", "ex
 
 
 def moe_layers(run):
-    """Layer indices with routed experts: the layers /expert_load lists."""
+    """Layer indices with routed experts: the layers /expert_load lists (None without it)."""
     if "expert_load" not in run.group:
         return None
     return set(int(v) for v in np.unique(run.group["expert_load"]["layer"][:]))
 
 
 def timeline_rows(run, iteration, node):
-    """The /layers rows of one (iteration, node) as a list of dicts in layer order."""
+    """The /layers rows of one (iteration, node; default: the last iteration) in layer order."""
     t = run.table("layers", " (the run was made with output.layers: false)")
     its, nodes = np.unique(t["iteration"]), np.unique(t["node"])
     if iteration is None:
@@ -289,22 +300,49 @@ def timeline_rows(run, iteration, node):
     return iteration, rows
 
 
+def zoom_rows(path, rows, zoom_layer):
+    """Three consecutive layers around zoom_layer (default: the slowest layer)."""
+    if zoom_layer is None:
+        centre = max(range(len(rows)), key=lambda i: rows[i]["end_ps"] - rows[i]["start_ps"])
+    else:
+        idx = [i for i, r in enumerate(rows) if r["layer"] == zoom_layer]
+        if not idx:
+            raise InputError(path, f"--zoom {zoom_layer}: no such layer in /layers")
+        centre = idx[0]
+    lo = max(0, min(centre - 1, len(rows) - 3))
+    return rows[lo:lo + 3]
+
+
+def timeline_data(path, run_name, iteration, node, zoom_layer):
+    with open_result(path) as f:
+        run = pick_run(path, f, run_name)
+        iteration, rows = timeline_rows(run, iteration, node)
+        model = text(f.attrs.get("model_name", "?"))
+    zoom = zoom_rows(path, rows, zoom_layer)
+    span = sum(r["end_ps"] - r["start_ps"] for r in rows)
+    return {"plot": "timeline", "file": path, "run": run.name, "model": model,
+            "iteration": iteration, "node": node, "t0_ps": rows[0]["start_ps"], "layers": rows,
+            "zoom_layers": [r["layer"] for r in zoom], "zoom_default": zoom_layer is None,
+            # Busy shares of the summed layer time (what the fill heights show, on average).
+            "gpu_busy_share": sum(r["gpu_busy_ps"] for r in rows) / span if span else 0.0,
+            "pim_busy_share": sum(r["pim_busy_ps"] for r in rows) / span if span else 0.0}
+
+
 def phase_bars(rows, t0):
-    """Per drawing row, per phase: (start_us, width_us) bars.
+    """Per (drawing row, phase): the (start_us, width_us) bars.
 
     The four phases split the layer's critical path at the recorded instants: attention and
     router until attention_end; dispatch until the last token for this node's experts arrived;
     experts until the last local expert finished; combine until this node's last result came
     back. A dense layer has no dispatch: its FFN runs on the GPU from attention_end to end.
     """
-    us = lambda ps: (ps - t0) / PS_PER_US  # noqa: E731
-    bars = {("GPU", p): [] for p in ("attention", "experts", "dense")}
-    bars.update({("PIM", p): [] for p in ("attention", "experts")})
-    bars.update({("links", p): [] for p in ("dispatch", "combine")})
+    bars = {(row, phase): [] for row, phase in [
+        ("GPU", "attention"), ("GPU", "experts"), ("GPU", "dense"), ("PIM", "attention"),
+        ("PIM", "experts"), ("links", "dispatch"), ("links", "combine")]}
 
     def add(row_name, phase, a, b):
         if b > a:
-            bars[(row_name, phase)].append((us(a), (b - a) / PS_PER_US))
+            bars[(row_name, phase)].append(((a - t0) / PS_PER_US, (b - a) / PS_PER_US))
 
     for r in rows:
         s, a, d, x, e = (r[k] for k in ("start_ps", "attention_end_ps", "dispatch_end_ps",
@@ -324,7 +362,7 @@ def phase_bars(rows, t0):
 ROWS = ["GPU", "PIM", "links"]  # top to bottom
 
 
-def draw_timeline(ax, rows, t0, label_layers):
+def draw_lanes(ax, rows, t0, label_layers):
     """One timeline panel: phase boxes per row, busy share as a dark fill at the row bottom."""
     y = {name: len(ROWS) - 1 - i for i, name in enumerate(ROWS)}
     h = 0.8
@@ -351,20 +389,8 @@ def draw_timeline(ax, rows, t0, label_layers):
     ax.grid(True, axis="x", alpha=0.3)
 
 
-def zoom_rows(rows, zoom_layer):
-    """Three consecutive layers around zoom_layer (default: the slowest layer)."""
-    if zoom_layer is None:
-        centre = max(range(len(rows)), key=lambda i: rows[i]["end_ps"] - rows[i]["start_ps"])
-    else:
-        idx = [i for i, r in enumerate(rows) if r["layer"] == zoom_layer]
-        if not idx:
-            return None
-        centre = idx[0]
-    lo = max(0, min(centre - 1, len(rows) - 3))
-    return rows[lo:lo + 3]
-
-
 def timeline_legend():
+    from matplotlib.patches import Patch
     c = PHASE_COLOURS
     return [Patch(color=c["attention"], alpha=0.45,
                   label="attention + router (start→attention_end; on GPU and/or PIM "
@@ -381,42 +407,30 @@ def timeline_legend():
                         "per-layer totals, not placed in time)")]
 
 
-def plot_timeline(path, run_name, iteration, node, zoom_layer, out, data_out=None):
-    with open_result(path) as f:
-        run = pick_run(path, f, run_name)
-        iteration, rows = timeline_rows(run, iteration, node)
-        model = text(f.attrs.get("model_name", "?"))
-    zoom = zoom_rows(rows, zoom_layer)
-    if zoom is None:
-        raise InputError(path, f"--zoom {zoom_layer}: no such layer in /layers")
-    t0 = rows[0]["start_ps"]
-    total_us = (rows[-1]["end_ps"] - t0) / PS_PER_US
-    span = sum(r["end_ps"] - r["start_ps"] for r in rows)
-    gpu = sum(r["gpu_busy_ps"] for r in rows) / span if span else 0.0
-    pim = sum(r["pim_busy_ps"] for r in rows) / span if span else 0.0
-
-    fig, (top, bottom) = plt.subplots(2, 1, figsize=(14, 7.5),
-                                      gridspec_kw={"height_ratios": [1, 1]})
-    draw_timeline(top, rows, t0, label_layers=False)
-    top.set_title(f"{model}, run {run.name}: iteration {iteration} on node {node} — "
-                  f"{len(rows)} layers in {total_us:.1f} us; GPU busy {100 * gpu:.0f} %, "
-                  f"PIM busy {100 * pim:.0f} % of the layer time\n"
+def draw_timeline(data, out):
+    plt = pyplot()
+    rows, t0 = data["layers"], data["t0_ps"]
+    zoom = [r for r in rows if r["layer"] in data["zoom_layers"]]
+    fig, (top, bottom) = plt.subplots(2, 1, figsize=(14, 7.5))
+    draw_lanes(top, rows, t0, label_layers=False)
+    top.set_title(f"{data['model']}, run {data['run']}: iteration {data['iteration']} on node "
+                  f"{data['node']} — {len(rows)} layers in "
+                  f"{(rows[-1]['end_ps'] - t0) / PS_PER_US:.1f} us; GPU busy "
+                  f"{100 * data['gpu_busy_share']:.0f} %, PIM busy "
+                  f"{100 * data['pim_busy_share']:.0f} % of the layer time\n"
                   "boxes: phases of each layer's critical path (from /layers); "
                   "dark fill: busy share", fontsize=10)
     top.set_xlabel("time since the iteration started on this node (us)")
-    draw_timeline(bottom, zoom, t0, label_layers=True)
+    draw_lanes(bottom, zoom, t0, label_layers=True)
     bottom.set_title(f"zoom: layers {zoom[0]['layer']}..{zoom[-1]['layer']}"
-                     + (" (around the slowest layer)" if zoom_layer is None else ""), fontsize=10)
+                     + (" (around the slowest layer)" if data["zoom_default"] else ""),
+                     fontsize=10)
     bottom.set_xlabel("time (us)")
     bottom.set_xlim((zoom[0]["start_ps"] - t0) / PS_PER_US,
                     (max(max(r["end_ps"], r["experts_end_ps"]) for r in zoom) - t0) / PS_PER_US)
     fig.legend(handles=timeline_legend(), loc="lower center", ncol=2, fontsize=8, frameon=False)
     fig.tight_layout(rect=(0, 0.13, 1, 1))
     save(fig, out)
-    write_data({"plot": "timeline", "file": path, "run": run.name, "iteration": iteration,
-                "node": node, "t0_ps": t0, "layers": rows,
-                "zoom_layers": [r["layer"] for r in zoom],
-                "gpu_busy_share": gpu, "pim_busy_share": pim}, data_out)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -430,7 +444,7 @@ def expert_table(run):
     for layer in np.unique(t["layer"]):
         sel = np.flatnonzero(t["layer"] == layer)
         sel = sel[np.argsort(t["expert"][sel], kind="stable")]
-        out[int(layer)] = (t["tokens"][sel], t["replicas"][sel])
+        out[int(layer)] = (t["tokens"][sel].tolist(), t["replicas"][sel].tolist())
     return out
 
 
@@ -445,7 +459,7 @@ def choose_layers(path, table, requested):
     evenly over the MoE layers, first and last included."""
     moe = sorted(table)
     if requested:
-        missing = [l for l in requested if l not in table]
+        missing = [layer for layer in requested if layer not in table]
         if missing:
             raise InputError(path, f"--layers: {missing[0]} is not a MoE layer of /expert_load "
                                    f"(MoE layers {moe[0]}..{moe[-1]})")
@@ -454,65 +468,76 @@ def choose_layers(path, table, requested):
     return [moe[i] for i in idx]
 
 
-def fmt_ratio(v):
-    return "-" if v is None else f"{v:.2f}"
-
-
-def plot_experts(path, run_name, layers, out, data_out=None):
+def experts_data(path, run_name, layers):
     with open_result(path) as f:
         run = pick_run(path, f, run_name)
         table = expert_table(run)
         model = text(f.attrs.get("model_name", "?"))
     chosen = choose_layers(path, table, layers)
-    all_ratios = [v for v in (imbalance(tok) for tok, _ in table.values()) if v is not None]
+    ratios = [v for v in (imbalance(tok) for tok, _ in table.values()) if v is not None]
+    # Sorted load over mean, averaged over every MoE layer: the shape of the skew.
+    ranked = [np.sort(tok)[::-1] / np.mean(tok) for tok, _ in table.values() if np.mean(tok) > 0]
+    return {"plot": "experts", "file": path, "run": run.name, "model": model,
+            "moe_layers": len(table),
+            "layers": [{"layer": layer, "tokens": table[layer][0],
+                        "replicas": table[layer][1],
+                        "max_over_mean": imbalance(table[layer][0])} for layer in chosen],
+            "sorted_over_mean_all_layers": np.mean(ranked, axis=0).tolist() if ranked else [],
+            "max_over_mean_all_layers": {"mean": float(np.mean(ratios)) if ratios else None,
+                                         "worst": max(ratios) if ratios else None}}
 
+
+def fmt_ratio(v):
+    return "-" if v is None else f"{v:.2f}"
+
+
+def draw_experts(data, out):
+    plt = pyplot()
+    chosen = data["layers"]
     fig = plt.figure(figsize=(14, 2.2 * len(chosen) + 1.6))
     grid = fig.add_gridspec(len(chosen), 2, width_ratios=[2.2, 1])
     curve = fig.add_subplot(grid[:, 1])
     panels = []
     for i, layer in enumerate(chosen):
-        tokens, replicas = table[layer]
+        tokens, replicas = np.array(layer["tokens"]), np.array(layer["replicas"])
         ax = fig.add_subplot(grid[i, 0], sharex=panels[0] if panels else None)
-        experts = np.arange(len(tokens))
-        cols = np.where(replicas > 1, "#dd8452", "#4c72b0")
-        ax.bar(experts, tokens, width=1.0, color=cols, linewidth=0)
+        # One filled staircase (a bar per expert, drawn as one patch: 128+ bars are slow),
+        # replicated experts over it in their own colour.
+        edges = np.arange(len(tokens) + 1) - 0.5
+        ax.stairs(tokens, edges, fill=True, color="#4c72b0")
+        rep = np.flatnonzero(replicas > 1)
+        if len(rep):
+            ax.bar(rep, tokens[rep], width=1.0, linewidth=0, color="#dd8452")
         mean = float(np.mean(tokens))
         ax.axhline(mean, color="k", lw=0.8, ls="--")
         ax.set_ylabel("tokens")
-        ax.set_title(f"MoE layer {layer}: max/mean {fmt_ratio(imbalance(tokens))}, "
-                     f"mean {mean:.1f}, idle experts {int(np.sum(tokens == 0))}", fontsize=9)
+        ax.set_title(f"MoE layer {layer['layer']}: max/mean {fmt_ratio(layer['max_over_mean'])}"
+                     f", mean {mean:.1f}, idle experts {int(np.sum(tokens == 0))}", fontsize=9)
         panels.append(ax)
-        ratio = imbalance(tokens)
-        if ratio is not None:
+        if layer["max_over_mean"] is not None:
             ranked = np.sort(tokens)[::-1] / mean
             curve.plot(np.arange(1, len(ranked) + 1), ranked, lw=1.5,
-                       label=f"layer {layer} (max/mean {ratio:.2f})")
-    panels[-1].set_xlabel("expert id (orange: replicated in the final placement; "
-                          "dashed: mean)")
+                       label=f"layer {layer['layer']} (max/mean {layer['max_over_mean']:.2f})")
+    panels[-1].set_xlabel("expert id (orange: replicated in the final placement; dashed: mean)")
     for ax in panels[:-1]:
         ax.tick_params(labelbottom=False)
-    all_sorted = [np.sort(tok)[::-1] / np.mean(tok) for tok, _ in table.values() if np.mean(tok) > 0]
-    if all_sorted:
-        curve.plot(np.arange(1, len(all_sorted[0]) + 1), np.mean(all_sorted, axis=0), "k--",
-                   lw=1.2, label=f"mean over all {len(all_sorted)} MoE layers")
+    avg = data["sorted_over_mean_all_layers"]
+    if avg:
+        curve.plot(np.arange(1, len(avg) + 1), avg, "k--", lw=1.2,
+                   label=f"mean over all {data['moe_layers']} MoE layers")
     curve.axhline(1.0, color="0.6", lw=0.8)
     curve.set_xlabel("expert rank (most loaded first)")
     curve.set_ylabel("tokens / mean tokens per expert")
     curve.set_title("sorted load per layer", fontsize=9)
     curve.grid(True, alpha=0.3)
     curve.legend(fontsize=8)
-    worst = max(all_ratios) if all_ratios else None
-    mean_ratio = float(np.mean(all_ratios)) if all_ratios else None
-    fig.suptitle(f"{model}, run {run.name}: (token, expert) pairs per routed expert after "
-                 f"warm-up (/expert_load)\nmax/mean imbalance over {len(table)} MoE layers: "
-                 f"mean {fmt_ratio(mean_ratio)}, worst {fmt_ratio(worst)}", fontsize=10)
+    whole = data["max_over_mean_all_layers"]
+    fig.suptitle(f"{data['model']}, run {data['run']}: (token, expert) pairs per routed expert "
+                 f"after warm-up (/expert_load)\nmax/mean imbalance over {data['moe_layers']} "
+                 f"MoE layers: mean {fmt_ratio(whole['mean'])}, worst {fmt_ratio(whole['worst'])}",
+                 fontsize=10)
     fig.tight_layout()
     save(fig, out)
-    write_data({"plot": "experts", "file": path, "run": run.name,
-                "layers": [{"layer": l, "tokens": table[l][0].tolist(),
-                            "replicas": table[l][1].tolist(),
-                            "max_over_mean": imbalance(table[l][0])} for l in chosen],
-                "max_over_mean_all_layers": {"mean": mean_ratio, "worst": worst}}, data_out)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -520,16 +545,14 @@ def plot_experts(path, run_name, layers, out, data_out=None):
 # ---------------------------------------------------------------------------------------------
 
 def plot_all(paths, run_name, outdir):
-    """The three plots into outdir, each with its numbers as NAME.json."""
-    # Check every input first so that a bad one leaves no partial set of plots.
-    for path in paths:
-        with open_result(path) as f:
-            if path == paths[0]:
-                pick_run(path, f, run_name)
-    out = lambda name: os.path.join(outdir, name)  # noqa: E731
-    plot_pareto(paths, out("pareto.png"), out("pareto.json"))
-    plot_timeline(paths[0], run_name, None, 0, None, out("timeline.png"), out("timeline.json"))
-    plot_experts(paths[0], run_name, None, out("experts.png"), out("experts.json"))
+    """The three plots into outdir, each with its numbers as NAME.json. Every input is read
+    before anything is drawn, so a bad one leaves no partial set of plots."""
+    plots = {"pareto": (pareto_data(paths), draw_pareto),
+             "timeline": (timeline_data(paths[0], run_name, None, 0, None), draw_timeline),
+             "experts": (experts_data(paths[0], run_name, None), draw_experts)}
+    for name, (data, draw) in plots.items():
+        draw(data, os.path.join(outdir, name + ".png"))
+        write_data(data, os.path.join(outdir, name + ".json"))
 
 
 def layer_list(value):
@@ -574,32 +597,29 @@ examples:
   analysis/sievesim_plots.py all points/*.h5 -d plots/""")
     sub = p.add_subparsers(dest="command", required=True, metavar="PLOT")
 
-    def data_option(sp):
-        sp.add_argument("--data", metavar="OUT.json",
-                        help="also write the plotted numbers as JSON")
+    def outputs(sp):
+        sp.add_argument("-o", "--output", required=True, metavar="OUT.png")
+        sp.add_argument("--data", metavar="OUT.json", help="also write the plotted numbers as JSON")
 
     sp = sub.add_parser("pareto", help="throughput vs interactivity, one curve per scheduler")
     sp.add_argument("files", nargs="+", metavar="FILE", help="sievesim result files")
-    sp.add_argument("-o", "--output", required=True, metavar="OUT.png")
-    data_option(sp)
+    outputs(sp)
 
     sp = sub.add_parser("timeline", help="one iteration on one node: GPU, PIM, links")
     sp.add_argument("file", metavar="FILE")
-    sp.add_argument("--run", metavar="NAME", help="run under /runs (default: see below)")
+    sp.add_argument("--run", metavar="NAME", help="run under /runs (default: see --help above)")
     sp.add_argument("--iteration", type=int, metavar="I", help="iteration (default: the last)")
     sp.add_argument("--node", type=int, default=0, metavar="N", help="node (default: 0)")
     sp.add_argument("--zoom", type=int, metavar="LAYER",
                     help="layer the lower panel centres on (default: the slowest)")
-    sp.add_argument("-o", "--output", required=True, metavar="OUT.png")
-    data_option(sp)
+    outputs(sp)
 
     sp = sub.add_parser("experts", help="tokens per expert per MoE layer, sorted load curve")
     sp.add_argument("file", metavar="FILE")
     sp.add_argument("--run", metavar="NAME", help="run under /runs")
     sp.add_argument("--layers", type=layer_list, metavar="L,...",
                     help="MoE layers to show (default: four spread over the MoE layers)")
-    sp.add_argument("-o", "--output", required=True, metavar="OUT.png")
-    data_option(sp)
+    outputs(sp)
 
     sp = sub.add_parser("all", help="pareto, timeline and experts into a directory")
     sp.add_argument("files", nargs="+", metavar="FILE")
@@ -611,18 +631,21 @@ examples:
 def main(argv=None):
     args = parser().parse_args(argv)
     try:
-        if args.command == "pareto":
-            plot_pareto(args.files, args.output, args.data)
-        elif args.command == "timeline":
-            plot_timeline(args.file, args.run, args.iteration, args.node, args.zoom,
-                          args.output, args.data)
-        elif args.command == "experts":
-            plot_experts(args.file, args.run, args.layers, args.output, args.data)
-        else:
+        if args.command == "all":
             plot_all(args.files, args.run, args.dir)
+            return 0
+        if args.command == "pareto":
+            data, draw = pareto_data(args.files), draw_pareto
+        elif args.command == "timeline":
+            data = timeline_data(args.file, args.run, args.iteration, args.node, args.zoom)
+            draw = draw_timeline
+        else:
+            data, draw = experts_data(args.file, args.run, args.layers), draw_experts
     except InputError as e:
         print(f"{PROG}: error: {e}", file=sys.stderr)
         return 2
+    draw(data, args.output)
+    write_data(data, args.data)
     return 0
 
 
