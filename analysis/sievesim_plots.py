@@ -120,6 +120,8 @@ def pick_run(path, f, name):
     """The run called name; without a name the only run, or for several runs the baseline
     scheduler's run at the largest swept value (the most loaded point, where plots say most)."""
     runs = runs_of(path, f)
+    if not runs:
+        raise InputError(path, "no runs under /runs")
     if name is not None:
         for r in runs:
             if r.name == name:

@@ -15,8 +15,8 @@ for p in ${SIEVESIM_PYTHON:-} "$PY" /usr/bin/python3; do
     break
   fi
 done
-[[ -n $PLOT_PY ]] || fail "matplotlib is missing (for $PY and /usr/bin/python3):" \
-  "apt-get install -y python3-matplotlib (scripts/install-deps.sh installs it)"
+[[ -n $PLOT_PY ]] || fail "matplotlib is missing: apt-get install -y python3-matplotlib" \
+  "(scripts/install-deps.sh installs it; tried ${SIEVESIM_PYTHON:-} $PY /usr/bin/python3)"
 ok "$PLOT_PY"
 plots() { "$PLOT_PY" "$PLOTS" "$@"; }
 
