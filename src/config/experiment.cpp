@@ -146,13 +146,25 @@ Experiment load_experiment_unchecked(const std::string& path,
   const Params pl = top.child("placement");
   x.placement = make_placement_policy(pl);
   x.placement_name = pl.param<std::string>("policy").dflt("contiguous");
+  x.replica_dispatch = make_replica_dispatch(pl);
   x.rebalance.every_iterations = pl.param<std::int64_t>("rebalance_every").min(0).dflt(0);
   x.rebalance.background =
       pl.param<std::string>("migration").one_of({"stall", "background"}).dflt("stall") ==
       "background";
   x.rebalance.background_share = pl.param<double>("background_share").above(0).max(1).dflt(0.25);
-  x.expert_map = x.placement->initial(
-      PlacementContext{x.model, x.nodes, x.gpus_per_server, x.workload.seed, x.routing.get()});
+  if (const auto load = pl.param<std::string>("load_file").dflt(""); !load.empty()) {
+    if (!x.placement->uses_loads())
+      pl.fail("load_file",
+              "the '" + x.placement_name + "' placement does not use loads (eplb and sieve do)");
+    fs::path lp(load);
+    if (lp.is_relative()) lp = fs::path(path).parent_path() / lp;
+    x.given_load = read_load_file(lp.lexically_normal().string(), x.model);
+    if (pl.has("load_iterations"))
+      x.given_load.iterations = pl.param<std::int64_t>("load_iterations").min(1).required();
+  }
+  x.expert_map = x.placement->initial(PlacementContext{
+      x.model, x.nodes, x.gpus_per_server, x.workload.seed, x.routing.get(), x.gpu.get(),
+      x.pim.get(), 1, x.given_load.tokens.empty() ? nullptr : &x.given_load});
   x.expert_map.check();
   const Params out = top.child("output");
   x.output_path = out.param<std::string>("path").dflt("sievesim-result.h5");
@@ -161,16 +173,10 @@ Experiment load_experiment_unchecked(const std::string& path,
   const Params sw = top.child("sweep");
   x.sweep_key = sw.param<std::string>("key").dflt("");
   // (An empty default list would not survive a YAML round trip of the resolved configuration.)
-  const auto values = sw.has("values") || !x.sweep_key.empty() ? sw.number_list("values", {})
-                                                               : std::vector<double>{};
-  for (double v : values) {
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "%.15g", v);
-    x.sweep_values.push_back(buf);
-  }
+  if (sw.has("values") || !x.sweep_key.empty()) x.sweep_values = sw.scalar_list("values");
   if (x.sweep_key.empty() != x.sweep_values.empty())
     sw.fail(x.sweep_key.empty() ? "key" : "values",
-            "a sweep needs both `key` (a dotted key) and `values` (a list of numbers)");
+            "a sweep needs both `key` (a dotted key) and `values` (a list of numbers or names)");
   if (x.sweep_key.rfind("sweep.", 0) == 0) sw.fail("key", "cannot sweep the sweep itself");
 
   top.reject_unknown_keys();

@@ -13,6 +13,7 @@
 #include "hw/pim/pim_model.hpp"
 #include "model/model.hpp"
 #include "place/placement.hpp"
+#include "place/replica_dispatch.hpp"
 #include "sched/scheduler.hpp"
 #include "workload/assignment.hpp"
 #include "workload/batch.hpp"
@@ -54,6 +55,9 @@ struct Experiment {
   std::unique_ptr<RoutingSource> routing;
   std::unique_ptr<PlacementPolicy> placement;
   std::string placement_name;
+  std::unique_ptr<ReplicaDispatch> replica_dispatch;
+  GivenLoad given_load;  // placement.load_file (empty tokens: none)  // which copy of a replicated
+                         // expert a token uses
   RebalanceConfig rebalance;
   ExpertMap expert_map;  // the initial placement, computed (and checked) when loading
   std::string scheduler_name;

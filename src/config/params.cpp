@@ -2,6 +2,7 @@
 
 #include <charconv>
 #include <cmath>
+#include <cstdio>
 #include <cstdlib>
 #include <sstream>
 
@@ -175,6 +176,29 @@ std::vector<double> Params::number_list(const std::string& key,
     auto v = parse_as<double>(e);
     if (!v) fail(key, "expected a list of numbers, found '" + scalar_text(e) + "'");
     out.push_back(*v);
+  }
+  record(key, n);
+  return out;
+}
+
+std::vector<std::string> Params::scalar_list(const std::string& key) const {
+  YAML::Node n = raw(key);
+  if (!n.IsDefined() || n.IsNull()) {
+    record(key, YAML::Node(YAML::NodeType::Sequence));
+    return {};
+  }
+  if (!n.IsSequence()) fail(key, "expected a list, got " + scalar_text(n));
+  std::vector<std::string> out;
+  for (const auto& e : n) {
+    if (!e.IsScalar()) fail(key, "expected a list of numbers or names, found a nested value");
+    // Numbers in one canonical spelling, so `1e2` and `100` name the same run.
+    if (const auto v = parse_as<double>(e)) {
+      char buf[32];
+      std::snprintf(buf, sizeof buf, "%.15g", *v);
+      out.emplace_back(buf);
+    } else {
+      out.push_back(e.Scalar());
+    }
   }
   record(key, n);
   return out;

@@ -70,6 +70,8 @@ class Params {
   // of the raw value; unknown-key checks still compare against what the user wrote.
   Params child_with_input(const std::string& key, const YAML::Node& input) const;
   // A list of numbers (kept as a YAML sequence in the resolved tree).
+  // A list of scalars as text (numbers canonically formatted); empty when absent.
+  std::vector<std::string> scalar_list(const std::string& key) const;
   std::vector<double> number_list(const std::string& key, std::vector<double> fallback) const;
 
   // Throws InputError for the first key in the input that was never read, recursively.

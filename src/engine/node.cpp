@@ -120,6 +120,8 @@ void Node::dispatch(const EngineContext& ctx, std::int64_t layer, std::vector<To
   const auto nodes = ctx.x.nodes;
   std::vector<std::int64_t> tokens_to(static_cast<std::size_t>(nodes), 0);
   std::vector<std::int32_t> last_slot(static_cast<std::size_t>(nodes), -1);
+  std::vector<std::int64_t> sent_to(static_cast<std::size_t>(nodes), 0);
+  const DispatchView view{id_, ctx.x.gpus_per_server, sent_to};
   const std::size_t first = out.size();
   for (std::int64_t s = 0; s < batch; ++s) {
     const auto su = static_cast<std::size_t>(s);
@@ -135,7 +137,11 @@ void Node::dispatch(const EngineContext& ctx, std::int64_t layer, std::vector<To
       r.slot = static_cast<std::int32_t>(s);
       r.expert = ex[static_cast<std::size_t>(j)];
       r.gate = g[static_cast<std::size_t>(j)];
-      r.expert_node = ctx.map.pick(layer, r.expert, r.request);
+      const auto replicas = ctx.map.replicas(layer, r.expert);
+      r.expert_node = replicas.size() == 1
+                          ? replicas[0]
+                          : ctx.x.replica_dispatch->pick(replicas, r.expert, r.request, view);
+      ++sent_to[static_cast<std::size_t>(r.expert_node)];
       // A token goes once to each destination, however many of its experts live there (or once
       // per expert with low-latency kernels).
       auto& last = last_slot[static_cast<std::size_t>(r.expert_node)];
@@ -377,8 +383,8 @@ void Node::combine(const EngineContext& ctx, std::int64_t layer, std::span<const
     if (r.home_node != id_ || r.slot < 0 || r.slot >= tokens_ ||
         r.request != slots[static_cast<std::size_t>(r.slot)].request)
       throw SimulationError("combine record for a token this node does not own");
-    if (r.expert_node != ctx.map.pick(layer, r.expert, r.request))
-      throw SimulationError("combine record from a node that was not sent the token");
+    if (!ctx.map.holds(layer, r.expert, r.expert_node))
+      throw SimulationError("combine record from a node that does not hold the expert");
     const auto base = static_cast<std::size_t>(r.slot) * static_cast<std::size_t>(k_);
     std::int64_t j = 0;
     while (j < k_ && routed_[base + static_cast<std::size_t>(j)] != r.expert) ++j;

@@ -29,6 +29,7 @@ class EplbPlacement final : public PlacementPolicy {
                                             " nodes");
     if (E % groups_ != 0)
       params_.fail("groups", "must divide the " + std::to_string(E) + " experts");
+    if (ctx.given) return place(ctx, ctx.given->tokens);
     // Loads of every (layer, expert) from the warm-up batch (dense layers keep zeros).
     std::vector<double> load(static_cast<std::size_t>(L * E), 0.0);
     std::vector<std::int32_t> ex(static_cast<std::size_t>(ctx.model.top_k));
@@ -43,6 +44,8 @@ class EplbPlacement final : public PlacementPolicy {
     }
     return place(ctx, load);
   }
+
+  bool uses_loads() const override { return true; }
 
   std::optional<std::int64_t> slots_per_node(const PlacementContext& ctx) const override {
     return ctx.model.num_moe_layers() * (ctx.model.routed_experts + redundant_) / ctx.nodes;

@@ -1,4 +1,5 @@
 #include "place/placement.hpp"
+#include "place/replica_dispatch.hpp"
 
 #include <algorithm>
 #include <string>
@@ -62,14 +63,6 @@ std::vector<double> node_loads(const ExpertMap& map, std::span<const double> loa
   return out;
 }
 
-std::int32_t ExpertMap::pick(std::int64_t layer, std::int32_t expert, std::uint64_t request) const {
-  const auto r = replicas(layer, expert);
-  if (r.size() == 1) return r[0];
-  std::uint64_t h = request * 0x9E3779B97F4A7C15ull ^ static_cast<std::uint64_t>(expert);
-  h ^= h >> 29;
-  return r[h % r.size()];
-}
-
 void ExpertMap::check() const {
   for (std::size_t l = 0; l < replicas_.size(); ++l) {
     for (std::size_t e = 0; e < replicas_[l].size(); ++e) {
@@ -87,6 +80,11 @@ void ExpertMap::check() const {
 
 std::unique_ptr<PlacementPolicy> make_placement_policy(const Params& p) {
   return make_selected<PlacementRegistry>(p, "policy", "contiguous", "placement policy");
+}
+
+std::unique_ptr<ReplicaDispatch> make_replica_dispatch(const Params& placement) {
+  return make_selected<ReplicaDispatchRegistry>(placement, "replica_dispatch", "even",
+                                                "replica dispatch rule");
 }
 
 }  // namespace sievesim

@@ -9,6 +9,7 @@
 #include "common/registry.hpp"
 #include "config/params.hpp"
 #include "model/model.hpp"
+#include "place/load_file.hpp"
 
 namespace sievesim {
 
@@ -24,9 +25,6 @@ class ExpertMap {
   }
   // Logical experts with a replica on `node` in `layer`, ascending.
   std::vector<std::int32_t> local_experts(std::int64_t layer, std::int32_t node) const;
-  // The replica a token uses: the only one, or one chosen by a hash of (request, expert) so that
-  // replicas share the load evenly and the choice is rank-independent.
-  std::int32_t pick(std::int64_t layer, std::int32_t expert, std::uint64_t request) const;
 
   std::int64_t layers() const { return static_cast<std::int64_t>(replicas_.size()); }
   std::int64_t experts() const { return experts_; }
@@ -55,6 +53,8 @@ struct PlacementContext {
   const GpuModel* gpu = nullptr;
   const PimModel* pim = nullptr;
   std::int64_t window_iterations = 1;  // iterations the load counts cover
+  // Loads given by the user for the initial placement (`placement.load_file`), or null.
+  const GivenLoad* given = nullptr;
 };
 
 // Expert copies `node` holds over the MoE layers of `model` (what its HBM must hold).
@@ -67,6 +67,8 @@ class PlacementPolicy {
  public:
   virtual ~PlacementPolicy() = default;
   virtual ExpertMap initial(const PlacementContext& ctx) const = 0;
+  // Whether initial() places from measured or given loads (else `load_file` is an error).
+  virtual bool uses_loads() const { return false; }
   // Expert copies a node may hold over all layers when the policy rebalances (its HBM is set
   // aside for them up front); nothing: what the initial placement holds.
   virtual std::optional<std::int64_t> slots_per_node(const PlacementContext& ctx) const {

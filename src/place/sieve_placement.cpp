@@ -21,7 +21,16 @@ class SievePlacement final : public PlacementPolicy {
   explicit SievePlacement(const Params& p)
       : budget_bytes_(p.param<double>("migration_budget_GB").min(0).max(1e6).dflt(4.0) * 1e9) {}
 
-  ExpertMap initial(const PlacementContext& ctx) const override { return contiguous_map(ctx); }
+  // Contiguous, improved for the given loads (placement.load_file) if any: loading weights at
+  // start costs no migration, so the budget does not apply.
+  ExpertMap initial(const PlacementContext& ctx) const override {
+    ExpertMap map = contiguous_map(ctx);
+    if (!ctx.given) return map;
+    const auto all_swaps = ctx.model.num_layers * ctx.model.routed_experts;
+    auto better = improve(ctx, map, ctx.given->tokens, ctx.given->iterations, all_swaps);
+    return better ? std::move(*better) : map;
+  }
+  bool uses_loads() const override { return true; }
 
   std::optional<std::int64_t> slots_per_node(const PlacementContext& ctx) const override {
     const std::int64_t E = ctx.model.routed_experts, N = ctx.nodes;
@@ -30,6 +39,16 @@ class SievePlacement final : public PlacementPolicy {
 
   std::optional<ExpertMap> rebalance(const PlacementContext& ctx, const ExpertMap& current,
                                      std::span<const double> load) const override {
+    const double swap_bytes = 2.0 * ctx.model.expert.weight_bytes();
+    return improve(ctx, current, load, ctx.window_iterations,
+                   static_cast<std::int64_t>(budget_bytes_ / swap_bytes));
+  }
+
+ private:
+  // At most `swaps_left` swaps of `current` for `load` (tokens over `iterations` iterations).
+  static std::optional<ExpertMap> improve(const PlacementContext& ctx, const ExpertMap& current,
+                                          std::span<const double> load, std::int64_t iterations,
+                                          std::int64_t swaps_left) {
     if (!ctx.gpu || !ctx.pim) return std::nullopt;
     const std::int64_t E = ctx.model.routed_experts, L = ctx.model.num_layers, N = ctx.nodes;
     // Experts of each (layer, node), single copies (swaps never replicate).
@@ -40,8 +59,7 @@ class SievePlacement final : public PlacementPolicy {
         if (r.size() != 1) return std::nullopt;  // not a map this policy made
         held[static_cast<std::size_t>(l * N + r[0])].push_back(e);
       }
-    const double per_iteration =
-        1.0 / static_cast<double>(std::max<std::int64_t>(1, ctx.window_iterations));
+    const double per_iteration = 1.0 / static_cast<double>(std::max<std::int64_t>(1, iterations));
     auto tokens = [&](std::int64_t l, std::int32_t e) {
       return static_cast<std::int32_t>(load[static_cast<std::size_t>(l * E + e)] * per_iteration +
                                        0.5);
@@ -59,8 +77,6 @@ class SievePlacement final : public PlacementPolicy {
         node[static_cast<std::size_t>(n)] += layer[i];
       }
     }
-    const double swap_bytes = 2.0 * ctx.model.expert.weight_bytes();
-    auto swaps_left = static_cast<std::int64_t>(budget_bytes_ / swap_bytes);
     bool changed = false;
     while (swaps_left-- > 0) {
       // The slowest node; in its layers, try handing its hottest expert to the node that is
@@ -120,7 +136,6 @@ class SievePlacement final : public PlacementPolicy {
     return map;
   }
 
- private:
   // Sieve's split of one node's layer: all active experts on the PIM, then the most popular to
   // the GPU while max(T_gpu, T_pim) falls.
   template <class Tokens>

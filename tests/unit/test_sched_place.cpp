@@ -228,11 +228,6 @@ TEST(Placement, RandomReplicasLandOnDistinctNodesAndAreSeeded) {
       const auto ra = a.replicas(l, e), rb = b.replicas(l, e);
       EXPECT_TRUE(std::equal(ra.begin(), ra.end(), rb.begin(), rb.end()));
       replicated += ra.size() > 1;
-      // pick() always returns one of the replicas.
-      for (std::uint64_t r = 0; r < 20; ++r) {
-        const auto n = a.pick(l, e, r);
-        EXPECT_NE(std::find(ra.begin(), ra.end(), n), ra.end());
-      }
     }
   EXPECT_GT(replicated, 0);
 }
