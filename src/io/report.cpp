@@ -123,6 +123,14 @@ void print_run(const LoadedFile& f, const ReportedRun& run, bool per_layer, std:
        fmt("%.1f", r.doubles.at("throughput_tokens_per_s")));
   line(out, "interactivity (tokens/s per user)", fmt("%.2f", r.interactivity));
   line(out, "mean iteration time", fmt("%.1f us", r.tpot_us));
+  if (r.node_time_imbalance > 0)
+    line(out, "node imbalance: time / tokens (max/mean)",
+         fmt("%.3f", r.node_time_imbalance) + " / " + fmt("%.3f", r.node_token_imbalance));
+  if (r.rebalances > 0)
+    line(out, "rebalances / weights migrated",
+         std::to_string(r.rebalances) + " / " +
+             fmt("%.2f GB", static_cast<double>(r.bytes_moved) * 1e-9) + " in " +
+             fmt("%.3f ms", static_cast<double>(r.migration_ps) * 1e-9));
   auto us = [&](const std::string& key) {
     return fmt("%.1f", static_cast<double>(r.ints.at(key)) * 1e-6);
   };
@@ -155,6 +163,12 @@ void print_run(const LoadedFile& f, const ReportedRun& run, bool per_layer, std:
        fmt("%.1f", b.all.tokens_gpu) + " / " + fmt("%.1f", b.all.tokens_pim));
   line(out, "bytes sent per node-layer", fmt("%.0f", b.all.bytes_sent));
   if (per_layer) print_split_table(b, out);
+}
+
+// The placement table is worth printing when placements moved or are what the sweep varies.
+bool placement_matters(const std::vector<RunRow>& rows, const std::string& sweep_key) {
+  return sweep_key.rfind("placement.", 0) == 0 ||
+         std::any_of(rows.begin(), rows.end(), [](const RunRow& r) { return r.rebalances > 0; });
 }
 
 std::vector<RunRow> rows_of(const std::vector<ReportedRun*>& runs) {
@@ -256,6 +270,7 @@ void print_reports(const std::vector<std::string>& paths, const ReportOptions& o
         print_comparison(rows, base, out);
       else
         print_sweep(rows, f.sweep_key, base, out);
+      if (placement_matters(rows, f.sweep_key)) print_placement(rows, out);
     }
     line(out, "wall time", fmt("%.2f s", f.wall_s));
   }
@@ -271,6 +286,7 @@ void print_reports(const std::vector<std::string>& paths, const ReportOptions& o
         print_comparison(rows, baseline, out);
       else
         print_sweep(rows, sweep_key, baseline, out);
+      if (placement_matters(rows, sweep_key)) print_placement(rows, out);
     }
 
   if (!options.csv_dir.empty()) {

@@ -72,11 +72,18 @@ void write_report_csv(const std::string& dir, const std::vector<ReportedRun>& ru
   std::vector<std::string> cols = kRunKey;
   for (const char* k : kSummaryIntKeys) cols.emplace_back(k);
   for (const char* k : kSummaryDoubleKeys) cols.emplace_back(k);
+  for (const char* k :
+       {"node_time_imbalance", "node_token_imbalance", "rebalances", "bytes_moved", "migration_ps"})
+    cols.emplace_back(k);
   Csv summary(d / "summary.csv", cols);
   for (const auto& r : runs) {
     auto cells = run_key(r.row);
     for (const char* k : kSummaryIntKeys) cells.push_back(std::to_string(r.row.ints.at(k)));
     for (const char* k : kSummaryDoubleKeys) cells.push_back(num(r.row.doubles.at(k)));
+    cells.push_back(num(r.row.node_time_imbalance));
+    cells.push_back(num(r.row.node_token_imbalance));
+    for (std::int64_t v : {r.row.rebalances, r.row.bytes_moved, r.row.migration_ps})
+      cells.push_back(std::to_string(v));
     summary.row(cells);
   }
 

@@ -1,7 +1,9 @@
 #include "io/report_tables.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cstdio>
+#include <map>
 
 #include "common/time.hpp"
 
@@ -111,7 +113,54 @@ RunRow read_run_row(hid_t file, hid_t run, const std::string& path, const std::s
   r.finished = r.ints["requests_finished"];
   r.requests = r.ints["requests"];
   r.nodes = r.ints["nodes"];
+  if (H5Lexists(run, "placement", H5P_DEFAULT) > 0) {
+    Handle pl(H5Gopen2(run, "placement", H5P_DEFAULT), H5Gclose, "H5Gopen2(placement)");
+    const auto bytes = h5::read_column(pl, "bytes_moved"),
+               mig = h5::read_column(pl, "migration_ps");
+    r.rebalances = std::max<std::int64_t>(0, static_cast<std::int64_t>(bytes.size()) - 1);
+    for (std::size_t i = 0; i < bytes.size(); ++i)
+      r.bytes_moved += bytes[i], r.migration_ps += mig[i];
+  }
+  if (H5Lexists(run, "layers", H5P_DEFAULT) > 0) {
+    Handle layers(H5Gopen2(run, "layers", H5P_DEFAULT), H5Gclose, "H5Gopen2(layers)");
+    const auto it = h5::read_column(layers, "iteration"), l = h5::read_column(layers, "layer"),
+               gpu = h5::read_column(layers, "gpu_busy_ps"),
+               pim = h5::read_column(layers, "pim_busy_ps"),
+               tokens = h5::read_column(layers, "tokens_in");
+    // Per (iteration, layer): max and sum over nodes of compute time, then of tokens.
+    std::map<std::pair<std::int64_t, std::int64_t>, std::array<double, 4>> per;
+    for (std::size_t i = 0; i < it.size(); ++i) {
+      auto& a = per[{it[i], l[i]}];
+      const double t = static_cast<double>(std::max(gpu[i], pim[i]));
+      const double k = static_cast<double>(tokens[i]);
+      a[0] = std::max(a[0], t), a[1] += t, a[2] = std::max(a[2], k), a[3] += k;
+    }
+    std::array<double, 4> tot{};
+    for (const auto& [key, a] : per)
+      for (std::size_t j = 0; j < 4; ++j) tot[j] += a[j];
+    const double n = static_cast<double>(r.nodes);
+    r.node_time_imbalance = tot[1] > 0 ? tot[0] * n / tot[1] : 0;
+    r.node_token_imbalance = tot[3] > 0 ? tot[2] * n / tot[3] : 0;
+  }
   return r;
+}
+
+void print_placement(const std::vector<RunRow>& rows, std::ostream& out) {
+  out << "placement: imbalance (max/mean node per layer) of compute time and of tokens, "
+         "rebalances, weights migrated\n";
+  char buf[256];
+  std::snprintf(buf, sizeof buf, "  %-24s %10s %10s %11s %12s %13s\n", "run", "time imb.",
+                "token imb.", "rebalances", "GB moved", "migration ms");
+  out << buf;
+  auto imb = [](double v) { return v > 0 ? fmt("%.3f", v) : std::string("-"); };
+  for (const auto& r : rows) {
+    const std::string name = r.sweep_value.empty() ? r.label : r.label + "@" + r.sweep_value;
+    std::snprintf(buf, sizeof buf, "  %-24s %10s %10s %11lld %12.2f %13.3f\n", name.c_str(),
+                  imb(r.node_time_imbalance).c_str(), imb(r.node_token_imbalance).c_str(),
+                  static_cast<long long>(r.rebalances), static_cast<double>(r.bytes_moved) * 1e-9,
+                  static_cast<double>(r.migration_ps) * 1e-9);
+    out << buf;
+  }
 }
 
 Breakdown read_breakdown(hid_t run) {

@@ -24,6 +24,12 @@ struct RunRow {
   double throughput = 0, interactivity = 0, tpot_us = 0;
   double ttft_p50_ms = 0, tpot_p50_ms = 0;  // negative: nothing measured
   std::int64_t finished = 0, requests = 0, nodes = 0;
+  // From /placement: rebalances after the initial placement, weights moved, time they took.
+  std::int64_t rebalances = 0, bytes_moved = 0, migration_ps = 0;
+  // From /layers: per (iteration, layer), the busiest node's compute time (its GPU or PIM,
+  // whichever was busier) over the mean node's, weighted by time; 0 without /layers.
+  double node_time_imbalance = 0;
+  double node_token_imbalance = 0;  // the same for the (token, expert) pairs a node processed
   std::map<std::string, std::int64_t> ints;  // every kSummaryIntKeys entry
   std::map<std::string, double> doubles;     // every kSummaryDoubleKeys entry
 };
@@ -49,6 +55,8 @@ RunRow read_run_row(hid_t file, hid_t run, const std::string& path, const std::s
 // Empty `layers` when the run has no /layers (output.layers: false).
 Breakdown read_breakdown(hid_t run);
 
+// The placement table (imbalance, rebalances, bytes and time migrated) of `rows`.
+void print_placement(const std::vector<RunRow>& rows, std::ostream& out);
 void print_comparison(const std::vector<RunRow>& rows, const std::string& baseline,
                       std::ostream& out);
 void print_sweep(const std::vector<RunRow>& rows, const std::string& key,
