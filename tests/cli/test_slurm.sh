@@ -72,6 +72,7 @@ PIDS=()
 cleanup() {
   local rc=$? p i
   set +e
+  [[ -n ${WATCHDOG:-} ]] && kill "$WATCHDOG" 2>/dev/null && wait "$WATCHDOG" 2>/dev/null
   if [[ -f $SL/slurm.conf ]] && ((${#PIDS[@]} > 0)); then
     # Stopping slurmd leaves running job steps alive (by design, for restarts): cancel every
     # job of this cluster first and give the steps a moment to go.
@@ -173,6 +174,22 @@ slurmctld -D -f "$SLURM_CONF" >"$SL/log/slurmctld.out" 2>&1 &
 PIDS=("$!" "${PIDS[@]}")
 slurmd -D -f "$SLURM_CONF" -N "$NODE" >"$SL/log/slurmd.out" 2>&1 &
 PIDS=("$!" "${PIDS[@]}")
+# If this script is killed outright (SIGKILL, e.g. by a test-runner timeout) its EXIT trap never
+# runs: a watchdog in its own session does the same once this shell is gone (cancel the jobs,
+# stop the daemons by pid, remove the /tmp directory).
+# shellcheck disable=SC2016  # expanded by the watchdog's bash
+RUNDIR=$RUNDIR setsid bash -c '
+  while kill -0 "$1" 2>/dev/null; do sleep 2; done
+  shift
+  scancel --quiet --user=root
+  for ((i = 0; i < 20; i++)); do
+    [[ -z $(squeue -h -t running,completing -o %i) ]] && break
+    sleep 0.5
+  done
+  kill -TERM "$@"
+  sleep 2
+  rm -rf -- "$RUNDIR"' watchdog $$ "${PIDS[@]}" </dev/null >/dev/null 2>&1 &
+WATCHDOG=$!
 state=
 for ((i = 0; i < 120; i++)); do
   state=$(sinfo -h -N -n "$NODE" -o %t 2>/dev/null || true)
