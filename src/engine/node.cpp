@@ -312,7 +312,8 @@ void Node::run_experts(const EngineContext& ctx, std::int64_t layer,
     }
     // The PIM runs its experts in the scheduler's order: striped over all channels one at a
     // time, or (channel-level EP) one sequence per channel group, the groups in parallel.
-    const sim_time_t pim_start = std::max(pim_ready(), barrier);
+    const sim_time_t pim_barrier = overlap && split.pim_before_decision ? counts_known : barrier;
+    const sim_time_t pim_start = std::max(pim_ready(), pim_barrier);
     const bool grouped = !split.pim_group.empty();
     std::vector<sim_time_t> group_t, group_busy;
     sim_time_t t = pim_start;

@@ -37,6 +37,10 @@ struct ExpertSplit {
   std::vector<std::int32_t> gpu;  // indices into SchedulerInput::experts
   std::vector<std::int32_t> pim;  // indices, in execution order
   sim_time_t decision_ps = 0;     // time the decision itself costs on the GPU
+  // The PIM may start its experts once the token counts are known, while the decision runs:
+  // true when `pim` is cold-first and the decision can only take experts from the hot end, so
+  // what the PIM starts first stays on the PIM (with overlap on).
+  bool pim_before_decision = false;
   // Channel-level expert parallelism (PIMoE): when set, pim_group[i] is the channel group that
   // holds expert pim[i]; groups of `group_channels` channels run in parallel, each its own
   // experts one after another. Empty: every expert striped over all channels, one at a time.

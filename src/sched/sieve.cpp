@@ -27,6 +27,12 @@ class SieveScheduler final : public ExpertScheduler {
       return std::max({in.comm_ps, gpu_ps, pim_ps + in.attention_pim_ps});
     });
     s.decision_ps = decision_ps_;
+    // The greedy only ever moves the hottest remaining expert to the GPU, so the coldest are the
+    // surest to stay on the PIM: run them first, starting while the GPU still decides where the
+    // boundary falls (the decision needs the counts; the cold end of the queue does not need the
+    // decision).
+    std::reverse(s.pim.begin(), s.pim.end());
+    s.pim_before_decision = true;
     return s;
   }
 
