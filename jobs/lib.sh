@@ -35,7 +35,8 @@ points_count() {
 }
 
 # point FILE INDEX: sets POINT_SETUP, POINT_SCHEDULER, POINT_CONCURRENCY and POINT_ARGS (the
-# `sievesim run` arguments of the point) from point INDEX (0-based); exit 2 if the index is out of range or the line is malformed.
+# `sievesim run` arguments of the point) from point INDEX (0-based); exit 2 if the index is out
+# of range or the line is malformed.
 point() {
   local file=$1 index=$2 line n
   [[ $index =~ ^[0-9]+$ ]] || die 2 "task index '$index' is not a non-negative integer"
