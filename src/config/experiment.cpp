@@ -195,6 +195,15 @@ Experiment load_experiment_unchecked(const std::string& path,
       << " GB of HBM (GPU, or PIM stacks if smaller) is "
       << x.workload.hbm_utilization * x.usable_hbm_bytes() / 1e9
       << " GB; add nodes, use smaller weights or a larger workload.batching.hbm_utilization";
+    // Replicas a placement adds beyond one copy per expert are the user's choice to undo.
+    const std::int64_t single =
+        x.model.num_moe_layers() * ((x.model.routed_experts + x.nodes - 1) / x.nodes);
+    const std::int64_t copies = x.expert_slots(fullest);
+    if (copies > single)
+      pl.fail(x.placement_name, "the placement holds " + std::to_string(copies) +
+                                    " expert copies on node " + std::to_string(fullest) +
+                                    " (one copy per expert needs " + std::to_string(single) +
+                                    "): " + m.str() + ", or fewer replicas");
     sys.fail("nodes", m.str());
   }
   RequestSpec longest;

@@ -121,6 +121,16 @@ expect_bad "-p with a wrong type" "base.yaml" "system.nodes:" "'abc'" "(value se
 expect_bad "-p without =" "base.yaml" "expected key.path=value" -- run_bad in/base.yaml -p system.nodes
 expect_bad "--nodes-per-rank 3 on 1 rank" "base.yaml" "system.nodes:" "3 nodes per rank" \
   -- run_bad in/base.yaml --nodes-per-rank 3
+expect_bad "placement replicas that do not fit in HBM" "base.yaml" "placement.eplb:" \
+  "expert copies on node" "fewer replicas" -- run_bad in/base.yaml -p placement.policy=eplb \
+  -p placement.eplb.redundant_experts=2048 -p placement.rebalance_every=4
+expect_bad "unknown replica dispatch rule" "base.yaml" "placement.replica_dispatch:" "'closest'" \
+  -- run_bad in/base.yaml -p placement.replica_dispatch=closest
+printf 'layer,expert,tokens\n0,1,5\n0,999,5\n' >in/load.csv
+expect_bad "load file naming an expert the model lacks" "in/load.csv" "line 3" "expert 999" \
+  -- run_bad in/base.yaml -p placement.policy=eplb -p placement.load_file="$WORK/in/load.csv"
+expect_bad "load file for a placement that ignores loads" "base.yaml" "placement.load_file:" \
+  -- run_bad in/base.yaml -p placement.load_file="$WORK/in/load.csv"
 expect_bad "nonexistent output directory" "base.yaml" "-o:" "'/nonexistent'" "does not exist" \
   -- "$SIEVESIM" run in/base.yaml -o /nonexistent/x.h5 -q
 
