@@ -1,6 +1,7 @@
 #include "workload/routing.hpp"
 
 #include <algorithm>
+#include <limits>
 
 #include "common/rng.hpp"
 #include "config/select.hpp"
@@ -11,8 +12,13 @@ std::unique_ptr<RoutingSource> make_routing_source(const Params& p, const Routin
   return make_selected<RoutingRegistry>(p, "source", "uniform", "routing source", ctx);
 }
 
-void draw_topk_from_cdf(std::span<const double> cdf, std::uint64_t seed, const RouteKey& key,
-                        std::span<std::int32_t> experts, std::span<float> gates) {
+namespace {
+
+// The one draw both entry points share; `upper(r)` is the first index whose cumulative weight
+// exceeds fl(r * total), for r uniform in [0, 1).
+template <class UpperIndex>
+void draw_topk_impl(std::span<const double> cdf, UpperIndex upper, std::uint64_t seed,
+                    const RouteKey& key, std::span<std::int32_t> experts, std::span<float> gates) {
   const auto n = static_cast<std::int32_t>(cdf.size());
   const std::size_t k = experts.size();
   RandomStream rng(stream_seed(seed, StreamId::kRouting), static_cast<std::uint32_t>(key.request),
@@ -25,9 +31,7 @@ void draw_topk_from_cdf(std::span<const double> cdf, std::uint64_t seed, const R
   for (int tries = 0; got < k; ++tries) {
     std::int32_t e;
     if (tries < 64 * static_cast<int>(k)) {
-      const double u = rng.next_double() * cdf.back();
-      e = static_cast<std::int32_t>(std::upper_bound(cdf.begin(), cdf.end(), u) - cdf.begin());
-      e = std::min(e, n - 1);
+      e = std::min(upper(rng.next_double()), n - 1);
     } else {
       e = 0;
       while (std::find(experts.begin(), experts.begin() + got, e) != experts.begin() + got) ++e;
@@ -40,6 +44,42 @@ void draw_topk_from_cdf(std::span<const double> cdf, std::uint64_t seed, const R
     ++got;
   }
   for (auto& g : gates) g = static_cast<float>(g / gate_sum);
+}
+
+}  // namespace
+
+void draw_topk_from_cdf(std::span<const double> cdf, std::uint64_t seed, const RouteKey& key,
+                        std::span<std::int32_t> experts, std::span<float> gates) {
+  const double total = cdf.back();
+  auto upper = [&](double r) {
+    const double u = r * total;
+    return static_cast<std::int32_t>(std::upper_bound(cdf.begin(), cdf.end(), u) - cdf.begin());
+  };
+  draw_topk_impl(cdf, upper, seed, key, experts, gates);
+}
+
+CdfTable::CdfTable(std::vector<double> cdf) : cdf_(std::move(cdf)) {
+  const std::size_t n = cdf_.size();
+  // About two guide entries per expert: the scan past the guide then averages under one step.
+  int bits = 1;
+  while ((std::size_t{1} << bits) < 2 * n && bits < 30) ++bits;
+  const std::size_t m = std::size_t{1} << bits;
+  guide_scale_ = static_cast<double>(m);
+  const double total = n > 0 ? cdf_.back() : 0.0;
+  guide_.resize(m);
+  for (std::size_t j = 0; j < m; ++j) {
+    // The same product upper_index computes for the smallest r of this bucket.
+    const double t = (static_cast<double>(j) / guide_scale_) * total;
+    guide_[j] =
+        static_cast<std::int32_t>(std::upper_bound(cdf_.begin(), cdf_.end(), t) - cdf_.begin());
+  }
+  cdf_.push_back(std::numeric_limits<double>::infinity());
+}
+
+void draw_topk(const CdfTable& table, std::uint64_t seed, const RouteKey& key,
+               std::span<std::int32_t> experts, std::span<float> gates) {
+  draw_topk_impl(
+      table.cdf(), [&](double r) { return table.upper_index(r); }, seed, key, experts, gates);
 }
 
 }  // namespace sievesim

@@ -10,6 +10,7 @@
 // Everything is a pure function of (seed, request, position, layer).
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <vector>
 
 #include "workload/routing.hpp"
@@ -24,18 +25,34 @@ class SyntheticRouting : public RoutingSource {
              std::span<float> gates) const override;
 
  private:
-  // Cumulative weights over expert ids for (layer, epoch) (cached: the same few are reused).
-  const std::vector<double>& cdf(std::uint32_t layer, std::uint64_t epoch) const;
+  // Cumulative weights over expert ids for (layer, epoch), with their guide table (cached: the
+  // same few are reused; epoch 0 by layer without a lookup).
+  const CdfTable& table(std::uint32_t layer, std::uint64_t epoch) const;
   // A draw whose random numbers come from `rng_key` and whose popularity is that of the token
   // position `at`.
   void draw(const RouteKey& rng_key, std::uint32_t at, std::span<std::int32_t> experts,
             std::span<float> gates) const;
+  // The request's own experts for a layer (the locality draw). Without drift they depend on
+  // (request, layer) only, yet every token of the request asks for them in every layer: a
+  // direct-mapped cache keeps the last set per slot, so a decode step draws them once per
+  // request and layer instead of once per token (about a third of the routing work).
+  std::span<const std::int32_t> own_experts(const RouteKey& key, std::size_t k) const;
 
   std::uint64_t seed_;
   std::vector<double> rank_weights_;
   double locality_;
   std::uint32_t drift_period_;
-  mutable std::map<std::pair<std::uint32_t, std::uint64_t>, std::vector<double>> cache_;
+  std::uint64_t layers_;
+  mutable std::vector<std::unique_ptr<CdfTable>> by_layer_;                    // epoch 0
+  mutable std::map<std::pair<std::uint32_t, std::uint64_t>, CdfTable> cache_;  // drifting epochs
+  // own_experts' cache: slot (request * layers + layer) mod size; an entry is valid when its
+  // request and layer + 1 match (layer + 1 = 0: empty).
+  mutable std::vector<std::uint64_t> own_request_;
+  mutable std::vector<std::uint32_t> own_layer_;
+  mutable std::vector<std::int32_t> own_experts_;  // k per slot
+  mutable std::size_t own_k_ = 0;
+  mutable std::vector<std::int32_t> scratch_experts_;  // uncached own draws (drift, k changes)
+  mutable std::vector<float> scratch_gates_;
 };
 
 }  // namespace sievesim
