@@ -25,6 +25,15 @@ void draw_topk_impl(std::span<const double> cdf, UpperIndex upper, std::uint64_t
                    static_cast<std::uint32_t>(key.request >> 32) ^ (key.layer << 20), key.position);
   double gate_sum = 0;
   std::size_t got = 0;
+  // The experts drawn so far, as bits when there are at most kSeenBits experts (a search of the
+  // draws so far cost a third of a try), else found by searching.
+  constexpr std::int32_t kSeenBits = 1024;
+  std::uint64_t seen[kSeenBits / 64] = {};
+  const bool bits = n <= kSeenBits;
+  auto taken = [&](std::int32_t e) {
+    if (bits) return ((seen[e >> 6] >> (e & 63)) & 1u) != 0;
+    return std::find(experts.begin(), experts.begin() + got, e) != experts.begin() + got;
+  };
   // With k much smaller than E (8 of 128, 10 of 512) a repeat is rare; the loop is bounded by
   // falling back to the lowest unused id after many tries (only reachable when k ~ E and the
   // distribution is extremely skewed).
@@ -34,9 +43,10 @@ void draw_topk_impl(std::span<const double> cdf, UpperIndex upper, std::uint64_t
       e = std::min(upper(rng.next_double()), n - 1);
     } else {
       e = 0;
-      while (std::find(experts.begin(), experts.begin() + got, e) != experts.begin() + got) ++e;
+      while (taken(e)) ++e;
     }
-    if (std::find(experts.begin(), experts.begin() + got, e) != experts.begin() + got) continue;
+    if (taken(e)) continue;
+    if (bits) seen[e >> 6] |= std::uint64_t{1} << (e & 63);
     experts[got] = e;
     const double p = cdf[e] - (e > 0 ? cdf[e - 1] : 0.0);
     gates[got] = static_cast<float>(p);
