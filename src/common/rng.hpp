@@ -14,7 +14,7 @@ class Philox4x32 {
 
   static Block generate(std::uint64_t seed, Block counter) {
     // The counter words stay in registers through the ten unrolled rounds: the routing takes
-    // about 15 blocks per (token, layer), and a rolled loop over the array costs twice the
+    // about ten blocks per (token, layer), and a rolled loop over the array costs twice the
     // instructions (about 260 per block instead of 130, callgrind).
     std::uint32_t k0 = static_cast<std::uint32_t>(seed);
     std::uint32_t k1 = static_cast<std::uint32_t>(seed >> 32);
