@@ -51,6 +51,8 @@ LoadedFile load_unchecked(const std::string& path) {
     r.row = read_run_row(file, run, path, name, scheduler);
     r.row.sweep_key = f.sweep_key;
     r.breakdown = read_breakdown(run);
+    r.row.node_time_imbalance = r.breakdown.time_imbalance;
+    r.row.node_token_imbalance = r.breakdown.token_imbalance;
     f.runs.push_back(std::move(r));
   };
   if (H5Lexists(file, "runs", H5P_DEFAULT) <= 0) {

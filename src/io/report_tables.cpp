@@ -121,27 +121,6 @@ RunRow read_run_row(hid_t file, hid_t run, const std::string& path, const std::s
     for (std::size_t i = 0; i < bytes.size(); ++i)
       r.bytes_moved += bytes[i], r.migration_ps += mig[i];
   }
-  if (H5Lexists(run, "layers", H5P_DEFAULT) > 0) {
-    Handle layers(H5Gopen2(run, "layers", H5P_DEFAULT), H5Gclose, "H5Gopen2(layers)");
-    const auto it = h5::read_column(layers, "iteration"), l = h5::read_column(layers, "layer"),
-               gpu = h5::read_column(layers, "gpu_busy_ps"),
-               pim = h5::read_column(layers, "pim_busy_ps"),
-               tokens = h5::read_column(layers, "tokens_in");
-    // Per (iteration, layer): max and sum over nodes of compute time, then of tokens.
-    std::map<std::pair<std::int64_t, std::int64_t>, std::array<double, 4>> per;
-    for (std::size_t i = 0; i < it.size(); ++i) {
-      auto& a = per[{it[i], l[i]}];
-      const double t = static_cast<double>(std::max(gpu[i], pim[i]));
-      const double k = static_cast<double>(tokens[i]);
-      a[0] = std::max(a[0], t), a[1] += t, a[2] = std::max(a[2], k), a[3] += k;
-    }
-    std::array<double, 4> tot{};
-    for (const auto& [key, a] : per)
-      for (std::size_t j = 0; j < 4; ++j) tot[j] += a[j];
-    const double n = static_cast<double>(r.nodes);
-    r.node_time_imbalance = tot[1] > 0 ? tot[0] * n / tot[1] : 0;
-    r.node_token_imbalance = tot[3] > 0 ? tot[2] * n / tot[3] : 0;
-  }
   return r;
 }
 
@@ -168,6 +147,7 @@ Breakdown read_breakdown(hid_t run) {
   if (H5Lexists(run, "layers", H5P_DEFAULT) <= 0) return b;  // output.layers: false
   Handle layers(H5Gopen2(run, "layers", H5P_DEFAULT), H5Gclose, "H5Gopen2(layers)");
   auto col = [&](const char* n) { return h5::read_column(layers, n); };
+  const auto it = col("iteration"), tokens = col("tokens_in");
   const auto layer = col("layer"), start = col("start_ps"), attn = col("attention_end_ps"),
              disp = col("dispatch_end_ps"), exp = col("experts_end_ps"), end = col("end_ps"),
              gpu = col("gpu_busy_ps"), pim = col("pim_busy_ps"), sched = col("sched_ps"),
@@ -200,6 +180,19 @@ Breakdown read_breakdown(hid_t run) {
       s->bytes_sent += d(bytes[i]);
     }
   }
+  // Imbalance: per (iteration, layer), max over nodes against their mean, of compute time (the
+  // busier of GPU and PIM) and of tokens processed; weighted by the layers' totals.
+  std::map<std::pair<std::int64_t, std::int64_t>, std::array<double, 5>> per;
+  for (std::size_t i = 0; i < n; ++i) {
+    auto& a = per[{it[i], layer[i]}];
+    const double t = d(std::max(gpu[i], pim[i])), k = d(tokens[i]);
+    a[0] = std::max(a[0], t), a[1] += t, a[2] = std::max(a[2], k), a[3] += k, a[4] += 1;
+  }
+  double max_t = 0, mean_t = 0, max_k = 0, mean_k = 0;
+  for (const auto& [key, a] : per)
+    max_t += a[0], mean_t += a[1] / a[4], max_k += a[2], mean_k += a[3] / a[4];
+  b.time_imbalance = mean_t > 0 ? max_t / mean_t : 0;
+  b.token_imbalance = mean_k > 0 ? max_k / mean_k : 0;
   const double dn = static_cast<double>(n);
   for (double& p : b.phase_ps) p /= dn;
   b.layer_ps /= dn;

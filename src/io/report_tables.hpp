@@ -26,8 +26,8 @@ struct RunRow {
   std::int64_t finished = 0, requests = 0, nodes = 0;
   // From /placement: rebalances after the initial placement, weights moved, time they took.
   std::int64_t rebalances = 0, bytes_moved = 0, migration_ps = 0;
-  // From /layers: per (iteration, layer), the busiest node's compute time (its GPU or PIM,
-  // whichever was busier) over the mean node's, weighted by time; 0 without /layers.
+  // From /layers (read_breakdown): per (iteration, layer), the busiest node's compute time (its
+  // GPU or PIM, whichever was busier) over the mean node's, weighted by time; 0 without /layers.
   double node_time_imbalance = 0;
   double node_token_imbalance = 0;  // the same for the (token, expert) pairs a node processed
   std::map<std::string, std::int64_t> ints;  // every kSummaryIntKeys entry
@@ -42,8 +42,9 @@ struct Breakdown {
   };
   double phase_ps[4] = {0, 0, 0, 0};  // attention+router, dispatch, experts, combine
   double layer_ps = 0;
-  Split all;                  // over every node-layer
-  std::vector<Split> layers;  // per layer index
+  double time_imbalance = 0, token_imbalance = 0;  // see RunRow::node_time_imbalance
+  Split all;                                       // over every node-layer
+  std::vector<Split> layers;                       // per layer index
 };
 
 // printf of one number into a string.
