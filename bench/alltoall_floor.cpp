@@ -1,9 +1,11 @@
 // The floor under the simulator's per-layer wall time: a bare MPI_Alltoallv with the message sizes
 // the simulator exchanges, on the same ranks. Every MoE layer of the simulator does two exchanges
-// of TokenRecords (mpi/token_exchange.cpp): the dispatch (one record per (token, selected expert),
-// from the token's node to the expert's node) and the combine (the same records sent back), each
-// an MPI_Alltoall of the counts followed by an MPI_Alltoallv of the records. Nothing but these
-// calls runs here: fixed buffers, no routing, no simulation.
+// of its record stream (mpi/message_stream.hpp, mpi/token_exchange.cpp): the dispatch (one
+// message per pair of nodes, a MessageHeader and one TokenRecord per (token, selected expert))
+// and the combine (the same records sent back), each an MPI_Alltoall of the counts followed by an
+// MPI_Alltoallv of the stream. Nothing but these calls runs here: fixed buffers, no routing, no
+// simulation. Every node is assumed to send to every node (true at 256 tokens x top-10 on 8
+// nodes), so each exchange carries nodes x nodes headers.
 //
 //   mpirun -np R build/bench/sievesim_bench_alltoall [--nodes 8] [--tokens-per-node 256]
 //          [--top-k 10] [--layers 60] [--iterations 4] [--reps 3]
@@ -83,7 +85,10 @@ int main(int argc, char** argv) {
     return 2;
   }
   const std::int64_t nodes_per_rank = o.nodes / ranks;
-  const std::int64_t records = nodes_per_rank * o.tokens_per_node * o.top_k;  // sent per exchange
+  // Units (TokenRecord-sized) a rank sends per exchange: its pairs plus one header per message.
+  const std::int64_t records =
+      nodes_per_rank * o.tokens_per_node * o.top_k +
+      nodes_per_rank * o.nodes * static_cast<std::int64_t>(sievesim::kHeaderUnits);
 
   // The records a rank sends, split over destinations in proportion to their nodes (equal here);
   // the remainder goes one each to the first ranks so the total is exact.
@@ -127,7 +132,7 @@ int main(int argc, char** argv) {
     const double per_call_us = best_v / static_cast<double>(calls) * 1e6;
     const double per_call_counts_us = best_c / static_cast<double>(calls) * 1e6;
     std::printf(
-        "floor ranks=%d nodes=%lld nodes_per_rank=%lld records_per_rank=%lld "
+        "floor ranks=%d nodes=%lld nodes_per_rank=%lld units_per_rank=%lld "
         "bytes_per_rank=%lld calls=%lld alltoallv_us=%.2f per_layer_us=%.2f "
         "with_counts_us=%.2f per_layer_with_counts_us=%.2f\n",
         ranks, static_cast<long long>(o.nodes), static_cast<long long>(nodes_per_rank),

@@ -25,16 +25,16 @@ TokenExchange::~TokenExchange() {
   if (!finalized) MPI_Type_free(&record_type_);
 }
 
-std::vector<TokenRecord> TokenExchange::exchange(const std::vector<TokenRecord>& out,
-                                                 const std::vector<int>& counts) {
+void TokenExchange::exchange(std::vector<TokenRecord>& out, const std::vector<int>& counts,
+                             std::vector<TokenRecord>& in) {
   if (ranks_ == 1) {
-    // Every record is for this rank: a plain copy does what MPI_Alltoallv to self does, without
-    // first zero-filling a receive buffer of ~1 MB per exchange.
+    // Every unit is for this rank: a swap does what MPI_Alltoallv to self does, without a copy.
     if (counts.size() != 1 || static_cast<std::size_t>(counts[0]) != out.size())
       throw std::logic_error("TokenExchange: counts do not add up to the records given");
     records_sent_ += out.size();
     ++calls_;
-    return out;
+    in.swap(out);
+    return;
   }
   check(MPI_Alltoall(counts.data(), 1, MPI_INT, recv_counts_.data(), 1, MPI_INT, comm_),
         "MPI_Alltoall");
@@ -47,13 +47,12 @@ std::vector<TokenRecord> TokenExchange::exchange(const std::vector<TokenRecord>&
   }
   if (static_cast<std::size_t>(s) != out.size())
     throw std::logic_error("TokenExchange: counts do not add up to the records given");
-  std::vector<TokenRecord> in(static_cast<std::size_t>(r));
+  in.resize(static_cast<std::size_t>(r));
   check(MPI_Alltoallv(out.data(), counts.data(), send_displs_.data(), record_type_, in.data(),
                       recv_counts_.data(), recv_displs_.data(), record_type_, comm_),
         "MPI_Alltoallv");
   records_sent_ += out.size();
   ++calls_;
-  return in;
 }
 
 }  // namespace sievesim

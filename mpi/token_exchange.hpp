@@ -1,6 +1,6 @@
 #pragma once
-// The all-to-all of token records: a real MPI_Alltoallv (Boost.MPI 1.74 has no variable-count
-// all-to-all, and would serialize).
+// The all-to-all of the record stream (mpi/message_stream.hpp): a real MPI_Alltoallv
+// (Boost.MPI 1.74 has no variable-count all-to-all, and would serialize).
 #include <mpi.h>
 
 #include <vector>
@@ -16,10 +16,11 @@ class TokenExchange {
   TokenExchange(const TokenExchange&) = delete;
   TokenExchange& operator=(const TokenExchange&) = delete;
 
-  // `out` must be grouped by destination rank (ascending) with `counts[r]` records for rank r.
-  // Returns the records received, grouped by source rank (ascending).
-  std::vector<TokenRecord> exchange(const std::vector<TokenRecord>& out,
-                                    const std::vector<int>& counts);
+  // `out` must be grouped by destination rank (ascending) with `counts[r]` units for rank r.
+  // `in` receives the units sent to this rank, grouped by source rank (ascending). `out` is
+  // left unspecified (on one rank the two buffers are swapped instead of copied).
+  void exchange(std::vector<TokenRecord>& out, const std::vector<int>& counts,
+                std::vector<TokenRecord>& in);
 
   std::uint64_t records_sent() const { return records_sent_; }
   std::uint64_t calls() const { return calls_; }

@@ -1,7 +1,10 @@
 #pragma once
-// The record exchanged in every MoE dispatch and combine: one (token, expert) pair plus the
-// timing of the message that carries it. Timing travels with the data, so the exchange is also
-// the time synchronization between nodes (no other per-layer collective).
+// What the MoE all-to-all carries. A phase (dispatch or combine) sends one message per pair of
+// nodes that has tokens to exchange: a MessageHeader with the message's timing and size, then one
+// TokenRecord per (token, expert) pair. Timing travels with the data, so the exchange is also the
+// time synchronization between nodes (no other per-layer collective). The sender and receiver of
+// every record are the message's, so a record is only the pair itself: 8 bytes instead of the 64
+// a self-describing record took, which is what the exchange, the sorts and the copies move.
 #include <cstdint>
 #include <type_traits>
 
@@ -10,19 +13,24 @@
 namespace sievesim {
 
 struct TokenRecord {
-  sim_time_t route_ps = 0;       // when the home node's router finished (expert counts known)
-  sim_time_t eg_start_ps = 0;    // the carrying message starts leaving the sender
-  sim_time_t eg_end_ps = 0;      // its last byte has left the sender
-  std::int64_t msg_bytes = 0;    // bytes of the whole carrying message
-  std::uint64_t request = 0;     // global request id
-  std::int32_t home_node = 0;    // the token's node (owns its request and KV cache)
-  std::int32_t expert_node = 0;  // the node that runs the expert
-  std::int32_t slot = 0;         // the token's index in its home node's batch
-  std::int32_t expert = 0;       // logical expert id
-  float gate = 0;                // router weight
-  std::int32_t reserved = 0;     // keeps the layout free of padding holes
+  std::int32_t slot = 0;    // the token's index in its home node's batch
+  std::int32_t expert = 0;  // logical expert id
 };
 static_assert(std::is_trivially_copyable_v<TokenRecord>);
-static_assert(sizeof(TokenRecord) == 64);
+static_assert(sizeof(TokenRecord) == 8);
+
+struct MessageHeader {
+  sim_time_t route_ps = 0;     // dispatch: when the sender's router finished (counts known)
+  sim_time_t eg_start_ps = 0;  // the message starts leaving the sender
+  sim_time_t eg_end_ps = 0;    // its last byte has left the sender
+  std::int64_t bytes = 0;      // simulated bytes of the message (tokens x hidden size)
+  std::int64_t records = 0;    // TokenRecords that follow the header
+  std::int32_t src = 0;        // sending node
+  std::int32_t dst = 0;        // receiving node
+};
+static_assert(std::is_trivially_copyable_v<MessageHeader>);
+// A header travels as this many records' worth of bytes in the record stream.
+inline constexpr std::size_t kHeaderUnits = sizeof(MessageHeader) / sizeof(TokenRecord);
+static_assert(sizeof(MessageHeader) == kHeaderUnits * sizeof(TokenRecord));
 
 }  // namespace sievesim

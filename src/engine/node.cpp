@@ -9,37 +9,25 @@
 namespace sievesim {
 namespace {
 
-// Groups consecutive records with the same `key` (the input is sorted by it) into messages.
-template <class Key>
-void for_each_group(std::span<const TokenRecord> recs, Key key,
-                    const std::function<void(std::size_t, std::size_t)>& fn) {
-  std::size_t b = 0;
-  while (b < recs.size()) {
-    std::size_t e = b + 1;
-    while (e < recs.size() && key(recs[e]) == key(recs[b])) ++e;
-    fn(b, e);
-    b = e;
-  }
-}
-
-// The incoming messages of a phase, one per sending node, as the records describe them.
-template <class SenderFn>
-std::vector<InMessage> incoming(std::span<const TokenRecord> in, SenderFn sender) {
-  std::vector<InMessage> msgs;
-  for_each_group(in, sender, [&](std::size_t b, std::size_t) {
-    msgs.push_back(InMessage{sender(in[b]), static_cast<double>(in[b].msg_bytes), in[b].eg_start_ps,
-                             in[b].eg_end_ps});
-  });
-  return msgs;
-}
-
 std::int64_t unique_slots(std::span<const TokenRecord> recs) {
-  // Records of one message keep their sender's order (slot by slot), so distinct slots are runs.
+  // A message's records keep their sender's order (slot by slot), so distinct slots are runs.
   std::int64_t n = 0;
   for (std::size_t i = 0; i < recs.size(); ++i)
-    if (i == 0 || recs[i].slot != recs[i - 1].slot || recs[i].home_node != recs[i - 1].home_node)
-      ++n;
+    if (i == 0 || recs[i].slot != recs[i - 1].slot) ++n;
   return n;
+}
+
+// One (token, expert, node) triple's term of the conservation fingerprint (SplitMix64's
+// finalizer): the sum over a layer's pairs does not depend on their order, and a pair lost,
+// duplicated or changed on the way changes it except with probability ~2^-64.
+std::uint64_t pair_hash(std::int32_t slot, std::int32_t expert, std::int32_t node) {
+  std::uint64_t z =
+      (static_cast<std::uint64_t>(static_cast<std::uint32_t>(slot)) << 32 |
+       static_cast<std::uint32_t>(expert)) ^
+      (static_cast<std::uint64_t>(static_cast<std::uint32_t>(node)) + 1) * 0x9E3779B97F4A7C15ull;
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+  return z ^ (z >> 31);
 }
 
 }  // namespace
@@ -56,6 +44,7 @@ BatchConfig node_batch_config(std::int32_t id, const Experiment& x) {
 Node::Node(std::int32_t id, const Experiment& x)
     : id_(id),
       k_(x.model.top_k),
+      keep_layer_rows_(x.output_layers),
       contention_(x.pim->contention()),
       batch_(id, node_batch_config(id, x), x.model),
       sched_(x.new_scheduler()) {
@@ -103,7 +92,7 @@ sim_time_t Node::attention_phase(const EngineContext& ctx, std::int64_t layer) {
   return a.pim_ps;
 }
 
-void Node::dispatch(const EngineContext& ctx, std::int64_t layer, std::vector<TokenRecord>& out) {
+void Node::dispatch(const EngineContext& ctx, std::int64_t layer, Outbox& out) {
   attention_phase(ctx, layer);
   const auto batch = tokens_;
   const auto& slots = batch_.tokens();
@@ -114,62 +103,89 @@ void Node::dispatch(const EngineContext& ctx, std::int64_t layer, std::vector<To
   shared_ps_ = ctx.costs.shared_experts_ps(batch);
   shared_end_ps_ = route_ps;
 
-  routed_.resize(static_cast<std::size_t>(batch * k_));
-  gates_.resize(routed_.size());
-  returned_.assign(routed_.size(), 0);
-  const auto nodes = ctx.x.nodes;
-  std::vector<std::int64_t> tokens_to(static_cast<std::size_t>(nodes), 0);
-  std::vector<std::int32_t> last_slot(static_cast<std::size_t>(nodes), -1);
-  std::vector<std::int64_t> sent_to(static_cast<std::size_t>(nodes), 0);
-  const DispatchView view{id_, ctx.x.gpus_per_server, sent_to};
-  const std::size_t first = out.size();
+  const auto pairs = static_cast<std::size_t>(batch * k_);
+  routed_.resize(pairs);
+  gates_.resize(pairs);
+  routed_node_.resize(pairs);
+  const auto nodes = static_cast<std::size_t>(ctx.x.nodes);
+  if (sent_to_.size() != nodes) {
+    // Per-node counters, kept across layers and reset only where touched: a dispatch costs its
+    // pairs, not the cluster's size (thousands of nodes).
+    sent_to_.assign(nodes, 0);
+    tokens_to_.assign(nodes, 0);
+    last_slot_.assign(nodes, -1);
+  }
+  dests_.clear();
+  const DispatchView view{id_, ctx.x.gpus_per_server, sent_to_};
+  pairs_fingerprint_ = 0;
   for (std::int64_t s = 0; s < batch; ++s) {
     const auto su = static_cast<std::size_t>(s);
-    std::span<std::int32_t> ex(routed_.data() + su * k_, static_cast<std::size_t>(k_));
-    std::span<float> g(gates_.data() + su * k_, static_cast<std::size_t>(k_));
+    const std::size_t base = su * static_cast<std::size_t>(k_);
+    std::span<std::int32_t> ex(routed_.data() + base, static_cast<std::size_t>(k_));
+    std::span<float> g(gates_.data() + base, static_cast<std::size_t>(k_));
     ctx.x.routing->route(
         RouteKey{slots[su].request, slots[su].position, static_cast<std::uint32_t>(layer)}, ex, g);
-    for (std::int64_t j = 0; j < k_; ++j) {
-      TokenRecord r;
-      r.route_ps = route_ps;
-      r.request = slots[su].request;
-      r.home_node = id_;
-      r.slot = static_cast<std::int32_t>(s);
-      r.expert = ex[static_cast<std::size_t>(j)];
-      r.gate = g[static_cast<std::size_t>(j)];
-      const auto replicas = ctx.map.replicas(layer, r.expert);
-      r.expert_node = replicas.size() == 1
-                          ? replicas[0]
-                          : ctx.x.replica_dispatch->pick(replicas, r.expert, r.request, view);
-      ++sent_to[static_cast<std::size_t>(r.expert_node)];
+    for (std::size_t j = 0; j < static_cast<std::size_t>(k_); ++j) {
+      const std::int32_t e = ex[j];
+      const auto replicas = ctx.map.replicas(layer, e);
+      const std::int32_t node =
+          replicas.size() == 1 ? replicas[0]
+                               : ctx.x.replica_dispatch->pick(replicas, e, slots[su].request, view);
+      const auto n = static_cast<std::size_t>(node);
+      routed_node_[base + j] = node;
+      if (sent_to_[n]++ == 0) dests_.push_back(node);
+      pairs_fingerprint_ += pair_hash(static_cast<std::int32_t>(s), e, node);
       // A token goes once to each destination, however many of its experts live there (or once
       // per expert with low-latency kernels).
-      auto& last = last_slot[static_cast<std::size_t>(r.expert_node)];
-      if (last != r.slot || ctx.x.dispatch_per_expert) {
-        last = r.slot;
-        ++tokens_to[static_cast<std::size_t>(r.expert_node)];
+      if (last_slot_[n] != static_cast<std::int32_t>(s) || ctx.x.dispatch_per_expert) {
+        last_slot_[n] = static_cast<std::int32_t>(s);
+        ++tokens_to_[n];
       }
-      out.push_back(r);
     }
   }
+  pairs_out_ = static_cast<std::int64_t>(pairs);
+
+  // One message per destination, in ascending destination order; the records of each keep the
+  // token order (a counting sort over the destinations touched).
+  std::sort(dests_.begin(), dests_.end());
   const double token_bytes = ctx.x.model.token_bytes();
+  const std::size_t first_head = out.heads.size();
+  std::size_t at = out.recs.size();
   std::vector<OutMessage> msgs;
-  for (std::int64_t n = 0; n < nodes; ++n)
-    if (tokens_to[static_cast<std::size_t>(n)] > 0)
-      msgs.push_back(OutMessage{
-          static_cast<std::int32_t>(n),
-          static_cast<double>(tokens_to[static_cast<std::size_t>(n)]) * token_bytes, route_ps});
-  send(ctx, msgs, std::span<TokenRecord>(out.data() + first, out.size() - first),
-       [](const TokenRecord& r) { return r.expert_node; });
-  row_.tokens_out = static_cast<std::int64_t>(out.size() - first);
-  records_dispatched_ += row_.tokens_out;
+  msgs.reserve(dests_.size());
+  for (const auto d : dests_) {
+    const auto n = static_cast<std::size_t>(d);
+    MessageHeader h;
+    h.route_ps = route_ps;
+    h.records = sent_to_[n];
+    h.src = id_;
+    h.dst = d;
+    out.heads.push_back(h);
+    msgs.push_back(OutMessage{d, static_cast<double>(tokens_to_[n]) * token_bytes, route_ps});
+    // From here on sent_to_ is the destination's write position, last_slot_ is reset.
+    sent_to_[n] = static_cast<std::int64_t>(at);
+    at += static_cast<std::size_t>(h.records);
+    tokens_to_[n] = 0;
+    last_slot_[n] = -1;
+  }
+  out.recs.resize(at);
+  for (std::size_t i = 0; i < pairs; ++i) {
+    auto& pos = sent_to_[static_cast<std::size_t>(routed_node_[i])];
+    out.recs[static_cast<std::size_t>(pos++)] =
+        TokenRecord{static_cast<std::int32_t>(i / static_cast<std::size_t>(k_)), routed_[i]};
+  }
+  for (const auto d : dests_) sent_to_[static_cast<std::size_t>(d)] = 0;
+  send(ctx, msgs,
+       std::span<MessageHeader>(out.heads.data() + first_head, out.heads.size() - first_head));
+  row_.tokens_out = pairs_out_;
+  records_dispatched_ += pairs_out_;
 }
 
 void Node::finish_row() {
   const sim_time_t span = row_.end_ps - row_.start_ps;
   row_.gpu_idle_ps = std::max<sim_time_t>(0, span - row_.gpu_busy_ps);
   row_.pim_idle_ps = std::max<sim_time_t>(0, span - row_.pim_busy_ps);
-  layer_rows_.push_back(row_);
+  if (keep_layer_rows_) layer_rows_.push_back(row_);
 }
 
 sim_time_t Node::gpu_ready() const {
@@ -192,39 +208,45 @@ sim_time_t Node::pim_run(sim_time_t start, sim_time_t dur) const {
   return end;
 }
 
-template <class DestFn>
 void Node::send(const EngineContext& ctx, std::vector<OutMessage>& msgs,
-                std::span<TokenRecord> recs, DestFn dest) {
+                std::span<MessageHeader> heads) {
   ports_.send(id_, ctx.x.nodes, msgs, ctx.topo);
-  std::vector<const OutMessage*> by_dst(static_cast<std::size_t>(ctx.x.nodes), nullptr);
   for (const auto& m : msgs) {
-    by_dst[static_cast<std::size_t>(m.dst)] = &m;
+    auto h = std::lower_bound(heads.begin(), heads.end(), m.dst,
+                              [](const MessageHeader& a, std::int32_t d) { return a.dst < d; });
+    h->eg_start_ps = m.eg_start_ps;
+    h->eg_end_ps = m.eg_end_ps;
+    h->bytes = static_cast<std::int64_t>(m.bytes);
     if (m.dst != id_) row_.bytes_sent += static_cast<std::int64_t>(m.bytes);
-  }
-  // Every record carries the timing of the message it travels in.
-  for (auto& r : recs) {
-    const OutMessage& m = *by_dst[static_cast<std::size_t>(dest(r))];
-    r.eg_start_ps = m.eg_start_ps;
-    r.eg_end_ps = m.eg_end_ps;
-    r.msg_bytes = static_cast<std::int64_t>(m.bytes);
   }
 }
 
-void Node::run_experts(const EngineContext& ctx, std::int64_t layer,
-                       std::span<const TokenRecord> in, std::vector<TokenRecord>& out) {
+void Node::receive(const EngineContext& ctx, std::span<const Message> in) {
+  in_msgs_.clear();
+  for (std::size_t i = 0; i < in.size(); ++i) {
+    const MessageHeader& h = in[i].head;
+    if (h.dst != id_)
+      throw SimulationError("node " + std::to_string(id_) + " was handed a message for node " +
+                            std::to_string(h.dst));
+    in_msgs_.push_back(
+        InMessage{h.src, static_cast<double>(h.bytes), h.eg_start_ps, h.eg_end_ps, 0, i});
+  }
+  ports_.receive(id_, in_msgs_, ctx.topo);
+  arrival_.resize(in.size());
+  for (const auto& m : in_msgs_) arrival_[m.index] = m.arrival_ps;
+}
+
+void Node::run_experts(const EngineContext& ctx, std::int64_t layer, std::span<const Message> in,
+                       Outbox& out) {
   const Topology& topo = ctx.topo;
-  // Arrival of every incoming message (one per source node).
-  std::vector<InMessage> msgs = incoming(in, [](const TokenRecord& r) { return r.home_node; });
-  ports_.receive(id_, msgs, topo);
-  std::vector<sim_time_t> arrival(static_cast<std::size_t>(ctx.x.nodes), 0);
+  receive(ctx, in);
   // The scheduler's communication estimate uses only what the token counts tell: the bytes each
   // source sends, serialized on this node's ingress, plus a hop; the combine mirrors it.
   sim_time_t comm_bytes_ps = 0, comm_latency_ps = 0;
-  for (const auto& m : msgs) {
-    arrival[static_cast<std::size_t>(m.src)] = m.arrival_ps;
-    if (m.src != id_) {
-      const FabricModel& f = topo.model(topo.fabric(m.src, id_));
-      comm_bytes_ps += f.transfer_ps(m.bytes);
+  for (const auto& m : in) {
+    if (m.head.src != id_) {
+      const FabricModel& f = topo.model(topo.fabric(m.head.src, id_));
+      comm_bytes_ps += f.transfer_ps(static_cast<double>(m.head.bytes));
       comm_latency_ps = std::max(comm_latency_ps, f.latency_ps());
     }
   }
@@ -233,21 +255,26 @@ void Node::run_experts(const EngineContext& ctx, std::int64_t layer,
   std::vector<ExpertLoad> loads;
   sim_time_t counts_known = row_.attention_end_ps;
   sim_time_t dispatch_end = row_.attention_end_ps;
-  for (const auto& r : in) {
-    const auto replicas = ctx.map.replicas(layer, r.expert);
-    if (r.expert_node != id_ || std::find(replicas.begin(), replicas.end(), id_) == replicas.end())
-      throw SimulationError("token for expert " + std::to_string(r.expert) + " delivered to node " +
-                            std::to_string(id_) + ", which does not hold it");
-    auto& idx = expert_index_[static_cast<std::size_t>(r.expert)];
-    if (idx < 0) {
-      idx = static_cast<std::int32_t>(loads.size());
-      loads.push_back(ExpertLoad{r.expert, 0, 0});
+  std::int64_t tokens_in = 0;
+  for (std::size_t m = 0; m < in.size(); ++m) {
+    const sim_time_t arrival = arrival_[m];
+    counts_known = std::max(counts_known, in[m].head.route_ps);
+    tokens_in += static_cast<std::int64_t>(in[m].recs.size());
+    for (const auto& r : in[m].recs) {
+      auto& idx = expert_index_[static_cast<std::size_t>(r.expert)];
+      if (idx < 0) {
+        if (!ctx.map.holds(layer, r.expert, id_))
+          throw SimulationError("token for expert " + std::to_string(r.expert) +
+                                " delivered to node " + std::to_string(id_) +
+                                ", which does not hold it");
+        idx = static_cast<std::int32_t>(loads.size());
+        loads.push_back(ExpertLoad{r.expert, 0, 0});
+      }
+      auto& l = loads[static_cast<std::size_t>(idx)];
+      ++l.tokens;
+      l.ready_ps = std::max(l.ready_ps, arrival);
+      dispatch_end = std::max(dispatch_end, l.ready_ps);
     }
-    auto& l = loads[static_cast<std::size_t>(idx)];
-    ++l.tokens;
-    l.ready_ps = std::max(l.ready_ps, arrival[static_cast<std::size_t>(r.home_node)]);
-    counts_known = std::max(counts_known, r.route_ps);
-    dispatch_end = std::max(dispatch_end, l.ready_ps);
   }
   // The scheduler sees experts in ascending id, whatever order tokens arrived in.
   std::sort(loads.begin(), loads.end(),
@@ -255,7 +282,7 @@ void Node::run_experts(const EngineContext& ctx, std::int64_t layer,
   for (std::size_t i = 0; i < loads.size(); ++i)
     expert_index_[static_cast<std::size_t>(loads[i].expert)] = static_cast<std::int32_t>(i);
   row_.dispatch_end_ps = dispatch_end;
-  row_.tokens_in = static_cast<std::int64_t>(in.size());
+  row_.tokens_in = tokens_in;
 
   const ModelSpec& model = ctx.x.model;
   const sim_time_t comm = comm_bytes_ps > 0 ? 2 * (comm_bytes_ps + comm_latency_ps) : 0;
@@ -351,55 +378,61 @@ void Node::run_experts(const EngineContext& ctx, std::int64_t layer,
   }
   row_.experts_end_ps = experts_end;
 
-  // Combine: one message per home node, leaving when the experts it carries results of are done.
+  // Combine: one message back to each home node, leaving when the experts it carries results of
+  // are done; its records are the ones that came (ascending home node, as `in`).
   const double token_bytes = model.token_bytes();
   std::vector<OutMessage> back;
-  for_each_group(
-      in, [](const TokenRecord& r) { return r.home_node; },
-      [&](std::size_t b, std::size_t e) {
-        sim_time_t ready = 0;
-        for (std::size_t i = b; i < e; ++i)
-          ready = std::max(ready, done[static_cast<std::size_t>(
-                                      expert_index_[static_cast<std::size_t>(in[i].expert)])]);
-        const auto n = ctx.x.dispatch_per_expert ? static_cast<std::int64_t>(e - b)
-                                                 : unique_slots(in.subspan(b, e - b));
-        back.push_back(OutMessage{in[b].home_node, static_cast<double>(n) * token_bytes, ready});
-      });
-  const std::size_t first = out.size();
-  out.insert(out.end(), in.begin(), in.end());
-  send(ctx, back, std::span<TokenRecord>(out.data() + first, in.size()),
-       [](const TokenRecord& r) { return r.home_node; });
+  back.reserve(in.size());
+  const std::size_t first_head = out.heads.size();
+  for (const auto& m : in) {
+    sim_time_t ready = 0;
+    for (const auto& r : m.recs)
+      ready = std::max(
+          ready, done[static_cast<std::size_t>(expert_index_[static_cast<std::size_t>(r.expert)])]);
+    const auto n =
+        ctx.x.dispatch_per_expert ? static_cast<std::int64_t>(m.recs.size()) : unique_slots(m.recs);
+    back.push_back(OutMessage{m.head.src, static_cast<double>(n) * token_bytes, ready});
+    MessageHeader h;
+    h.records = static_cast<std::int64_t>(m.recs.size());
+    h.src = id_;
+    h.dst = m.head.src;
+    out.heads.push_back(h);
+    out.recs.insert(out.recs.end(), m.recs.begin(), m.recs.end());
+  }
+  send(ctx, back,
+       std::span<MessageHeader>(out.heads.data() + first_head, out.heads.size() - first_head));
   for (const auto& l : loads) expert_index_[static_cast<std::size_t>(l.expert)] = -1;
 }
 
-void Node::combine(const EngineContext& ctx, std::int64_t layer, std::span<const TokenRecord> in) {
-  std::vector<InMessage> msgs = incoming(in, [](const TokenRecord& r) { return r.expert_node; });
-  ports_.receive(id_, msgs, ctx.topo);
+void Node::combine(const EngineContext& ctx, std::int64_t layer, std::span<const Message> in) {
+  receive(ctx, in);
   sim_time_t end = std::max(shared_end_ps_, row_.attention_end_ps);
-  for (const auto& m : msgs) end = std::max(end, m.arrival_ps);
+  for (std::size_t m = 0; m < in.size(); ++m) end = std::max(end, arrival_[m]);
 
-  // Token conservation: each (token, expert) pair dispatched comes back exactly once.
-  const auto& slots = batch_.tokens();
-  for (const auto& r : in) {
-    if (r.home_node != id_ || r.slot < 0 || r.slot >= tokens_ ||
-        r.request != slots[static_cast<std::size_t>(r.slot)].request)
-      throw SimulationError("combine record for a token this node does not own");
-    if (!ctx.map.holds(layer, r.expert, r.expert_node))
-      throw SimulationError("combine record from a node that does not hold the expert");
-    const auto base = static_cast<std::size_t>(r.slot) * static_cast<std::size_t>(k_);
-    std::int64_t j = 0;
-    while (j < k_ && routed_[base + static_cast<std::size_t>(j)] != r.expert) ++j;
-    if (j == k_)
-      throw SimulationError("combine returned expert " + std::to_string(r.expert) + " that token " +
-                            std::to_string(r.slot) + " did not select");
-    if (returned_[base + static_cast<std::size_t>(j)]++)
-      throw SimulationError("combine returned a (token, expert) pair twice");
+  // Token conservation: the (token, expert, node) triples that come back must be the ones that
+  // left, each once. Counting and summing a hash checks that per pair without a lookup.
+  std::int64_t pairs = 0;
+  std::uint64_t fingerprint = 0;
+  for (const auto& m : in) {
+    pairs += static_cast<std::int64_t>(m.recs.size());
+    for (const auto& r : m.recs) {
+      if (r.slot < 0 || r.slot >= tokens_)
+        throw SimulationError("combine record for a token this node does not own");
+      fingerprint += pair_hash(r.slot, r.expert, m.head.src);
+    }
   }
-  for (std::size_t i = 0; i < returned_.size(); ++i)
-    if (!returned_[i])
-      throw SimulationError("node " + std::to_string(id_) + " layer " + std::to_string(layer) +
-                            ": a dispatched (token, expert) pair never came back");
-  records_combined_ += static_cast<std::int64_t>(in.size());
+  const std::string where = "node " + std::to_string(id_) + " layer " + std::to_string(layer);
+  if (pairs < pairs_out_)
+    throw SimulationError(where + ": " + std::to_string(pairs_out_ - pairs) +
+                          " dispatched (token, expert) pairs never came back");
+  if (pairs > pairs_out_)
+    throw SimulationError(where + ": " + std::to_string(pairs - pairs_out_) +
+                          " more (token, expert) pairs came back than were dispatched");
+  if (fingerprint != pairs_fingerprint_)
+    throw SimulationError(where +
+                          ": the (token, expert, node) pairs that came back are not the ones "
+                          "dispatched (one lost and another duplicated or altered)");
+  records_combined_ += pairs;
   row_.end_ps = end;
   clock_ps_ = end;
   finish_row();

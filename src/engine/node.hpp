@@ -12,7 +12,7 @@
 #include "engine/op_costs.hpp"
 #include "engine/ports.hpp"
 #include "engine/results.hpp"
-#include "mpi/token_record.hpp"
+#include "mpi/message_stream.hpp"
 #include "place/placement.hpp"
 #include "sched/scheduler.hpp"
 #include "workload/batch.hpp"
@@ -35,14 +35,16 @@ class Node {
   // A request assigned to this node (it waits in the node's queue until admitted).
   void enqueue(const RequestSpec& r) { batch_.enqueue(r); }
   void begin_iteration(std::int64_t iteration);
-  // MoE layer, phase 1: appends one record per (local token, selected expert).
-  void dispatch(const EngineContext& ctx, std::int64_t layer, std::vector<TokenRecord>& out);
-  // Phase 2, on the expert's node: `in` holds the records for this node, sorted by
-  // (home_node, slot, expert). Appends the combine records (same pairs, sent back).
-  void run_experts(const EngineContext& ctx, std::int64_t layer, std::span<const TokenRecord> in,
-                   std::vector<TokenRecord>& out);
-  // Phase 3, on the token's home node: checks that every pair dispatched came back exactly once.
-  void combine(const EngineContext& ctx, std::int64_t layer, std::span<const TokenRecord> in);
+  // MoE layer, phase 1: routes the node's tokens and appends one message per destination node
+  // (one record per (local token, selected expert)) to `out`.
+  void dispatch(const EngineContext& ctx, std::int64_t layer, Outbox& out);
+  // Phase 2, on the experts' node: `in` holds the messages for this node in ascending sender
+  // order. Schedules and runs the experts and appends the combine messages (the same pairs,
+  // sent back to their home nodes).
+  void run_experts(const EngineContext& ctx, std::int64_t layer, std::span<const Message> in,
+                   Outbox& out);
+  // Phase 3, on the tokens' home node: checks that every pair dispatched came back exactly once.
+  void combine(const EngineContext& ctx, std::int64_t layer, std::span<const Message> in);
   // A layer without MoE (dense FFN): no exchange.
   void dense_layer(const EngineContext& ctx, std::int64_t layer);
   void end_iteration(const EngineContext& ctx);
@@ -70,11 +72,12 @@ class Node {
 
  private:
   sim_time_t attention_phase(const EngineContext& ctx, std::int64_t layer);
-  // Serializes `msgs` on this node's egress ports and stamps each record with the timing of the
-  // message to dest(record).
-  template <class DestFn>
-  void send(const EngineContext& ctx, std::vector<OutMessage>& msgs, std::span<TokenRecord> recs,
-            DestFn dest);
+  // Serializes `msgs` on this node's egress ports and copies each message's timing into the
+  // header of the same destination in `heads` (ascending destination).
+  void send(const EngineContext& ctx, std::vector<OutMessage>& msgs,
+            std::span<MessageHeader> heads);
+  // Arrival of every message of `in` (same order), after this node's ingress ports.
+  void receive(const EngineContext& ctx, std::span<const Message> in);
 
   void finish_row();  // fills the idle columns and stores the layer's row
   // When GPU or PIM may start new work, given how they share the DRAM (Contention).
@@ -85,6 +88,7 @@ class Node {
 
   std::int32_t id_;
   std::int64_t k_;
+  bool keep_layer_rows_;  // output.layers: long runs at thousands of nodes skip ~160 B per row
   Contention contention_;
   std::vector<std::pair<sim_time_t, sim_time_t>> gpu_streams_;  // GPU kernels of this layer
   NodeBatch batch_;
@@ -97,8 +101,18 @@ class Node {
   IterationRow iter_;
   std::vector<std::int32_t> routed_;  // [slot * k + j] expert of this layer
   std::vector<float> gates_;
-  std::vector<std::uint8_t> returned_;      // [slot * k + j] combine results seen
+  std::vector<std::int32_t> routed_node_;   // [slot * k + j] the node the pair was sent to
+  std::vector<std::int64_t> sent_to_;       // per node: pairs sent in this dispatch
+  std::vector<std::int64_t> tokens_to_;     // per node: tokens sent in this dispatch
+  std::vector<std::int32_t> last_slot_;     // per node: the last slot sent there
+  std::vector<std::int32_t> dests_;         // the nodes sent to in this dispatch
+  std::vector<InMessage> in_msgs_;          // receive()'s scratch
+  std::vector<sim_time_t> arrival_;         // per incoming message: last byte received
   std::vector<std::int32_t> expert_index_;  // logical expert -> index in the active list, or -1
+  // Token conservation: the count and the order-independent fingerprint of the (token, expert,
+  // node) triples dispatched in this layer, which the combine must reproduce.
+  std::int64_t pairs_out_ = 0;
+  std::uint64_t pairs_fingerprint_ = 0;
   std::vector<LayerRow> layer_rows_;
   std::vector<IterationRow> iteration_rows_;
   std::vector<RequestRow> finished_;

@@ -2,6 +2,7 @@
 // The two-port network timing of DESIGN §2: a message serializes on the sender's egress port of
 // its fabric, then on the receiver's ingress port; each hop adds the fabric's latency. Tokens to
 // the node itself cost a local HBM copy only.
+#include <cstddef>
 #include <cstdint>
 #include <vector>
 
@@ -55,6 +56,7 @@ struct InMessage {
   sim_time_t eg_start_ps = 0;
   sim_time_t eg_end_ps = 0;
   sim_time_t arrival_ps = 0;  // filled by NodePorts::receive: last byte received
+  std::size_t index = 0;      // the caller's own numbering (receive reorders the list)
 };
 
 class NodePorts {

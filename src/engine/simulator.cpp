@@ -6,56 +6,12 @@
 #include "engine/op_costs.hpp"
 #include "engine/ports.hpp"
 #include "mpi/gather.hpp"
+#include "mpi/message_stream.hpp"
 #include "mpi/token_exchange.hpp"
 #include "place/coordinator.hpp"
 
 namespace sievesim {
 namespace {
-
-// Stable counting sort of `recs` into `buckets` buckets: O(n), and records of one bucket keep
-// their order, which is their sender's emission order.
-template <class BucketFn>
-void bucket_sort(std::vector<TokenRecord>& recs, std::int64_t buckets, BucketFn bucket,
-                 std::vector<TokenRecord>& scratch, std::vector<std::size_t>& start) {
-  start.assign(static_cast<std::size_t>(buckets) + 1, 0);
-  for (const auto& r : recs) ++start[static_cast<std::size_t>(bucket(r)) + 1];
-  for (std::size_t i = 1; i < start.size(); ++i) start[i] += start[i - 1];
-  scratch.resize(recs.size());
-  for (const auto& r : recs) scratch[start[static_cast<std::size_t>(bucket(r))]++] = r;
-  recs.swap(scratch);
-}
-
-// Groups records by destination rank (stable) and counts them per rank.
-template <class KeyFn>
-std::vector<int> group_for_exchange(std::vector<TokenRecord>& recs, KeyFn key, const RankMap& rm,
-                                    std::vector<TokenRecord>& scratch,
-                                    std::vector<std::size_t>& start) {
-  bucket_sort(
-      recs, rm.ranks(), [&](const TokenRecord& r) { return rm.rank_of(key(r)); }, scratch, start);
-  std::vector<int> counts(static_cast<std::size_t>(rm.ranks()), 0);
-  for (const auto& r : recs) ++counts[static_cast<std::size_t>(rm.rank_of(key(r)))];
-  return counts;
-}
-
-// Orders received records by (the node they are for, the node they come from), keeping each
-// sender's order within, and calls fn(local node index, its records). Nothing here depends on
-// how the nodes are spread over ranks.
-template <class KeyFn, class OtherFn, class Fn>
-void per_local_node(std::vector<TokenRecord>& recs, KeyFn key, OtherFn other, std::int64_t nodes,
-                    std::int64_t first_node, std::size_t local_nodes,
-                    std::vector<TokenRecord>& scratch, std::vector<std::size_t>& start, Fn fn) {
-  bucket_sort(recs, nodes, other, scratch, start);
-  bucket_sort(recs, nodes, key, scratch, start);
-  std::size_t b = 0;
-  for (std::size_t n = 0; n < local_nodes; ++n) {
-    const auto node = first_node + static_cast<std::int64_t>(n);
-    std::size_t e = b;
-    while (e < recs.size() && key(recs[e]) == node) ++e;
-    fn(n, std::span<const TokenRecord>(recs.data() + b, e - b));
-    b = e;
-  }
-  if (b != recs.size()) throw SimulationError("received records for a node of another rank");
-}
 
 // What every rank learns about every node at an iteration boundary: its clock, the requests it
 // holds and the ones that just finished. One MPI_Allgatherv of int64 words, in node order.
@@ -148,12 +104,21 @@ RankResults Simulator::run(const std::function<void(const Progress&)>& progress)
   hand_out(pool.step(0, std::vector<std::int64_t>(static_cast<std::size_t>(x_.nodes), 0), {}));
 
   TokenExchange exchange(comm_);
-  auto by_expert_node = [](const TokenRecord& r) {
-    return static_cast<std::int64_t>(r.expert_node);
-  };
-  auto by_home_node = [](const TokenRecord& r) { return static_cast<std::int64_t>(r.home_node); };
-  std::vector<TokenRecord> out, in, scratch;
+  std::vector<Outbox> boxes(nodes.size());
+  std::vector<TokenRecord> wire_out, wire_in;
+  std::vector<Message> msgs;
   std::vector<std::size_t> start;
+  // One phase's all-to-all: the boxes' messages to their nodes' ranks, then each local node's
+  // share of what arrived handed to `phase` (boxes cleared for the phase to fill).
+  auto exchange_phase = [&](auto phase) {
+    wire_out.clear();
+    const std::vector<int> counts = pack_messages(boxes, ranks_, wire_out);
+    exchange.exchange(wire_out, counts, wire_in);
+    unpack_messages(wire_in, first, nodes.size(), msgs, start);
+    for (auto& b : boxes) b.clear();
+    for (std::size_t i = 0; i < nodes.size(); ++i)
+      phase(i, std::span<const Message>(msgs.data() + start[i], start[i + 1] - start[i]));
+  };
   const auto max_iterations = x_.workload.max_iterations;
   const std::int64_t experts = x_.model.routed_experts;
   std::vector<std::int64_t> expert_tokens(static_cast<std::size_t>(x_.model.num_layers * experts));
@@ -165,24 +130,20 @@ RankResults Simulator::run(const std::function<void(const Progress&)>& progress)
         for (auto& n : nodes) n.dense_layer(ctx, layer);
         continue;
       }
-      out.clear();
-      for (auto& n : nodes) n.dispatch(ctx, layer, out);
-      if (coordinator.counting()) coordinator.count(layer, out);
-      if (it >= x_.workload.warmup_iterations) {
-        std::int64_t* row = expert_tokens.data() + layer * experts;
-        for (const auto& r : out) ++row[r.expert];
+      for (std::size_t i = 0; i < nodes.size(); ++i) {
+        boxes[i].clear();
+        nodes[i].dispatch(ctx, layer, boxes[i]);
+        if (coordinator.counting()) coordinator.count(layer, boxes[i].recs);
+        if (it >= x_.workload.warmup_iterations) {
+          std::int64_t* row = expert_tokens.data() + layer * experts;
+          for (const auto& r : boxes[i].recs) ++row[r.expert];
+        }
       }
-      in = exchange.exchange(out, group_for_exchange(out, by_expert_node, ranks_, scratch, start));
-      out.clear();
-      per_local_node(in, by_expert_node, by_home_node, x_.nodes, first, nodes.size(), scratch,
-                     start, [&](std::size_t i, std::span<const TokenRecord> recs) {
-                       nodes[i].run_experts(ctx, layer, recs, out);
-                     });
-      in = exchange.exchange(out, group_for_exchange(out, by_home_node, ranks_, scratch, start));
-      per_local_node(in, by_home_node, by_expert_node, x_.nodes, first, nodes.size(), scratch,
-                     start, [&](std::size_t i, std::span<const TokenRecord> recs) {
-                       nodes[i].combine(ctx, layer, recs);
-                     });
+      exchange_phase([&](std::size_t i, std::span<const Message> m) {
+        nodes[i].run_experts(ctx, layer, m, boxes[i]);
+      });
+      exchange_phase(
+          [&](std::size_t i, std::span<const Message> m) { nodes[i].combine(ctx, layer, m); });
     }
     for (auto& n : nodes) n.end_iteration(ctx);
     GlobalStatus g = gather_status(nodes, x_.nodes, comm_);

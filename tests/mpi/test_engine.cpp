@@ -56,7 +56,7 @@ TEST_P(EngineUnderMpi, ConservesTokensKeepsTimeAndIgnoresTheRankLayout) {
   const auto rows = gather_rows(res.layers);
 
   // Conservation: every (token, expert) pair went out and came back exactly once (the engine
-  // also checks each pair individually and would have thrown).
+  // also checks the pairs of every layer by count and fingerprint and would have thrown).
   const auto moe_layers = x.model.num_moe_layers();
   // Decode mode, everyone admitted at once: every request is in every iteration.
   const std::int64_t iterations = res.summary.iterations;

@@ -1,5 +1,5 @@
-// The token all-to-all: every record reaches exactly the rank it was addressed to, and a round
-// trip returns each record exactly once.
+// The token all-to-all: every message reaches exactly the node it was addressed to, in sender
+// order, and sending every message back returns each record exactly once.
 #include <gtest/gtest.h>
 #include <mpi.h>
 
@@ -7,81 +7,110 @@
 #include <tuple>
 
 #include "common/rng.hpp"
+#include "mpi/message_stream.hpp"
 #include "mpi/rank_map.hpp"
 #include "mpi/token_exchange.hpp"
 
 namespace sievesim {
 namespace {
 
-auto key(const TokenRecord& r) {
-  return std::make_tuple(r.home_node, r.slot, r.expert, r.expert_node, r.request, r.eg_start_ps);
-}
-
-// Records of one (source node) as every rank can regenerate them: random destinations.
-std::vector<TokenRecord> records_of(std::int32_t node, std::int64_t nodes, std::uint64_t seed) {
+// The messages of one source node as every rank can regenerate them: random destinations
+// (ascending), random sizes, records that name their sender and a per-message serial.
+Outbox messages_of(std::int32_t node, std::int64_t nodes, std::uint64_t seed) {
   RandomStream rng(seed, static_cast<std::uint32_t>(node), 0, 0);
-  const auto n = rng.next_below(500);
-  std::vector<TokenRecord> out;
-  for (std::uint32_t i = 0; i < n; ++i) {
-    TokenRecord r;
-    r.home_node = node;
-    r.slot = static_cast<std::int32_t>(i / 4);
-    r.expert = static_cast<std::int32_t>(rng.next_below(1000));
-    r.expert_node = static_cast<std::int32_t>(rng.next_below(static_cast<std::uint32_t>(nodes)));
-    r.request = rng.next_u64();
-    r.eg_start_ps = static_cast<sim_time_t>(rng.next_u32());
-    r.gate = static_cast<float>(rng.next_double());
-    out.push_back(r);
+  Outbox box;
+  for (std::int32_t d = 0; d < nodes; ++d) {
+    if (rng.next_below(4) == 0) continue;
+    MessageHeader h;
+    h.src = node;
+    h.dst = d;
+    h.records = rng.next_below(300);
+    h.eg_start_ps = static_cast<sim_time_t>(rng.next_u32());
+    h.bytes = rng.next_u32();
+    box.heads.push_back(h);
+    for (std::int64_t i = 0; i < h.records; ++i)
+      box.recs.push_back(TokenRecord{static_cast<std::int32_t>(i), node * 100000 + d});
   }
-  return out;
+  return box;
 }
 
-TEST(TokenExchange, RandomRecordsReachTheirRankAndComeBackOnce) {
+auto key(const Message& m) {
+  return std::make_tuple(m.head.src, m.head.dst, m.head.records, m.head.eg_start_ps, m.head.bytes);
+}
+
+TEST(TokenExchange, RandomMessagesReachTheirNodeAndComeBackOnce) {
   int rank = 0, size = 1;
   MPI_Comm_rank(MPI_COMM_WORLD, &rank);
   MPI_Comm_size(MPI_COMM_WORLD, &size);
   for (std::int64_t per_rank : {1, 3}) {
     const std::int64_t nodes = per_rank * size;
     const RankMap rm(nodes, size, per_rank);
+    const std::int64_t first = rm.first_node(rank);
     for (std::uint64_t seed : {1ull, 2ull, 3ull}) {
-      std::vector<TokenRecord> out;
-      for (std::int64_t n = rm.first_node(rank); n < rm.first_node(rank) + per_rank; ++n) {
-        auto r = records_of(static_cast<std::int32_t>(n), nodes, seed);
-        out.insert(out.end(), r.begin(), r.end());
-      }
-      std::stable_sort(out.begin(), out.end(), [&](auto& a, auto& b) {
-        return rm.rank_of(a.expert_node) < rm.rank_of(b.expert_node);
-      });
-      std::vector<int> counts(static_cast<std::size_t>(size), 0);
-      for (const auto& r : out) ++counts[static_cast<std::size_t>(rm.rank_of(r.expert_node))];
+      std::vector<Outbox> boxes;
+      for (std::int64_t n = first; n < first + per_rank; ++n)
+        boxes.push_back(messages_of(static_cast<std::int32_t>(n), nodes, seed));
       TokenExchange ex(MPI_COMM_WORLD);
-      auto in = ex.exchange(out, counts);
+      std::vector<TokenRecord> stream, in;
+      auto counts = pack_messages(boxes, rm, stream);
+      ex.exchange(stream, counts, in);
+      std::vector<Message> msgs;
+      std::vector<std::size_t> start;
+      unpack_messages(in, first, static_cast<std::size_t>(per_rank), msgs, start);
 
-      // Expected: every record of every node addressed to a node of this rank.
-      std::vector<TokenRecord> expect;
+      // Expected per local node: every node's message to it, in ascending sender order.
+      std::vector<Outbox> all;
       for (std::int64_t n = 0; n < nodes; ++n)
-        for (const auto& r : records_of(static_cast<std::int32_t>(n), nodes, seed))
-          if (rm.rank_of(r.expert_node) == rank) expect.push_back(r);
-      auto by_key = [](auto& a, auto& b) { return key(a) < key(b); };
-      std::sort(expect.begin(), expect.end(), by_key);
-      std::vector<TokenRecord> got = in;
-      std::sort(got.begin(), got.end(), by_key);
-      ASSERT_EQ(got.size(), expect.size());
-      for (std::size_t i = 0; i < got.size(); ++i) ASSERT_EQ(key(got[i]), key(expect[i]));
+        all.push_back(messages_of(static_cast<std::int32_t>(n), nodes, seed));
+      for (std::size_t i = 0; i < static_cast<std::size_t>(per_rank); ++i) {
+        std::vector<Message> expect;
+        for (const auto& b : all) {
+          std::size_t at = 0;
+          for (const auto& h : b.heads) {
+            if (h.dst == first + static_cast<std::int64_t>(i))
+              expect.push_back(
+                  Message{h, std::span<const TokenRecord>(b.recs.data() + at,
+                                                          static_cast<std::size_t>(h.records))});
+            at += static_cast<std::size_t>(h.records);
+          }
+        }
+        ASSERT_EQ(start[i + 1] - start[i], expect.size());
+        for (std::size_t m = 0; m < expect.size(); ++m) {
+          const Message& got = msgs[start[i] + m];
+          ASSERT_EQ(key(got), key(expect[m]));
+          ASSERT_TRUE(std::equal(got.recs.begin(), got.recs.end(), expect[m].recs.begin(),
+                                 [](const TokenRecord& a, const TokenRecord& b) {
+                                   return a.slot == b.slot && a.expert == b.expert;
+                                 }));
+        }
+      }
 
-      // Send everything back home: the round trip returns this rank's records exactly.
-      std::stable_sort(in.begin(), in.end(), [&](auto& a, auto& b) {
-        return rm.rank_of(a.home_node) < rm.rank_of(b.home_node);
-      });
-      std::fill(counts.begin(), counts.end(), 0);
-      for (const auto& r : in) ++counts[static_cast<std::size_t>(rm.rank_of(r.home_node))];
-      auto back = ex.exchange(in, counts);
-      std::sort(back.begin(), back.end(), by_key);
-      std::sort(out.begin(), out.end(), by_key);
-      ASSERT_EQ(back.size(), out.size());
-      for (std::size_t i = 0; i < back.size(); ++i) {
-        ASSERT_EQ(key(back[i]), key(out[i]));
-        ASSERT_EQ(back[i].gate, out[i].gate);
+      // Send every message back to its sender: the round trip returns this rank's own messages.
+      std::vector<Outbox> back(static_cast<std::size_t>(per_rank));
+      for (std::size_t i = 0; i < static_cast<std::size_t>(per_rank); ++i)
+        for (std::size_t m = start[i]; m < start[i + 1]; ++m) {  // ascending sender = destination
+          MessageHeader h = msgs[m].head;
+          std::swap(h.src, h.dst);
+          back[i].heads.push_back(h);
+          back[i].recs.insert(back[i].recs.end(), msgs[m].recs.begin(), msgs[m].recs.end());
+        }
+      stream.clear();
+      counts = pack_messages(back, rm, stream);
+      ex.exchange(stream, counts, in);
+      unpack_messages(in, first, static_cast<std::size_t>(per_rank), msgs, start);
+      for (std::size_t i = 0; i < static_cast<std::size_t>(per_rank); ++i) {
+        const Outbox& mine = boxes[i];
+        ASSERT_EQ(start[i + 1] - start[i], mine.heads.size());
+        std::size_t recs = 0;
+        for (std::size_t m = start[i]; m < start[i + 1]; ++m) {
+          const auto& h = mine.heads[m - start[i]];  // the k-th destination answers k-th
+          EXPECT_EQ(msgs[m].head.src, h.dst);
+          EXPECT_EQ(msgs[m].head.records, h.records);
+          for (std::size_t k = 0; k < msgs[m].recs.size(); ++k)
+            ASSERT_EQ(msgs[m].recs[k].expert, mine.recs[recs + k].expert);
+          recs += msgs[m].recs.size();
+        }
+        EXPECT_EQ(recs, mine.recs.size());
       }
       EXPECT_EQ(ex.calls(), 2u);
     }

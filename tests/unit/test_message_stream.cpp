@@ -1,0 +1,195 @@
+// The record stream of the MoE all-to-all (mpi/message_stream.hpp) and the token-conservation
+// check at the end of each MoE layer (engine/node.cpp), without MPI: packing for several ranks,
+// unpacking each rank's share, malformed streams, and pairs lost, duplicated or altered on the
+// way back.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cstring>
+#include <tuple>
+
+#include "common/error.hpp"
+#include "common/rng.hpp"
+#include "common/test_paths.hpp"
+#include "config/experiment.hpp"
+#include "engine/node.hpp"
+#include "engine/op_costs.hpp"
+#include "engine/ports.hpp"
+#include "mpi/message_stream.hpp"
+
+namespace sievesim {
+namespace {
+
+// Random messages from `nodes` senders: each sends to a random subset of destinations, in
+// ascending destination order, with records that name their (sender, destination).
+std::vector<Outbox> random_boxes(std::int64_t nodes, std::uint64_t seed) {
+  std::vector<Outbox> boxes(static_cast<std::size_t>(nodes));
+  RandomStream rng(seed, 1, 2, 3);
+  for (std::int32_t s = 0; s < nodes; ++s)
+    for (std::int32_t d = 0; d < nodes; ++d) {
+      if (rng.next_below(3) == 0) continue;
+      MessageHeader h;
+      h.src = s;
+      h.dst = d;
+      h.records = rng.next_below(40);  // empty messages too: a header alone is a message
+      h.eg_start_ps = rng.next_u32();
+      h.bytes = rng.next_u32();
+      boxes[static_cast<std::size_t>(s)].heads.push_back(h);
+      for (std::int64_t i = 0; i < h.records; ++i)
+        boxes[static_cast<std::size_t>(s)].recs.push_back(
+            TokenRecord{static_cast<std::int32_t>(i), s * 1000 + d});
+    }
+  return boxes;
+}
+
+TEST(MessageStream, EveryRankGetsItsNodesMessagesInSenderOrder) {
+  for (const auto& [nodes, ranks] : {std::pair{8, 4}, std::pair{6, 3}, std::pair{4, 1}}) {
+    const RankMap rm(nodes, ranks, nodes / ranks);
+    const auto boxes = random_boxes(nodes, static_cast<std::uint64_t>(nodes * 10 + ranks));
+    // What each rank would receive: the share every sending rank packs for it, in rank order.
+    std::vector<std::vector<TokenRecord>> received(static_cast<std::size_t>(ranks));
+    for (int src_rank = 0; src_rank < ranks; ++src_rank) {
+      const auto first = static_cast<std::size_t>(rm.first_node(src_rank));
+      std::span<const Outbox> mine(boxes.data() + first,
+                                   static_cast<std::size_t>(rm.nodes_per_rank()));
+      std::vector<TokenRecord> stream;
+      const auto counts = pack_messages(mine, rm, stream);
+      ASSERT_EQ(counts.size(), static_cast<std::size_t>(ranks));
+      std::size_t at = 0;
+      for (int r = 0; r < ranks; ++r) {
+        auto& to = received[static_cast<std::size_t>(r)];
+        to.insert(to.end(), stream.begin() + static_cast<std::ptrdiff_t>(at),
+                  stream.begin() + static_cast<std::ptrdiff_t>(at + counts[r]));
+        at += static_cast<std::size_t>(counts[r]);
+      }
+      ASSERT_EQ(at, stream.size());
+    }
+    std::size_t messages = 0, records = 0;
+    for (int r = 0; r < ranks; ++r) {
+      std::vector<Message> msgs;
+      std::vector<std::size_t> start;
+      const auto local = static_cast<std::size_t>(rm.nodes_per_rank());
+      unpack_messages(received[static_cast<std::size_t>(r)], rm.first_node(r), local, msgs, start);
+      ASSERT_EQ(start.size(), local + 1);
+      for (std::size_t i = 0; i < local; ++i) {
+        const auto node = static_cast<std::int32_t>(rm.first_node(r) + static_cast<int>(i));
+        // Exactly the messages addressed to this node, ascending sender, records intact.
+        std::vector<std::int32_t> expect_src;
+        for (const auto& b : boxes)
+          for (const auto& h : b.heads)
+            if (h.dst == node) expect_src.push_back(h.src);
+        std::vector<std::int32_t> got_src;
+        for (std::size_t m = start[i]; m < start[i + 1]; ++m) {
+          const Message& msg = msgs[m];
+          EXPECT_EQ(msg.head.dst, node);
+          got_src.push_back(msg.head.src);
+          ASSERT_EQ(static_cast<std::int64_t>(msg.recs.size()), msg.head.records);
+          for (std::size_t k = 0; k < msg.recs.size(); ++k) {
+            EXPECT_EQ(msg.recs[k].slot, static_cast<std::int32_t>(k));
+            EXPECT_EQ(msg.recs[k].expert, msg.head.src * 1000 + node);
+          }
+          records += msg.recs.size();
+        }
+        EXPECT_EQ(got_src, expect_src) << "node " << node;
+        messages += got_src.size();
+      }
+    }
+    std::size_t sent_messages = 0, sent_records = 0;
+    for (const auto& b : boxes) sent_messages += b.heads.size(), sent_records += b.recs.size();
+    EXPECT_EQ(messages, sent_messages);
+    EXPECT_EQ(records, sent_records);
+  }
+}
+
+TEST(MessageStream, MalformedStreamsAreRejected) {
+  const RankMap rm(2, 1, 2);
+  auto boxes = random_boxes(2, 7);
+  std::vector<TokenRecord> stream;
+  pack_messages(boxes, rm, stream);
+  std::vector<Message> msgs;
+  std::vector<std::size_t> start;
+  ASSERT_NO_THROW(unpack_messages(stream, 0, 2, msgs, start));
+  // Cut inside a header, and inside the last message's records.
+  std::vector<TokenRecord> cut(stream.begin(), stream.begin() + 3);
+  EXPECT_THROW(unpack_messages(cut, 0, 2, msgs, start), SimulationError);
+  MessageHeader h;
+  h.src = 0, h.dst = 1, h.records = 5;
+  std::vector<TokenRecord> short_stream(kHeaderUnits + 4);
+  std::memcpy(static_cast<void*>(short_stream.data()), &h, sizeof h);
+  EXPECT_THROW(unpack_messages(short_stream, 0, 2, msgs, start), SimulationError);
+  // A message for a node this rank does not host.
+  EXPECT_THROW(unpack_messages(stream, 1, 1, msgs, start), SimulationError);
+  // The same sender twice for one node.
+  std::vector<TokenRecord> twice(2 * kHeaderUnits);
+  h.records = 0;
+  std::memcpy(static_cast<void*>(twice.data()), &h, sizeof h);
+  std::memcpy(static_cast<void*>(twice.data() + kHeaderUnits), &h, sizeof h);
+  EXPECT_THROW(unpack_messages(twice, 0, 2, msgs, start), SimulationError);
+  // An outbox not in destination order cannot be packed.
+  Outbox bad;
+  bad.heads.resize(2);
+  bad.heads[0].dst = 1;
+  bad.heads[1].dst = 0;
+  std::vector<TokenRecord> out;
+  EXPECT_THROW(pack_messages(std::span<const Outbox>(&bad, 1), rm, out), SimulationError);
+}
+
+// One node of the quickstart model on its own: it dispatches to itself, runs its experts and
+// gets the combine back; `tamper` changes the combine messages on the way.
+template <class Tamper>
+void one_node_layer(Tamper tamper) {
+  const Experiment x =
+      load_experiment(test::quickstart(), {"system.nodes=1", "system.gpus_per_server=1"});
+  const Topology topo(x.gpus_per_server, *x.scale_up, *x.scale_out, x.gpu->hbm_bandwidth_Bps());
+  const OpCosts costs(x.model, *x.gpu, *x.pim);
+  const EngineContext ctx{x, topo, costs, x.expert_map};
+  Node node(0, x);
+  for (std::int64_t r = 0; r < 16; ++r) node.enqueue(RequestSpec{r, 0, 128, 4});
+  node.begin_iteration(0);
+  std::int64_t layer = 0;
+  while (!x.model.layers[static_cast<std::size_t>(layer)].moe) ++layer;
+  Outbox out, back;
+  node.dispatch(ctx, layer, out);
+  ASSERT_EQ(out.heads.size(), 1u);
+  ASSERT_EQ(static_cast<std::int64_t>(out.recs.size()), 16 * x.model.top_k);
+  const Message to_experts{out.heads[0], out.recs};
+  node.run_experts(ctx, layer, std::span<const Message>(&to_experts, 1), back);
+  ASSERT_EQ(back.heads.size(), 1u);
+  tamper(back.recs);
+  back.heads[0].records = static_cast<std::int64_t>(back.recs.size());
+  const Message home{back.heads[0], back.recs};
+  node.combine(ctx, layer, std::span<const Message>(&home, 1));
+}
+
+TEST(TokenConservation, TheCombineChecksEveryPair) {
+  EXPECT_NO_THROW(one_node_layer([](std::vector<TokenRecord>&) {}));
+  // Order does not matter: the check is per pair, not per position.
+  EXPECT_NO_THROW(
+      one_node_layer([](std::vector<TokenRecord>& r) { std::reverse(r.begin(), r.end()); }));
+  auto message_of = [](auto tamper) {
+    try {
+      one_node_layer(tamper);
+    } catch (const SimulationError& e) {
+      return std::string(e.what());
+    }
+    return std::string("no error");
+  };
+  EXPECT_NE(message_of([](std::vector<TokenRecord>& r) { r.pop_back(); }).find("never came back"),
+            std::string::npos);
+  EXPECT_NE(message_of([](std::vector<TokenRecord>& r) {
+              r.push_back(r.front());
+            }).find("more (token, expert) pairs came back"),
+            std::string::npos);
+  // One pair duplicated in place of another, and one pair's expert changed: counts match, the
+  // pairs do not.
+  EXPECT_NE(message_of([](std::vector<TokenRecord>& r) { r[1] = r[0]; }).find("not the ones"),
+            std::string::npos);
+  EXPECT_NE(message_of([](std::vector<TokenRecord>& r) { r[5].expert ^= 1; }).find("not the ones"),
+            std::string::npos);
+  EXPECT_NE(
+      message_of([](std::vector<TokenRecord>& r) { r[2].slot = 1 << 20; }).find("does not own"),
+      std::string::npos);
+}
+
+}  // namespace
+}  // namespace sievesim
