@@ -8,34 +8,41 @@
 
 namespace sievesim {
 
-std::vector<int> pack_messages(std::span<const Outbox> boxes, const RankMap& ranks,
+std::vector<int> pack_messages(const Outbox& box, const RankMap& ranks,
                                std::vector<TokenRecord>& stream) {
-  std::vector<int> counts(static_cast<std::size_t>(ranks.ranks()), 0);
-  // Each box's messages are in ascending destination order and ranks hold ascending blocks of
-  // nodes, so the messages of one box to one rank are consecutive: one cursor per box.
-  std::vector<std::size_t> head_at(boxes.size(), 0), rec_at(boxes.size(), 0);
-  for (int r = 0; r < ranks.ranks(); ++r) {
-    const std::size_t before = stream.size();
-    for (std::size_t b = 0; b < boxes.size(); ++b) {
-      const Outbox& box = boxes[b];
-      while (head_at[b] < box.heads.size() && ranks.rank_of(box.heads[head_at[b]].dst) == r) {
-        const MessageHeader& h = box.heads[head_at[b]++];
-        if (head_at[b] > 1 && box.heads[head_at[b] - 2].dst >= h.dst)
-          throw SimulationError("node " + std::to_string(h.src) +
-                                "'s outgoing messages are not in ascending destination order");
-        const std::size_t at = stream.size();
-        stream.resize(at + kHeaderUnits + static_cast<std::size_t>(h.records));
-        std::memcpy(static_cast<void*>(stream.data() + at), &h, sizeof h);
-        std::copy_n(box.recs.begin() + static_cast<std::ptrdiff_t>(rec_at[b]), h.records,
-                    stream.begin() + static_cast<std::ptrdiff_t>(at + kHeaderUnits));
-        rec_at[b] += static_cast<std::size_t>(h.records);
-      }
+  const auto nranks = static_cast<std::size_t>(ranks.ranks());
+  // A stable counting sort of the messages by destination rank: units per rank, then positions.
+  std::vector<std::size_t> at(nranks + 1, 0);
+  std::int64_t recs = 0;
+  for (std::size_t i = 0; i < box.heads.size(); ++i) {
+    const MessageHeader& h = box.heads[i];
+    if (i > 0) {
+      const MessageHeader& p = box.heads[i - 1];
+      if (p.src > h.src || (p.src == h.src && p.dst >= h.dst))
+        throw SimulationError("node " + std::to_string(h.src) +
+                              "'s outgoing messages are not in ascending destination order");
     }
-    counts[static_cast<std::size_t>(r)] = static_cast<int>(stream.size() - before);
+    at[static_cast<std::size_t>(ranks.rank_of(h.dst)) + 1] +=
+        kHeaderUnits + static_cast<std::size_t>(h.records);
+    recs += h.records;
   }
-  for (std::size_t b = 0; b < boxes.size(); ++b)
-    if (head_at[b] != boxes[b].heads.size() || rec_at[b] != boxes[b].recs.size())
-      throw SimulationError("a node's outgoing messages are not in destination order");
+  if (recs != static_cast<std::int64_t>(box.recs.size()))
+    throw SimulationError("outgoing messages announce " + std::to_string(recs) + " records, " +
+                          std::to_string(box.recs.size()) + " were written");
+  std::vector<int> counts(nranks);
+  for (std::size_t r = 0; r < nranks; ++r) counts[r] = static_cast<int>(at[r + 1]);
+  const std::size_t base = stream.size();
+  for (std::size_t r = 0; r < nranks; ++r) at[r + 1] += at[r];
+  stream.resize(base + at[nranks]);
+  std::size_t rec_at = 0;
+  for (const MessageHeader& h : box.heads) {
+    auto& pos = at[static_cast<std::size_t>(ranks.rank_of(h.dst))];
+    std::memcpy(static_cast<void*>(stream.data() + base + pos), &h, sizeof h);
+    std::copy_n(box.recs.begin() + static_cast<std::ptrdiff_t>(rec_at), h.records,
+                stream.begin() + static_cast<std::ptrdiff_t>(base + pos + kHeaderUnits));
+    pos += kHeaderUnits + static_cast<std::size_t>(h.records);
+    rec_at += static_cast<std::size_t>(h.records);
+  }
   return counts;
 }
 

@@ -13,8 +13,11 @@
 
 namespace sievesim {
 
-// The messages one node sends in one phase, in ascending destination order: header i's
-// records are the next heads[i].records entries of `recs`.
+// The messages a rank's nodes send in one phase: node by node in ascending node order, each
+// node's in ascending destination order. Header i's records are the next heads[i].records
+// entries of `recs`. One outbox per rank, not per node: a node's share of a layer's records
+// varies a lot (the node holding the hottest expert gets several times the mean), and per-node
+// buffers would each keep the largest share they ever saw.
 struct Outbox {
   std::vector<MessageHeader> heads;
   std::vector<TokenRecord> recs;
@@ -30,9 +33,10 @@ struct Message {
   std::span<const TokenRecord> recs;
 };
 
-// Appends the messages of `boxes` (the rank's nodes, in node order) to `stream`, grouped by
-// destination rank, and returns the units sent to each rank (the all-to-all's counts).
-std::vector<int> pack_messages(std::span<const Outbox> boxes, const RankMap& ranks,
+// Appends the messages of `box` to `stream`, grouped by destination rank (keeping their order
+// within each), and returns the units sent to each rank (the all-to-all's counts). Messages out
+// of (sender, destination) order are a SimulationError.
+std::vector<int> pack_messages(const Outbox& box, const RankMap& ranks,
                                std::vector<TokenRecord>& stream);
 
 // Splits a received stream into messages for the nodes [first_node, first_node + local_nodes):

@@ -104,18 +104,18 @@ RankResults Simulator::run(const std::function<void(const Progress&)>& progress)
   hand_out(pool.step(0, std::vector<std::int64_t>(static_cast<std::size_t>(x_.nodes), 0), {}));
 
   TokenExchange exchange(comm_);
-  std::vector<Outbox> boxes(nodes.size());
+  Outbox box;  // the rank's outgoing messages of the current phase
   std::vector<TokenRecord> wire_out, wire_in;
   std::vector<Message> msgs;
   std::vector<std::size_t> start;
-  // One phase's all-to-all: the boxes' messages to their nodes' ranks, then each local node's
-  // share of what arrived handed to `phase` (boxes cleared for the phase to fill).
+  // One phase's all-to-all: the box's messages to their nodes' ranks, then each local node's
+  // share of what arrived handed to `phase` (the box emptied for the phase to fill).
   auto exchange_phase = [&](auto phase) {
     wire_out.clear();
-    const std::vector<int> counts = pack_messages(boxes, ranks_, wire_out);
+    const std::vector<int> counts = pack_messages(box, ranks_, wire_out);
     exchange.exchange(wire_out, counts, wire_in);
     unpack_messages(wire_in, first, nodes.size(), msgs, start);
-    for (auto& b : boxes) b.clear();
+    box.clear();
     for (std::size_t i = 0; i < nodes.size(); ++i)
       phase(i, std::span<const Message>(msgs.data() + start[i], start[i + 1] - start[i]));
   };
@@ -130,17 +130,15 @@ RankResults Simulator::run(const std::function<void(const Progress&)>& progress)
         for (auto& n : nodes) n.dense_layer(ctx, layer);
         continue;
       }
-      for (std::size_t i = 0; i < nodes.size(); ++i) {
-        boxes[i].clear();
-        nodes[i].dispatch(ctx, layer, boxes[i]);
-        if (coordinator.counting()) coordinator.count(layer, boxes[i].recs);
-        if (it >= x_.workload.warmup_iterations) {
-          std::int64_t* row = expert_tokens.data() + layer * experts;
-          for (const auto& r : boxes[i].recs) ++row[r.expert];
-        }
+      box.clear();
+      for (auto& n : nodes) n.dispatch(ctx, layer, box);
+      if (coordinator.counting()) coordinator.count(layer, box.recs);
+      if (it >= x_.workload.warmup_iterations) {
+        std::int64_t* row = expert_tokens.data() + layer * experts;
+        for (const auto& r : box.recs) ++row[r.expert];
       }
       exchange_phase([&](std::size_t i, std::span<const Message> m) {
-        nodes[i].run_experts(ctx, layer, m, boxes[i]);
+        nodes[i].run_experts(ctx, layer, m, box);
       });
       exchange_phase(
           [&](std::size_t i, std::span<const Message> m) { nodes[i].combine(ctx, layer, m); });

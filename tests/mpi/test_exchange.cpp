@@ -47,12 +47,17 @@ TEST(TokenExchange, RandomMessagesReachTheirNodeAndComeBackOnce) {
     const RankMap rm(nodes, size, per_rank);
     const std::int64_t first = rm.first_node(rank);
     for (std::uint64_t seed : {1ull, 2ull, 3ull}) {
+      // The rank's outbox holds its nodes' messages one node after the other.
       std::vector<Outbox> boxes;
-      for (std::int64_t n = first; n < first + per_rank; ++n)
+      Outbox box;
+      for (std::int64_t n = first; n < first + per_rank; ++n) {
         boxes.push_back(messages_of(static_cast<std::int32_t>(n), nodes, seed));
+        box.heads.insert(box.heads.end(), boxes.back().heads.begin(), boxes.back().heads.end());
+        box.recs.insert(box.recs.end(), boxes.back().recs.begin(), boxes.back().recs.end());
+      }
       TokenExchange ex(MPI_COMM_WORLD);
       std::vector<TokenRecord> stream, in;
-      auto counts = pack_messages(boxes, rm, stream);
+      auto counts = pack_messages(box, rm, stream);
       ex.exchange(stream, counts, in);
       std::vector<Message> msgs;
       std::vector<std::size_t> start;
@@ -86,13 +91,13 @@ TEST(TokenExchange, RandomMessagesReachTheirNodeAndComeBackOnce) {
       }
 
       // Send every message back to its sender: the round trip returns this rank's own messages.
-      std::vector<Outbox> back(static_cast<std::size_t>(per_rank));
+      Outbox back;
       for (std::size_t i = 0; i < static_cast<std::size_t>(per_rank); ++i)
         for (std::size_t m = start[i]; m < start[i + 1]; ++m) {  // ascending sender = destination
           MessageHeader h = msgs[m].head;
           std::swap(h.src, h.dst);
-          back[i].heads.push_back(h);
-          back[i].recs.insert(back[i].recs.end(), msgs[m].recs.begin(), msgs[m].recs.end());
+          back.heads.push_back(h);
+          back.recs.insert(back.recs.end(), msgs[m].recs.begin(), msgs[m].recs.end());
         }
       stream.clear();
       counts = pack_messages(back, rm, stream);

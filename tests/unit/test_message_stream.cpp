@@ -42,6 +42,16 @@ std::vector<Outbox> random_boxes(std::int64_t nodes, std::uint64_t seed) {
   return boxes;
 }
 
+// The outbox of a rank hosting `boxes`' nodes: their messages one node after the other.
+Outbox merged(std::span<const Outbox> boxes) {
+  Outbox all;
+  for (const auto& b : boxes) {
+    all.heads.insert(all.heads.end(), b.heads.begin(), b.heads.end());
+    all.recs.insert(all.recs.end(), b.recs.begin(), b.recs.end());
+  }
+  return all;
+}
+
 TEST(MessageStream, EveryRankGetsItsNodesMessagesInSenderOrder) {
   for (const auto& [nodes, ranks] : {std::pair{8, 4}, std::pair{6, 3}, std::pair{4, 1}}) {
     const RankMap rm(nodes, ranks, nodes / ranks);
@@ -53,7 +63,7 @@ TEST(MessageStream, EveryRankGetsItsNodesMessagesInSenderOrder) {
       std::span<const Outbox> mine(boxes.data() + first,
                                    static_cast<std::size_t>(rm.nodes_per_rank()));
       std::vector<TokenRecord> stream;
-      const auto counts = pack_messages(mine, rm, stream);
+      const auto counts = pack_messages(merged(mine), rm, stream);
       ASSERT_EQ(counts.size(), static_cast<std::size_t>(ranks));
       std::size_t at = 0;
       for (int r = 0; r < ranks; ++r) {
@@ -105,7 +115,7 @@ TEST(MessageStream, MalformedStreamsAreRejected) {
   const RankMap rm(2, 1, 2);
   auto boxes = random_boxes(2, 7);
   std::vector<TokenRecord> stream;
-  pack_messages(boxes, rm, stream);
+  pack_messages(merged(boxes), rm, stream);
   std::vector<Message> msgs;
   std::vector<std::size_t> start;
   ASSERT_NO_THROW(unpack_messages(stream, 0, 2, msgs, start));
@@ -131,7 +141,13 @@ TEST(MessageStream, MalformedStreamsAreRejected) {
   bad.heads[0].dst = 1;
   bad.heads[1].dst = 0;
   std::vector<TokenRecord> out;
-  EXPECT_THROW(pack_messages(std::span<const Outbox>(&bad, 1), rm, out), SimulationError);
+  EXPECT_THROW(pack_messages(bad, rm, out), SimulationError);
+  // Records announced and written must agree.
+  Outbox lying;
+  lying.heads.resize(1);
+  lying.heads[0].records = 3;
+  lying.recs.resize(2);
+  EXPECT_THROW(pack_messages(lying, rm, out), SimulationError);
 }
 
 // One node of the quickstart model on its own: it dispatches to itself, runs its experts and

@@ -192,6 +192,15 @@ TEST(PimCostTable, RooflineUntilMeasuredThenMovingAverage) {
   t.observe(3, 2000);
   EXPECT_EQ(t.estimate(3, 777), 1500);
   EXPECT_EQ(t.estimate(2, 5), 5);
+  // Counts past the dense range behave the same (kept in the map).
+  const std::int32_t big = PimCostTable::kDense + 5000;
+  EXPECT_FALSE(t.known(big));
+  EXPECT_EQ(t.estimate(big, 777), 777);
+  t.observe(big, 4000);
+  t.observe(big, 2000);
+  EXPECT_EQ(t.estimate(big, 777), 3000);
+  EXPECT_FALSE(t.known(big - 1));
+  EXPECT_FALSE(t.known(-1));
 }
 
 ModelSpec toy(std::int64_t experts, std::int64_t layers) {
