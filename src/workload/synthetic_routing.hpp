@@ -9,6 +9,7 @@
 //    blending smoothly in between ("evolving" workloads; 0 = no drift).
 // Everything is a pure function of (seed, request, position, layer).
 #include <cstdint>
+#include <cstdlib>
 #include <map>
 #include <memory>
 #include <vector>
@@ -45,11 +46,19 @@ class SyntheticRouting : public RoutingSource {
   std::uint64_t layers_;
   mutable std::vector<std::unique_ptr<CdfTable>> by_layer_;                    // epoch 0
   mutable std::map<std::pair<std::uint32_t, std::uint64_t>, CdfTable> cache_;  // drifting epochs
+  // Zero-filled arrays from calloc: a large block comes from the kernel as untouched zero
+  // pages, so only the part of the cache a run uses becomes resident.
+  template <class T>
+  struct ZeroArray {
+    std::unique_ptr<T[], void (*)(void*)> p{nullptr, std::free};
+    void allocate(std::size_t n);
+    T& operator[](std::size_t i) const { return p[i]; }
+  };
   // own_experts' cache: slot (request * layers + layer) mod size; an entry is valid when its
   // request and layer + 1 match (layer + 1 = 0: empty).
-  mutable std::vector<std::uint64_t> own_request_;
-  mutable std::vector<std::uint32_t> own_layer_;
-  mutable std::vector<std::int32_t> own_experts_;  // k per slot
+  mutable ZeroArray<std::uint64_t> own_request_;
+  mutable ZeroArray<std::uint32_t> own_layer_;
+  mutable ZeroArray<std::int32_t> own_experts_;  // k per slot
   mutable std::size_t own_k_ = 0;
   mutable std::vector<std::int32_t> scratch_experts_;  // uncached own draws (drift, k changes)
   mutable std::vector<float> scratch_gates_;
