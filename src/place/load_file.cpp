@@ -7,6 +7,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "common/csv_rows.hpp"
 #include "common/error.hpp"
 #include "io/h5_util.hpp"
 
@@ -59,25 +60,20 @@ GivenLoad read_load_file(const std::string& file, const ModelSpec& m) {
   g.tokens.assign(static_cast<std::size_t>(m.num_layers * m.routed_experts), 0.0);
   std::ifstream in(file);
   if (!in) throw InputError(file, "", "cannot open the load file");
-  std::string line;
-  std::int64_t line_no = 0, rows = 0;
-  while (std::getline(in, line)) {
-    ++line_no;
-    if (const auto hash = line.find('#'); hash != std::string::npos) line.erase(hash);
-    if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
-    std::replace(line.begin(), line.end(), ',', ' ');
-    std::istringstream row(line);
+  std::int64_t rows = 0;
+  for_each_csv_row(in, [&](std::int64_t line_no, std::istringstream& row, const std::string& line) {
     std::int64_t layer = 0, expert = 0;
     double tokens = 0;
     std::string extra;
     const std::string where = "line " + std::to_string(line_no);
     if (!(row >> layer >> expert >> tokens) || (row >> extra)) {
-      if (rows == 0 && line_no == 1) continue;  // a header
+      if (rows == 0 && line_no == 1) return true;  // a header
       throw InputError(file, where, "expected 'layer,expert,tokens', got '" + line + "'");
     }
     add(g, m, file, where, layer, expert, tokens);
     ++rows;
-  }
+    return true;
+  });
   if (rows == 0) throw InputError(file, "", "no 'layer,expert,tokens' lines");
   return g;
 }

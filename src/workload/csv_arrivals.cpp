@@ -5,6 +5,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "common/csv_rows.hpp"
 #include "common/error.hpp"
 #include "workload/requests.hpp"
 
@@ -20,19 +21,13 @@ class CsvArrivals final : public ArrivalProcess {
     const std::string file = path.lexically_normal().string();
     std::ifstream in(file);
     if (!in) p.fail("path", "cannot open request CSV '" + file + "'");
-    std::string line;
-    std::int64_t line_no = 0;
-    while (std::getline(in, line)) {
-      ++line_no;
-      if (const auto hash = line.find('#'); hash != std::string::npos) line.erase(hash);
-      if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
-      std::replace(line.begin(), line.end(), ',', ' ');
-      std::istringstream row(line);
+    for_each_csv_row(in, [&](std::int64_t line_no, std::istringstream& row,
+                             const std::string& line) {
       double arrival_s = 0;
       std::int64_t prompt = 0, output = 0;
       std::string extra;
       if (!(row >> arrival_s >> prompt >> output) || (row >> extra)) {
-        if (line_no == 1 && requests_.empty()) continue;  // a header
+        if (line_no == 1 && requests_.empty()) return true;  // a header
         throw InputError(file, "line " + std::to_string(line_no),
                          "expected 'arrival_s,prompt_tokens,output_tokens', got '" + line + "'");
       }
@@ -40,8 +35,8 @@ class CsvArrivals final : public ArrivalProcess {
         throw InputError(file, "line " + std::to_string(line_no),
                          "expected arrival_s >= 0 and token counts >= 1");
       requests_.push_back(RequestSpec{0, seconds_to_ps(arrival_s), prompt, output});
-      if (limit > 0 && static_cast<std::int64_t>(requests_.size()) == limit) break;
-    }
+      return limit == 0 || static_cast<std::int64_t>(requests_.size()) < limit;
+    });
     if (requests_.empty()) throw InputError(file, "", "no requests in the CSV");
     // Ids follow arrival order (file order among equal arrivals).
     std::stable_sort(

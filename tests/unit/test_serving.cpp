@@ -94,6 +94,13 @@ TEST(Arrivals, CsvRowsWithHeaderAndCommentsAndOneLineErrors) {
   EXPECT_EQ(r[0].id, 0);
   EXPECT_EQ(r[1].output_tokens, 10);
   EXPECT_EQ(s.arrivals->max_prompt_tokens(), 100);
+  // `count` stops reading after that many rows (file order), before sorting.
+  auto two =
+      make_request_stream(section("{arrival: csv, csv: {path: " + path + ", count: 2}}"), 1, ".");
+  const auto r2 = two.arrivals->initial();
+  ASSERT_EQ(r2.size(), 2u);
+  EXPECT_EQ(r2[0].prompt_tokens, 50);
+  EXPECT_EQ(r2[1].prompt_tokens, 100);
   {
     std::ofstream f(path);
     f << "0.5,100,10\n0.7,abc,3\n";
