@@ -50,6 +50,7 @@ json time_json(sim_time_t ps) {
 struct PimOpts {
   std::string preset = "hbm3-bank-pim", kernel = "gemv", dtype = "fp16", power_limit;
   std::int64_t rows = 0, cols = 0, tokens = 1, seq_len = 0, heads = 1, head_dim = 128, stacks = 0;
+  double start_ns = 0;
   std::vector<std::string> params;
 };
 
@@ -58,12 +59,13 @@ int run_pim(const PimOpts& o) {
   if (!o.power_limit.empty())
     params.push_back("power_limit=" + std::string(o.power_limit == "on" ? "true" : "false"));
   // Attention heads are those of one stack (one head per channel at a time).
-  if (o.kernel == "attention")
+  if (o.kernel == "attention" && o.stacks <= 0)
     params.push_back("stacks=1");
   else if (o.stacks > 0)
     params.push_back("stacks=" + std::to_string(o.stacks));
   const auto m = build("pim", o.preset, params, [](const Params& p) { return make_pim_model(p); });
   const DType dt = parse_dtype(o.dtype);
+  const sim_time_t start = ns_to_ps(o.start_ns);
   json out = {{"model", "pim"},
               {"preset", o.preset},
               {"kernel", o.kernel},
@@ -74,7 +76,7 @@ int run_pim(const PimOpts& o) {
   if (o.kernel == "gemv") {
     if (o.rows <= 0 || o.cols <= 0)
       throw InputError("", "--rows/--cols", "expected positive sizes");
-    c = m->gemv(o.rows, o.cols, static_cast<std::int32_t>(o.tokens), dt);
+    c = m->gemv(o.rows, o.cols, static_cast<std::int32_t>(o.tokens), dt, 0, start);
     bytes = static_cast<double>(o.rows * o.cols) * dtype_bytes(dt);
     const sim_time_t roof =
         m->roofline_gemv_ps(o.rows, o.cols, static_cast<std::int32_t>(o.tokens), dt);
@@ -85,7 +87,7 @@ int run_pim(const PimOpts& o) {
     if (o.seq_len <= 0) throw InputError("", "--seq-len", "expected a positive length");
     std::vector<AttentionHead> heads(static_cast<std::size_t>(o.heads),
                                      AttentionHead{o.seq_len, 1, o.head_dim, o.head_dim, dt});
-    c = m->attention(heads);
+    c = m->attention(heads, start);
     bytes = 2.0 * static_cast<double>(o.heads * o.seq_len * o.head_dim) * dtype_bytes(dt);
     out["shape"] = {
         {"seq_len", o.seq_len}, {"heads", o.heads}, {"head_dim", o.head_dim}, {"dtype", o.dtype}};
@@ -94,7 +96,9 @@ int run_pim(const PimOpts& o) {
   out["bytes"] = bytes;
   out["achieved_bandwidth_GBps"] = bytes / ps_to_s(c.time_ps) / 1e9;
   out["passes"] = c.passes;
+  out["busy_ns"] = static_cast<double>(c.busy_ps) / 1e3;
   out["refresh_ns"] = static_cast<double>(c.refresh_ps) / 1e3;
+  out["start_ns"] = o.start_ns;
   out["io_bytes"] = c.io_bytes;
   out["commands_per_channel"] = {{"activate", c.commands.activate},
                                  {"precharge", c.commands.precharge},
@@ -228,7 +232,7 @@ Runner add_cost_command(CLI::App& app) {
       ->check(positive_integer())
       ->capture_default_str();
   pim->add_option("--seq-len", po->seq_len, "attention: tokens of KV cache per head");
-  pim->add_option("--heads", po->heads, "attention: KV heads on one stack")
+  pim->add_option("--heads", po->heads, "attention: KV heads on the node (--stacks, default 1)")
       ->check(positive_integer())
       ->capture_default_str();
   pim->add_option("--head-dim", po->head_dim, "attention: head dimension")
@@ -237,7 +241,11 @@ Runner add_cost_command(CLI::App& app) {
   pim->add_option("--dtype", po->dtype, "fp16, bf16, fp8, mxfp4, fp32")->capture_default_str();
   pim->add_option("--power-limit", po->power_limit, "on or off (default: the preset's)")
       ->check(CLI::IsMember({"on", "off"}));
-  pim->add_option("--stacks", po->stacks, "gemv: stacks (default: the preset's)")
+  pim->add_option("--start-ns", po->start_ns,
+                  "absolute start time: refresh stops the PIM for tRFC at every k x tREFI")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
+  pim->add_option("--stacks", po->stacks, "stacks (default: the preset's; attention: 1)")
       ->check(positive_integer());
   add_param_option(*pim, po->params);
 

@@ -22,9 +22,10 @@ tRTP_ns: 6.154        # 8 tCK (AttAcc nRTPL)
 tCL_ns: 14.615        # 19 tCK
 tFAW_ns: 30.0         # 39 tCK
 tREFI_ns: 3900        # 5070 tCK
-tRFC_ns: 260          # all-bank refresh (AttAcc's HBM3 table): all-bank PIM work must wait for it
+tRFC_ns: 350          # all-bank refresh: AttAcc's HBM3-PIM.cpp tRFC_TABLE gives 350 ns for 8 Gb dies, the
+                      # HBM3_8Gb_2R org of attacc_bank.yaml (260 in their timing table is nRFCSB, per bank)
 tCCD_S_tck: 2
-tCCD_L_tck: 4
+tCCD_L_tck: 4         # also the MAC interval without the power limit (AttAcc _NPC: nCCDAB = nCCDSB = 4)
 tRRD_S_tck: 2
 tRRD_L_tck: 4
 tBL_tck: 2

@@ -4,12 +4,6 @@
 
 namespace sievesim {
 
-sim_time_t HbmTiming::with_refresh(sim_time_t busy_ps) const {
-  if (refi <= rfc || rfc == 0) return busy_ps;
-  const double stretch = static_cast<double>(refi) / static_cast<double>(refi - rfc);
-  return static_cast<sim_time_t>(std::ceil(static_cast<double>(busy_ps) * stretch));
-}
-
 HbmOrg read_hbm_org(const Params& p) {
   HbmOrg o;
   o.stacks = p.param<std::int64_t>("stacks").min(1).max(64).required();

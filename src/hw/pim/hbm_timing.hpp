@@ -41,9 +41,6 @@ struct HbmTiming {
   sim_time_t ps(std::int64_t cycles) const {
     return static_cast<sim_time_t>(std::llround(static_cast<double>(cycles) * tck_ns * 1000.0));
   }
-  // Time lost to refresh stretches work: every tREFI the PIM stops for tRFC (all banks take
-  // part in all-bank PIM operation, so it cannot hide behind per-bank refresh).
-  sim_time_t with_refresh(sim_time_t busy_ps) const;
 };
 
 HbmOrg read_hbm_org(const Params& p);

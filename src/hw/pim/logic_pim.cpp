@@ -23,28 +23,7 @@ class LogicDiePim final : public PimModel {
         input_vectors_(p.param<std::int64_t>("input_vectors").min(1).max(1024).dflt(1)),
         kernel_overhead_ps_(ns_to_ps(p.param<double>("kernel_overhead_ns").min(0).dflt(20))) {
     p.param<std::string>("description").dflt("");
-  }
-
-  PimCost gemv(std::int64_t rows, std::int64_t cols, std::int32_t tokens, DType weights,
-               std::int64_t channels) const override {
-    PimCost c;
-    if (tokens <= 0 || rows <= 0 || cols <= 0) return c;
-    const std::int64_t ch = channels_used(channels);
-    const double bytes = static_cast<double>(rows * cols) * dtype_bytes(weights);
-    return passes(bytes, 2.0 * static_cast<double>(rows * cols), tokens, ch, c);
-  }
-
-  PimCost attention_head(const AttentionHead& h) const override {
-    PimCost c;
-    if (h.context <= 0 || h.queries <= 0) return c;
-    const double b = dtype_bytes(h.dtype);
-    const auto q = static_cast<std::int32_t>(h.queries);
-    passes(static_cast<double>(h.context * h.key_dim) * b,
-           2.0 * static_cast<double>(h.context * h.key_dim), q, 1, c);
-    c.commands.softmax += h.queries;
-    passes(static_cast<double>(h.context * h.value_dim) * b,
-           2.0 * static_cast<double>(h.context * h.value_dim), q, 1, c);
-    return c;
+    set_refresh(t_.ps(t_.refi), t_.ps(t_.rfc));
   }
 
   std::int64_t channels() const override { return org_.total_channels(); }
@@ -60,6 +39,41 @@ class LogicDiePim final : public PimModel {
     s << "logic-die PIM, " << org_.stacks << " stacks, " << multiple_ << "x internal bandwidth, "
       << flops_per_stack_ / 1e12 << " TFLOPS per stack";
     return s.str();
+  }
+
+ protected:
+  PimCost gemv_work(std::int64_t rows, std::int64_t cols, std::int32_t tokens, DType weights,
+                    std::int64_t channels) const override {
+    PimCost c;
+    if (tokens <= 0 || rows <= 0 || cols <= 0) return c;
+    const std::int64_t ch = channels_used(channels);
+    const double bytes = static_cast<double>(rows * cols) * dtype_bytes(weights);
+    return passes(bytes, 2.0 * static_cast<double>(rows * cols), tokens, ch, c);
+  }
+
+  // The units stream K and V through the TSVs; heads follow one another without overlap.
+  PimCost attention_work(const AttentionHead& h, std::int64_t count) const override {
+    PimCost c;
+    if (h.context <= 0 || h.queries <= 0 || count <= 0) return c;
+    const double b = dtype_bytes(h.dtype);
+    const auto q = static_cast<std::int32_t>(h.queries);
+    passes(static_cast<double>(h.context * h.key_dim) * b,
+           2.0 * static_cast<double>(h.context * h.key_dim), q, 1, c);
+    c.commands.softmax += h.queries;
+    passes(static_cast<double>(h.context * h.value_dim) * b,
+           2.0 * static_cast<double>(h.context * h.value_dim), q, 1, c);
+    const PimCost one = c;
+    for (std::int64_t i = 1; i < count; ++i) c += one;
+    return c;
+  }
+
+  // The partial results of a head split over `parts` channels are combined on the logic die,
+  // which reads them at one channel's share of the internal bandwidth.
+  sim_time_t merge_ps(const AttentionHead& h, std::int64_t parts) const override {
+    const double bytes = static_cast<double>(parts * (h.value_dim + 2) * h.queries) * 2.0;
+    const double per_channel_Bps =
+        peak_bandwidth_Bps() / static_cast<double>(org_.total_channels());
+    return seconds_to_ps(bytes / per_channel_Bps) + kernel_overhead_ps_;
   }
 
  private:
@@ -90,9 +104,8 @@ class LogicDiePim final : public PimModel {
       c.commands.mac +=
           static_cast<std::int64_t>(std::ceil(bytes / ch / static_cast<double>(org_.access_bytes)));
     }
-    const sim_time_t t = t_.with_refresh(busy);
-    c.time_ps += t;
-    c.refresh_ps += t - busy;
+    c.time_ps += busy;
+    c.busy_ps += busy;
     c.passes += n;
     c.dram_bytes += bytes * static_cast<double>(n);
     return c;

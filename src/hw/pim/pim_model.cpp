@@ -8,6 +8,7 @@ namespace sievesim {
 
 PimCost& PimCost::operator+=(const PimCost& o) {
   time_ps += o.time_ps;
+  busy_ps += o.busy_ps;
   passes += o.passes;
   dram_bytes += o.dram_bytes;
   io_bytes += o.io_bytes;
@@ -29,11 +30,38 @@ sim_time_t PimModel::roofline_gemv_ps(std::int64_t rows, std::int64_t cols, std:
   return seconds_to_ps(std::max(bytes / peak_bandwidth_Bps(), flops / peak_flops()));
 }
 
-sim_time_t PimModel::expert_ps(const ExpertShape& e, std::int32_t tokens,
-                               std::int64_t channels) const {
-  sim_time_t t = 0;
-  for (const auto& m : e.matrices()) t += gemv_ps(m.rows, m.cols, tokens, e.weight_dtype, channels);
-  return t;
+sim_time_t PimModel::refresh_end_ps(sim_time_t start_ps, sim_time_t busy_ps) const {
+  sim_time_t end = start_ps + busy_ps;
+  if (refi_ps_ <= 0 || rfc_ps_ <= 0 || busy_ps <= 0) return end;
+  // The first refresh at or after the start (k >= 1); one due exactly at the start goes first,
+  // as AttAcc's controller serves its priority (refresh) buffer before the PIM buffer.
+  sim_time_t k = std::max<sim_time_t>(1, (start_ps + refi_ps_ - 1) / refi_ps_);
+  for (; k * refi_ps_ < end; ++k) end += rfc_ps_;
+  return end;
+}
+
+PimCost PimModel::finish(PimCost c, sim_time_t start_ps) const {
+  c.time_ps = refresh_end_ps(start_ps, c.busy_ps) - start_ps;
+  c.refresh_ps = c.time_ps - c.busy_ps;
+  return c;
+}
+
+PimCost PimModel::gemv(std::int64_t rows, std::int64_t cols, std::int32_t tokens, DType weights,
+                       std::int64_t channels, sim_time_t start_ps) const {
+  return finish(gemv_work(rows, cols, tokens, weights, channels), start_ps);
+}
+
+PimCost PimModel::attention_head(const AttentionHead& h) const {
+  return finish(attention_work(h, 1), 0);
+}
+
+sim_time_t PimModel::expert_ps(const ExpertShape& e, std::int32_t tokens, std::int64_t channels,
+                               sim_time_t start_ps) const {
+  // The matrices run back to back: refresh falls on the whole span, not on each alone.
+  sim_time_t busy = 0;
+  for (const auto& m : e.matrices())
+    busy += gemv_work(m.rows, m.cols, tokens, e.weight_dtype, channels).busy_ps;
+  return refresh_end_ps(start_ps, busy) - start_ps;
 }
 
 sim_time_t PimModel::roofline_expert_ps(const ExpertShape& e, std::int32_t tokens) const {
@@ -42,26 +70,59 @@ sim_time_t PimModel::roofline_expert_ps(const ExpertShape& e, std::int32_t token
   return t;
 }
 
-PimCost PimModel::attention(std::span<const AttentionHead> heads) const {
+PimCost PimModel::attention(std::span<const AttentionHead> heads, sim_time_t start_ps) const {
   PimCost total;
-  sim_time_t longest = 0;
-  PimCost c;
+  if (heads.empty()) return total;
+  const auto ch = static_cast<sim_time_t>(channels());
+  // Fewer heads than channels: the KV cache is spread over the channels, as the Sieve paper's
+  // baselines do (each channel runs the score and context GEMVs over its slice of the tokens).
+  const std::int64_t split =
+      std::max<std::int64_t>(1, ch / static_cast<std::int64_t>(heads.size()));
+  // A channel runs its slices back to back in pairs (AttAcc's order), the next one's input
+  // written while the current one computes: k slices cost about `lead + k * step`, with `step`
+  // the steady-state cost of one more slice, (T(4) - T(2)) / 2, and never less than one alone.
+  sim_time_t longest = 0, fill = 0, marginal = 0, merge = 0, lead = 0;
+  PimCost one, unit;
+  sim_time_t step = 0, merge_h = 0;
+  std::int64_t parts = 1;
   const AttentionHead* prev = nullptr;
   for (const auto& h : heads) {
+    if (h.context <= 0 || h.queries <= 0) continue;
     // Decode batches repeat the same head shape many times: cost each distinct one once.
     if (!prev || h.context != prev->context || h.queries != prev->queries ||
-        h.key_dim != prev->key_dim || h.value_dim != prev->value_dim || h.dtype != prev->dtype)
-      c = attention_head(h);
+        h.key_dim != prev->key_dim || h.value_dim != prev->value_dim || h.dtype != prev->dtype) {
+      // Splitting finer shortens the slices but lengthens the merge: take the best power-of-two
+      // split up to the channels each head may have.
+      parts = 0;
+      for (std::int64_t p = 1;; p = std::min(2 * p, std::min(split, h.context))) {
+        AttentionHead slice = h;
+        slice.context = (h.context + p - 1) / p;
+        const PimCost o = attention_work(slice, 1);
+        const sim_time_t m = p > 1 ? merge_ps(h, p) : 0;
+        if (parts == 0 || o.busy_ps + m < one.busy_ps + merge_h) {
+          parts = p;
+          one = o;
+          merge_h = m;
+          const sim_time_t t2 = attention_work(slice, 2).busy_ps;
+          step = (attention_work(slice, 4).busy_ps - t2) / 2;
+          lead = t2 - 2 * step;
+        }
+        if (p >= std::min(split, h.context)) break;
+      }
+    }
     prev = &h;
-    longest = std::max(longest, c.time_ps);
-    total += c;
+    longest = std::max(longest, one.busy_ps + merge_h);
+    fill = std::max(fill, lead);
+    merge = std::max(merge, merge_h);
+    marginal += step * parts;
+    unit = one;
+    unit.time_ps = unit.busy_ps = unit.refresh_ps = 0;
+    for (std::int64_t i = 0; i < parts; ++i) total += unit;
   }
-  // Heads are independent and channels run in parallel: the work divides over the channels,
-  // but no channel finishes before its longest head.
-  const auto ch = static_cast<sim_time_t>(channels());
-  total.time_ps = std::max(longest, (total.time_ps + ch - 1) / ch);
-  total.refresh_ps = (total.refresh_ps + ch - 1) / ch;
-  return total;
+  // Channels run in parallel: the slices divide over them, but no channel finishes before its
+  // longest slice (plus the merge of split heads).
+  total.busy_ps = std::max(longest, fill + (marginal + ch - 1) / ch + merge);
+  return finish(total, start_ps);
 }
 
 std::unique_ptr<PimModel> make_pim_model(const Params& p) {

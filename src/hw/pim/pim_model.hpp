@@ -25,11 +25,12 @@ struct PimCommands {
 };
 
 struct PimCost {
-  sim_time_t time_ps = 0;
+  sim_time_t time_ps = 0;     // busy_ps stretched by the refreshes it meets (started at start_ps)
+  sim_time_t busy_ps = 0;     // the command sequence alone, without refresh
   std::int64_t passes = 0;    // weight sweeps (ceil(tokens / input vectors held))
   double dram_bytes = 0;      // bytes read from the DRAM arrays (weights or KV), all passes
   double io_bytes = 0;        // bytes through the stack interface (inputs in, outputs out)
-  sim_time_t refresh_ps = 0;  // part of time_ps lost to refresh
+  sim_time_t refresh_ps = 0;  // time_ps - busy_ps: what refresh added
   PimCommands commands;       // per channel
   PimCost& operator+=(const PimCost& o);
 };
@@ -56,11 +57,12 @@ class PimModel {
   virtual ~PimModel() = default;
 
   // `tokens` input vectors times one [rows x cols] weight matrix (rows = input length), striped
-  // over `channels` channels (0: every channel of every stack of the node).
-  virtual PimCost gemv(std::int64_t rows, std::int64_t cols, std::int32_t tokens, DType weights,
-                       std::int64_t channels = 0) const = 0;
-  // One KV head on one channel (heads are spread over channels, one head per channel at a time).
-  virtual PimCost attention_head(const AttentionHead& h) const = 0;
+  // over `channels` channels (0: every channel of every stack of the node), started at absolute
+  // time `start_ps` (refresh falls at fixed times, so the start decides which refreshes it meets).
+  PimCost gemv(std::int64_t rows, std::int64_t cols, std::int32_t tokens, DType weights,
+               std::int64_t channels = 0, sim_time_t start_ps = 0) const;
+  // One KV head alone on one channel, started at time 0.
+  PimCost attention_head(const AttentionHead& h) const;
 
   virtual std::int64_t channels() const = 0;  // over all stacks of the node
   // The channels a GEMV asked to use `channels` (0: all) really spans.
@@ -78,21 +80,46 @@ class PimModel {
   Contention contention() const { return contention_; }
   void set_contention(Contention c) { contention_ = c; }
 
+  // End of `busy_ps` of PIM work started at absolute time `start_ps` when all-bank refresh stops
+  // the PIM for tRFC at every k * tREFI (k >= 1), as AttAcc's all-bank refresh manager issues
+  // REFab at fixed cycles (pim_ramulator_src/all_bank_refresh_hbm3.cpp): every refresh that falls
+  // inside the (stretched) interval delays the end by tRFC; a kernel shorter than tREFI may meet
+  // none.
+  sim_time_t refresh_end_ps(sim_time_t start_ps, sim_time_t busy_ps) const;
+
   sim_time_t gemv_ps(std::int64_t rows, std::int64_t cols, std::int32_t tokens, DType weights,
-                     std::int64_t channels = 0) const {
-    return gemv(rows, cols, tokens, weights, channels).time_ps;
+                     std::int64_t channels = 0, sim_time_t start_ps = 0) const {
+    return gemv(rows, cols, tokens, weights, channels, start_ps).time_ps;
   }
   sim_time_t roofline_gemv_ps(std::int64_t rows, std::int64_t cols, std::int32_t tokens,
                               DType weights) const;
-  // One expert: its matrices one after the other, on `channels` channels (0: all).
-  sim_time_t expert_ps(const ExpertShape& e, std::int32_t tokens, std::int64_t channels = 0) const;
+  // One expert: its matrices one after the other, on `channels` channels (0: all), started at
+  // absolute time `start_ps`.
+  sim_time_t expert_ps(const ExpertShape& e, std::int32_t tokens, std::int64_t channels = 0,
+                       sim_time_t start_ps = 0) const;
   sim_time_t roofline_expert_ps(const ExpertShape& e, std::int32_t tokens) const;
-  // A batch of heads spread over the channels: the busiest channel under greedy packing,
-  // bounded below by the longest head.
-  PimCost attention(std::span<const AttentionHead> heads) const;
+  // A batch of heads spread over the channels, started at absolute time `start_ps`. Heads are
+  // packed over the channels; where there are fewer heads than channels, each head's context is
+  // split over several channels and the partial softmax results merged (merge_ps).
+  PimCost attention(std::span<const AttentionHead> heads, sim_time_t start_ps = 0) const;
+
+ protected:
+  // The command sequence alone (busy_ps; time_ps = busy_ps, no refresh).
+  virtual PimCost gemv_work(std::int64_t rows, std::int64_t cols, std::int32_t tokens,
+                            DType weights, std::int64_t channels) const = 0;
+  // `count` heads of shape `h` one after the other on one channel, without refresh.
+  virtual PimCost attention_work(const AttentionHead& h, std::int64_t count) const = 0;
+  // Merging the partial results of a head whose context was split over `parts` channels.
+  virtual sim_time_t merge_ps(const AttentionHead& h, std::int64_t parts) const = 0;
+  void set_refresh(sim_time_t refi_ps, sim_time_t rfc_ps) {
+    refi_ps_ = refi_ps;
+    rfc_ps_ = rfc_ps;
+  }
 
  private:
+  PimCost finish(PimCost c, sim_time_t start_ps) const;
   Contention contention_ = Contention::kIndependent;
+  sim_time_t refi_ps_ = 0, rfc_ps_ = 0;
 };
 
 using PimRegistry = Registry<PimModel, const Params&>;

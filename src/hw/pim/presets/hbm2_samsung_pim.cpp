@@ -1,5 +1,5 @@
 // Samsung HBM-PIM (Aquabolt-XL, HBM2 at 2.4 Gbps): one 16-lane FP16 SIMD unit per two banks at
-// 300 MHz (a granule every 4 tCK of the 1.2 GHz clock), 4x the external bandwidth, 1.2 TFLOPS
+// 300 MHz (a granule every 4 tCK = tCCD_L of the 1.2 GHz clock, with or without a power limit), 4x the external bandwidth, 1.2 TFLOPS
 // per stack (reference/hardware.md). HBM2 timings are the JEDEC-typical ns values.
 #include "hw/preset.hpp"
 
@@ -21,7 +21,6 @@ channel_bits: 128
 banks_per_unit: 2
 power_limit: true
 mac_interval_power_limited_tck: 4
-mac_interval_tck: 4
 tRCD_ns: 14
 tRP_ns: 14
 tRAS_ns: 33

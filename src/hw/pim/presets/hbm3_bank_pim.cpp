@@ -1,6 +1,6 @@
 // Bank-level PIM on HBM3 at 5.2 Gbps (AttAcc "bank", Duplex "PIM"): one 16-lane FP16 unit per
-// bank, all-bank MAC every 6 tCK under the power limit or 4 without (reference/hardware.md);
-// 5 stacks as on an H100.
+// bank; all-bank MACs (MACAB) every nCCDAB = 6 tCK under the power limit (AttAcc HBM3-PIM.cpp,
+// HBM3_5.2Gbps), every tCCD_L = 4 without (HBM3_5.2Gbps_NPC); 5 stacks as on an H100.
 #include "hw/preset.hpp"
 
 SIEVESIM_REGISTER_PRESET("pim", "hbm3-bank-pim", R"(
@@ -11,8 +11,7 @@ stacks: 5
 capacity_GB_per_stack: 16
 banks_per_unit: 1
 power_limit: true
-mac_interval_power_limited_tck: 6
-mac_interval_tck: 4
+mac_interval_power_limited_tck: 6   # nCCDAB, AttAcc HBM3_5.2Gbps
 input_vectors: 1
 contention: independent   # dual row buffers: GPU and PIM access the DRAM concurrently
 )")

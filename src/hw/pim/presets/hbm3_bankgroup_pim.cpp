@@ -1,6 +1,9 @@
 // Bank-group PIM on HBM3 at 5.2 Gbps (AttAcc "bg"): one unit per bank group reading its four
-// banks in turn; 8x the external bandwidth at peak (a granule per unit every 2 tCK), 3 tCK
-// under the power limit (reference/hardware.md).
+// banks in turn. A MAC is one same-bank command (MACSB) broadcast to one bank of every bank
+// group, and successive MACSBs are nCCDSB apart like all-bank MACs: 6 tCK under the power limit
+// (AttAcc HBM3-PIM.cpp, HBM3_5.2Gbps), tCCD_L = 4 without (HBM3_5.2Gbps_NPC). So the peak is 4x
+// the external bandwidth, not 8x (AttAcc's analytic src/config.py BW_SCALE assumes 8x, i.e. a
+// MAC every tCCD_S, which its own cycle model does not allow).
 #include "hw/preset.hpp"
 
 SIEVESIM_REGISTER_PRESET("pim", "hbm3-bankgroup-pim", R"(
@@ -11,8 +14,7 @@ stacks: 5
 capacity_GB_per_stack: 16
 banks_per_unit: 4
 power_limit: true
-mac_interval_power_limited_tck: 3
-mac_interval_tck: 2
+mac_interval_power_limited_tck: 6   # nCCDSB, AttAcc HBM3_5.2Gbps
 input_vectors: 1
 contention: independent   # dual row buffers: GPU and PIM access the DRAM concurrently
 )")
