@@ -112,15 +112,62 @@ int run_pim(const PimOpts& o) {
 }
 
 struct GpuOpts {
-  std::string preset = "h100", dtype = "bf16";
+  std::string preset = "h100", dtype = "bf16", act_dtype = "bf16", kernel = "grouped-gemm", graphs;
   std::int64_t experts = 1, rows = 0, cols = 0;
   std::vector<std::int64_t> tokens = {1};
+  // attention: a batch of sequences of seq_len cached tokens
+  std::int64_t batch = 1, seq_len = 0, kv_heads = 8, queries_per_kv = 1, head_dim = 128,
+               value_dim = -1;
+  bool shared_kv = false;
+  double bytes = 0;  // elementwise: bytes read and written
   std::vector<std::string> params;
 };
 
+json gpu_timing(json out, sim_time_t ps, double bytes, double flops) {
+  out.update(time_json(ps));
+  out["bytes"] = bytes;
+  out["flops"] = flops;
+  out["achieved_bandwidth_GBps"] = ps > 0 ? bytes / ps_to_s(ps) / 1e9 : 0.0;
+  out["achieved_tflops"] = ps > 0 ? flops / ps_to_s(ps) / 1e12 : 0.0;
+  return out;
+}
+
 int run_gpu(const GpuOpts& o) {
-  const auto m =
-      build("gpu", o.preset, o.params, [](const Params& p) { return make_gpu_model(p); });
+  std::vector<std::string> params = o.params;
+  if (!o.graphs.empty())
+    params.push_back("cuda_graphs=" + std::string(o.graphs == "on" ? "true" : "false"));
+  const auto m = build("gpu", o.preset, params, [](const Params& p) { return make_gpu_model(p); });
+  const DType act = parse_dtype(o.act_dtype);
+  json out = {{"model", "gpu"},
+              {"preset", o.preset},
+              {"kernel", o.kernel},
+              {"fixed_us", ps_to_us(m->launch_ps())}};
+  if (o.kernel == "attention") {
+    if (o.seq_len <= 0) throw InputError("", "--seq-len", "expected a positive length");
+    const double kv = parse_dtype(o.dtype) == DType::kFP8 ? 1.0 : 2.0;
+    const double vd = static_cast<double>(o.value_dim < 0 ? o.head_dim : o.value_dim);
+    const double tokens = static_cast<double>(o.batch * o.seq_len * o.kv_heads);
+    const double flops = 2.0 * tokens * static_cast<double>(o.queries_per_kv) *
+                         (static_cast<double>(o.head_dim) + vd);
+    // MLA's latent is read once and serves as keys and (its first value_dim elements) values.
+    const double per_token = static_cast<double>(o.head_dim) + (o.shared_kv ? 0.0 : vd);
+    const GpuKernel k{
+        "decode_attention", KernelClass::kAttention, flops, tokens * per_token * kv, act, act, 0};
+    out["shape"] = {{"batch", o.batch},       {"seq_len", o.seq_len},
+                    {"kv_heads", o.kv_heads}, {"queries_per_kv", o.queries_per_kv},
+                    {"head_dim", o.head_dim}, {"value_dim", vd},
+                    {"kv_dtype", o.dtype}};
+    std::cout << gpu_timing(out, m->kernel_ps(k), k.bytes, k.flops).dump(2) << std::endl;
+    return kExitOk;
+  }
+  if (o.kernel == "elementwise") {
+    if (o.bytes < 0) throw InputError("", "--bytes", "expected a non-negative size");
+    const GpuKernel k{
+        "elementwise", KernelClass::kElementwise, 0, o.bytes, DType::kFP32, DType::kFP32, 0};
+    out["shape"] = {{"bytes", o.bytes}};
+    std::cout << gpu_timing(out, m->kernel_ps(k), k.bytes, 0).dump(2) << std::endl;
+    return kExitOk;
+  }
   if (o.rows <= 0 || o.cols <= 0) throw InputError("", "--rows/--cols", "expected positive sizes");
   if (o.tokens.size() != 1 && static_cast<std::int64_t>(o.tokens.size()) != o.experts)
     throw InputError("", "--tokens-per-expert",
@@ -129,28 +176,19 @@ int run_gpu(const GpuOpts& o) {
   for (std::size_t i = 0; i < t.size(); ++i)
     t[i] = static_cast<std::int32_t>(o.tokens.size() == 1 ? o.tokens[0] : o.tokens[i]);
   const DType dt = parse_dtype(o.dtype);
-  const GemmCost c = m->grouped_gemm(t, GemmShape::matrix(o.rows, o.cols, dt), DType::kBF16);
-  json out = {{"model", "gpu"},
-              {"preset", o.preset},
-              {"kernel", "grouped_gemm"},
-              {"shape",
-               {{"experts", o.experts},
-                {"rows", o.rows},
-                {"cols", o.cols},
-                {"tokens_per_expert", t},
-                {"weight_dtype", o.dtype}}}};
-  out.update(time_json(c.time_ps));
-  out["bytes"] = c.bytes;
-  out["flops"] = c.flops;
-  out["achieved_bandwidth_GBps"] = c.bytes / ps_to_s(c.time_ps) / 1e9;
-  out["achieved_tflops"] = c.flops / ps_to_s(c.time_ps) / 1e12;
+  const GemmCost c = m->grouped_gemm(t, GemmShape::matrix(o.rows, o.cols, dt), act);
+  out["kernel"] = "grouped_gemm";
+  out["shape"] = {{"experts", o.experts},   {"rows", o.rows},          {"cols", o.cols},
+                  {"tokens_per_expert", t}, {"weight_dtype", o.dtype}, {"act_dtype", o.act_dtype}};
+  out = gpu_timing(out, c.time_ps, c.bytes, c.flops);
   out["bound"] = c.compute_bound ? "compute" : "memory";
   std::cout << out.dump(2) << std::endl;
   return kExitOk;
 }
 
 struct NetOpts {
-  std::string preset = "nvlink5", scale_out = "ib-ndr", mode = "per-destination";
+  std::string preset = "nvlink5", scale_out = "ib-ndr", mode = "per-destination",
+              phase = "dispatch";
   std::int64_t gpus_per_server = 8, nodes = 8, tokens = 64, hidden = 4096, topk = 8, act_bytes = 2;
   std::vector<std::string> params;
 };
@@ -180,7 +218,9 @@ int run_net(const NetOpts& o) {
     std::vector<OutMessage> msgs;
     for (std::int64_t dst = 0; dst < o.nodes; ++dst)
       if (dst != src) msgs.push_back(OutMessage{static_cast<std::int32_t>(dst), msg_bytes, 0});
-    ports.send(static_cast<std::int32_t>(src), o.nodes, msgs, topo);
+    ports.send(static_cast<std::int32_t>(src), o.nodes, msgs, topo,
+               topo.call_ps(o.nodes, o.phase == "combine" ? CallKind::kCombine
+                                                          : CallKind::kDispatch));
     for (const auto& m : msgs)
       if (m.dst == 0)
         in.push_back(
@@ -195,17 +235,22 @@ int run_net(const NetOpts& o) {
               {"scale_up", o.preset},
               {"scale_out", o.scale_out},
               {"mode", o.mode},
+              {"phase", o.phase},
               {"shape",
                {{"nodes", o.nodes},
                 {"gpus_per_server", o.gpus_per_server},
                 {"tokens_per_node", o.tokens},
                 {"hidden", o.hidden},
-                {"topk", o.topk}}}};
+                {"topk", o.topk},
+                {"act_bytes", o.act_bytes}}}};
   out.update(time_json(done));
+  out["call_ns"] = static_cast<double>(topo.call_ps(
+                       o.nodes, o.phase == "combine" ? CallKind::kCombine : CallKind::kDispatch)) /
+                   1e3;
   out["bytes_per_node"] = bytes_out;
   out["message_bytes"] = msg_bytes;
   out["achieved_bandwidth_GBps"] = done > 0 ? bytes_out / ps_to_s(done) / 1e9 : 0.0;
-  out["note"] = "one dispatch; the combine moves the same bytes back";
+  out["note"] = "one call: the fixed call cost, then every node's messages through the ports";
   std::cout << out.dump(2) << std::endl;
   return kExitOk;
 }
@@ -250,19 +295,47 @@ Runner add_cost_command(CLI::App& app) {
   add_param_option(*pim, po->params);
 
   auto go = std::make_shared<GpuOpts>();
-  auto* gpu =
-      cost->add_subcommand("gpu", "A grouped GEMM over experts of one [rows x cols] matrix each");
+  auto* gpu = cost->add_subcommand(
+      "gpu",
+      "One GPU kernel: a grouped GEMM over experts of one [rows x cols] matrix each (default), a "
+      "decode attention kernel, or an elementwise kernel moving --bytes");
   gpu->add_option("--preset", go->preset, "GPU preset")->capture_default_str();
-  gpu->add_option("--experts", go->experts, "experts in the group")
+  gpu->add_option("--kernel", go->kernel, "grouped-gemm, attention or elementwise")
+      ->check(CLI::IsMember({"grouped-gemm", "attention", "elementwise"}))
+      ->capture_default_str();
+  gpu->add_option("--graphs", go->graphs, "on or off: CUDA graphs (default: the preset's)")
+      ->check(CLI::IsMember({"on", "off"}));
+  gpu->add_option("--experts", go->experts, "grouped-gemm: experts in the group")
       ->check(positive_integer())
       ->capture_default_str();
-  gpu->add_option("--tokens-per-expert", go->tokens, "one count for all experts, or one per expert")
+  gpu->add_option("--tokens-per-expert", go->tokens,
+                  "grouped-gemm: one count for all experts, or one per expert")
       ->delimiter(',')
       ->capture_default_str();
-  gpu->add_option("--rows", go->rows, "weight rows (input length)")->required();
-  gpu->add_option("--cols", go->cols, "weight columns (output length)")->required();
-  gpu->add_option("--dtype", go->dtype, "weight dtype: bf16, fp16, fp8, mxfp4")
+  gpu->add_option("--rows", go->rows, "grouped-gemm: weight rows (input length)");
+  gpu->add_option("--cols", go->cols, "grouped-gemm: weight columns (output length)");
+  gpu->add_option("--dtype", go->dtype,
+                  "grouped-gemm: weight dtype (bf16, fp16, fp8, mxfp4); attention: KV dtype")
       ->capture_default_str();
+  gpu->add_option("--act-dtype", go->act_dtype, "activation dtype (bf16, fp8, ...)")
+      ->capture_default_str();
+  gpu->add_option("--batch", go->batch, "attention: sequences")
+      ->check(positive_integer())
+      ->capture_default_str();
+  gpu->add_option("--seq-len", go->seq_len, "attention: cached tokens per sequence");
+  gpu->add_option("--kv-heads", go->kv_heads, "attention: KV heads per sequence")
+      ->check(positive_integer())
+      ->capture_default_str();
+  gpu->add_option("--queries-per-kv", go->queries_per_kv, "attention: query heads per KV head")
+      ->check(positive_integer())
+      ->capture_default_str();
+  gpu->add_option("--head-dim", go->head_dim, "attention: key dimension")
+      ->check(positive_integer())
+      ->capture_default_str();
+  gpu->add_option("--value-dim", go->value_dim, "attention: value dimension (default: head-dim)");
+  gpu->add_flag("--shared-kv", go->shared_kv,
+                "attention: keys and values are one latent read once (MLA)");
+  gpu->add_option("--bytes", go->bytes, "elementwise: bytes read and written");
   add_param_option(*gpu, go->params);
 
   auto no = std::make_shared<NetOpts>();
@@ -287,6 +360,14 @@ Runner add_cost_command(CLI::App& app) {
   net->add_option("--mode", no->mode,
                   "per-destination (de-duplicated) or per-expert (low-latency kernels)")
       ->check(CLI::IsMember({"per-destination", "per-expert"}))
+      ->capture_default_str();
+  net->add_option("--phase", no->phase,
+                  "dispatch or combine: the same bytes, each call with its own fixed cost")
+      ->check(CLI::IsMember({"dispatch", "combine"}))
+      ->capture_default_str();
+  net->add_option("--act-bytes", no->act_bytes,
+                  "bytes per hidden element on the wire (2 for BF16, 1 for FP8 dispatch)")
+      ->check(positive_integer())
       ->capture_default_str();
   add_param_option(*net, no->params);
 

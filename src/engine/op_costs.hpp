@@ -1,8 +1,19 @@
 #pragma once
-// Costs of the non-expert work of a layer on one node: attention (projections and the KV part),
-// router, shared experts, dense FFN, LM head. Model-aware glue over the GPU and PIM models.
+// Costs of the non-expert work of a layer on one node, as the named GPU kernels a serving engine
+// launches, phase by phase (DESIGN §5), plus the PIM's share of attention. Every OpCosts time is
+// the sum of one phase's kernels, so each kernel is counted exactly once:
+//
+//   pre_attention   input_rmsnorm, qkv_proj, rotary, kv_cache_write       attention().gpu_ps
+//   attention       decode_attention (GPU only), prefill_attention        attention().gpu_ps
+//   post_attention  o_proj, attn_residual_add, post_attention_rmsnorm     attention().gpu_after_ps
+//   routing         router_gemm, router_topk, permute                     router_ps
+//   shared_experts  expert_gate_up, expert_activation, expert_down        shared_experts_ps
+//   dense_ffn       ffn_gate_up, ffn_activation, ffn_down, ffn_residual_add  dense_ffn_ps
+//   combine         unpermute, moe_residual_add                           combine_ps
+//   iteration       final_rmsnorm, lm_head, sampling                      iteration_tail_ps
 #include <cstdint>
 #include <span>
+#include <vector>
 
 #include "common/time.hpp"
 #include "hw/gpu/gpu_model.hpp"
@@ -13,8 +24,9 @@
 namespace sievesim {
 
 struct AttentionCost {
-  sim_time_t gpu_ps = 0;  // projections (+ the KV part when attention runs on the GPU)
-  sim_time_t pim_ps = 0;  // the KV part when attention runs on the PIM
+  sim_time_t gpu_ps = 0;        // before attention, and the KV part when it runs on the GPU
+  sim_time_t pim_ps = 0;        // the KV part when attention runs on the PIM
+  sim_time_t gpu_after_ps = 0;  // after attention: output projection, residual, norm
 };
 
 class OpCosts {
@@ -22,30 +34,55 @@ class OpCosts {
   OpCosts(const ModelSpec& m, const GpuModel& gpu, const PimModel& pim)
       : m_(m), gpu_(gpu), pim_(pim) {}
 
-  // Attention of one layer for an iteration: decode tokens whose requests have `context` tokens
-  // each (including the new one), on the GPU or the PIM, plus prefill chunks, always on the GPU
-  // (compute-bound: no use for PIM). The projections of all tokens are one GPU kernel.
+  // --- the kernels of each phase (`tokens`: all tokens of the iteration on this node) ---
+  std::vector<GpuKernel> pre_attention_kernels(const LayerSpec& l, std::int64_t tokens) const;
+  // Decode tokens whose requests have `context` tokens each (the new one included), unless the
+  // PIM computes them, and prefill chunks (always on the GPU).
+  std::vector<GpuKernel> attention_kernels(const LayerSpec& l,
+                                           std::span<const std::int64_t> context,
+                                           std::span<const PrefillChunk> chunks, bool on_pim) const;
+  std::vector<GpuKernel> post_attention_kernels(const LayerSpec& l, std::int64_t tokens) const;
+  std::vector<GpuKernel> routing_kernels(const LayerSpec& l, std::int64_t tokens) const;
+  std::vector<GpuKernel> shared_expert_kernels(std::int64_t tokens) const;
+  std::vector<GpuKernel> dense_ffn_kernels(const LayerSpec& l, std::int64_t tokens) const;
+  // After the last expert result came home: the gate-weighted sum of the k results, residual.
+  std::vector<GpuKernel> combine_kernels(std::int64_t tokens) const;
+  // Once per iteration, for the tokens that yield an output token.
+  std::vector<GpuKernel> iteration_kernels(std::int64_t emitting) const;
+  sim_time_t sum_ps(std::span<const GpuKernel> kernels) const;
+
+  // --- the phases' times ---
   AttentionCost attention(const LayerSpec& l, std::span<const std::int64_t> context,
                           std::span<const PrefillChunk> chunks, bool on_pim) const;
   AttentionCost attention(const LayerSpec& l, std::span<const std::int64_t> context,
                           bool on_pim) const {
     return attention(l, context, {}, on_pim);
   }
-  // Prefill on the GPU: `new_tokens` prompt tokens of one sequence appended to `cached` tokens
-  // of context (a chunk of chunked prefill). Causal attention: token i attends to cached + i.
+  // The prefill attention kernel of `new_tokens` prompt tokens of one sequence appended to
+  // `cached` tokens of context (a chunk of chunked prefill). Causal: token i sees cached + i.
   sim_time_t prefill_attention_ps(const LayerSpec& l, std::int64_t new_tokens,
                                   std::int64_t cached) const;
   sim_time_t router_ps(const LayerSpec& l, std::int64_t tokens) const;
   sim_time_t shared_experts_ps(std::int64_t tokens) const;
   sim_time_t dense_ffn_ps(const LayerSpec& l, std::int64_t tokens) const;
-  sim_time_t lm_head_ps(std::int64_t tokens) const;
+  sim_time_t combine_ps(std::int64_t tokens) const;
+  sim_time_t iteration_tail_ps(std::int64_t emitting) const;
+  sim_time_t lm_head_ps(std::int64_t tokens) const;  // the LM head kernel alone
   // Bytes of the KV cache (or state) attention reads for these contexts.
   double attention_kv_bytes(const LayerSpec& l, std::span<const std::int64_t> context) const;
 
  private:
-  sim_time_t weights_kernel_ps(double params, DType weights, std::int64_t tokens) const;
+  GpuKernel gemm(const char* name, double params, DType weights, std::int64_t tokens, double in_dim,
+                 double out_dim) const;
+  GpuKernel elementwise(const char* name, std::int64_t tokens, double elements_read,
+                        double elements_written) const;
+  void ffn_kernels(std::int64_t tokens, double params, std::int64_t intermediate, bool gated,
+                   DType weights, const char* gate_up, const char* act, const char* down,
+                   std::vector<GpuKernel>& out) const;
   // FLOPs and bytes of the KV part of a prefill chunk (one varlen kernel runs all chunks).
   void prefill_kv(const LayerSpec& l, const PrefillChunk& c, double& flops, double& bytes) const;
+  // The output projection's share of a layer's attention parameters.
+  double o_proj_params(const LayerSpec& l) const;
   const ModelSpec& m_;
   const GpuModel& gpu_;
   const PimModel& pim_;

@@ -28,8 +28,10 @@ ExpertShape qwen3_30b_expert() {
   return e;
 }
 
+// The roofline implementation, still selectable by name over the kernel-level presets (whose
+// kernel-model keys it ignores; its own keys keep their defaults).
 TEST(GpuRoofline, OneTokenExpertIsWeightReadBoundOnH100) {
-  const auto gpu = make_gpu_model(preset("gpu", "h100"));
+  const auto gpu = make_gpu_model(preset("gpu", "h100", "impl: roofline"));
   const ExpertShape e = qwen3_30b_expert();
   std::vector<std::int32_t> one = {1};
   const double us = ps_to_us(gpu->grouped_gemm_ps(one, e, DType::kBF16));
@@ -44,7 +46,7 @@ TEST(GpuRoofline, OneTokenExpertIsWeightReadBoundOnH100) {
 }
 
 TEST(GpuRoofline, GroupedGemmStaysMemoryBoundToAboutThreeHundredTokensOnH100) {
-  const auto gpu = make_gpu_model(preset("gpu", "h100"));
+  const auto gpu = make_gpu_model(preset("gpu", "h100", "impl: roofline"));
   const ExpertShape e = qwen3_30b_expert();
   auto t = [&](std::int32_t n) {
     std::vector<std::int32_t> v = {n};

@@ -9,25 +9,10 @@
 #include "common/registry.hpp"
 #include "common/time.hpp"
 #include "config/params.hpp"
+#include "hw/gpu/gpu_kernel.hpp"
 #include "model/model.hpp"
 
 namespace sievesim {
-
-// The weights one expert of a grouped GEMM multiplies its tokens with.
-struct GemmShape {
-  double params = 0;                     // weights (and biases) per expert
-  double weight_bytes = 0;               // their bytes in HBM
-  std::int64_t in_dim = 0, out_dim = 0;  // activation elements read and written per token
-  DType weights = DType::kBF16;
-
-  static GemmShape of(const ExpertShape& e) {
-    return {static_cast<double>(e.params()), e.weight_bytes(), e.hidden, e.hidden, e.weight_dtype};
-  }
-  static GemmShape matrix(std::int64_t rows, std::int64_t cols, DType w) {
-    const double p = static_cast<double>(rows) * static_cast<double>(cols);
-    return {p, p * dtype_bytes(w), rows, cols, w};
-  }
-};
 
 struct GemmCost {
   sim_time_t time_ps = 0;
@@ -41,8 +26,14 @@ class GpuModel {
   virtual ~GpuModel() = default;
   // One kernel that reads `bytes` from HBM and performs `flops` at `math` precision.
   virtual sim_time_t kernel_ps(double flops, double bytes, DType math) const = 0;
-  // One grouped GEMM kernel over a set of experts of one shape, tokens[i] tokens for expert i
-  // (activations in `act`). Empty set: zero. Its cost depends on the set only through the
+  // One named kernel of a layer (gpu_kernel.hpp); a model without kernel classes costs it as
+  // the plain kernel above.
+  virtual sim_time_t kernel_ps(const GpuKernel& k) const {
+    return kernel_ps(k.issued_flops(), k.bytes, k.math);
+  }
+  // One grouped GEMM over a set of experts of one shape, tokens[i] tokens for expert i
+  // (activations in `act`), as the kernels it launches (an FFN shape: gate+up, activation,
+  // down). Empty set: zero. Its cost depends on the set only through the
   // number of experts, their tokens and their tokens padded to the kernel's tiles: the contract
   // that lets the oracle scheduler search splits exactly.
   GemmCost grouped_gemm(std::span<const std::int32_t> tokens, const GemmShape& g, DType act) const {
@@ -68,9 +59,5 @@ using GpuRegistry = Registry<GpuModel, const Params&>;
 
 // Builds the implementation named by `impl` in `p` (a resolved preset).
 std::unique_ptr<GpuModel> make_gpu_model(const Params& p);
-
-// The precision a GEMM over weights of `weights` runs at: FP8 weights use FP8 tensor cores,
-// 4-bit weights are dequantized to BF16 math (as on H100-class GPUs).
-DType gemm_math_dtype(DType weights, DType activations);
 
 }  // namespace sievesim

@@ -27,6 +27,7 @@ class RooflineGpu final : public GpuModel {
     p.param<std::string>("description").dflt("");
   }
 
+  using GpuModel::kernel_ps;
   sim_time_t kernel_ps(double flops, double bytes, DType math) const override {
     const double t_mem = bytes / (hbm_bw_Bps_ * bw_eff_);
     const double t_cmp = flops / (peak_flops(math) * flops_eff_);

@@ -1,0 +1,148 @@
+// A GPU as the kernels a serving engine launches (DESIGN §5). Every kernel costs
+//
+//   max(bytes / (HBM bandwidth x eff_bw(class) x saturation), FLOPs / (peak(math) x eff(class)))
+//     + fixed cost (CUDA graph replay or eager launch)
+//
+// where saturation = bytes / (bytes + half_saturation): a kernel reaches its class's bandwidth
+// only with enough bytes in flight. Written as (bytes + half) / (BW x eff), the half-saturation
+// is a per-kernel memory latency of half / (BW x eff): GEMM pipelines (TMA prologue, tile loop,
+// epilogue) pay much more of it than a streaming elementwise kernel, hence one per class group.
+// The presets cite where each efficiency comes from.
+#include <algorithm>
+
+#include "hw/gpu/gpu_model.hpp"
+
+namespace sievesim {
+namespace {
+
+class KernelGpu final : public GpuModel {
+ public:
+  explicit KernelGpu(const Params& p)
+      : peak_bf16_flops_(p.param<double>("peak_bf16_tflops").min(1e-6).max(1e6).required() * 1e12),
+        peak_fp8_flops_(p.param<double>("peak_fp8_tflops").min(1e-6).max(1e6).required() * 1e12),
+        peak_fp32_flops_(p.param<double>("peak_fp32_tflops").min(1e-6).max(1e6).required() * 1e12),
+        hbm_bw_Bps_(p.param<double>("hbm_bandwidth_GBps").min(1e-3).max(1e6).required() * 1e9),
+        hbm_capacity_bytes_(p.param<double>("hbm_capacity_GB").above(0).required() * 1e9),
+        tile_tokens_(p.param<std::int64_t>("gemm_tile_tokens").min(1).max(4096).dflt(64)),
+        gemm_bw_eff_(eff(p, "gemm_bandwidth_efficiency")),
+        gemm_4bit_bw_eff_(eff(p, "gemm_4bit_bandwidth_efficiency")),
+        gemm_bf16_eff_(eff(p, "gemm_bf16_flops_efficiency")),
+        gemm_fp8_eff_(eff(p, "gemm_fp8_flops_efficiency")),
+        gemm_4bit_eff_(eff(p, "gemm_4bit_flops_efficiency")),
+        attn_bw_eff_(eff(p, "attention_bandwidth_efficiency")),
+        attn_eff_(eff(p, "attention_flops_efficiency")),
+        elementwise_bw_eff_(eff(p, "elementwise_bandwidth_efficiency")),
+        reduction_bw_eff_(eff(p, "reduction_bandwidth_efficiency")),
+        vector_eff_(eff(p, "vector_flops_efficiency")),
+        gemm_half_bytes_(p.param<double>("gemm_half_saturation_MB").min(0).max(1e6).required() *
+                         1e6),
+        half_bytes_(p.param<double>("half_saturation_MB").min(0).max(1e6).required() * 1e6) {
+    p.param<std::string>("description").dflt("");
+    const bool graphs = p.param<bool>("cuda_graphs").dflt(true);
+    const double graph_us = p.param<double>("fixed_graph_us").min(0).max(1e6).required();
+    const double eager_us = p.param<double>("fixed_eager_us").min(0).max(1e6).required();
+    fixed_ps_ = us_to_ps(graphs ? graph_us : eager_us);
+  }
+
+  using GpuModel::kernel_ps;
+  // A kernel known only by its work: a BF16-class GEMM (what the roofline assumed).
+  sim_time_t kernel_ps(double flops, double bytes, DType math) const override {
+    return kernel_ps(GpuKernel{"kernel", KernelClass::kGemm, flops, bytes, math, math, 0});
+  }
+  sim_time_t kernel_ps(const GpuKernel& k) const override {
+    bool compute_bound = false;
+    return time_ps(k, compute_bound);
+  }
+
+  std::int64_t padded_tokens(std::int32_t t) const override {
+    return (t + tile_tokens_ - 1) / tile_tokens_ * tile_tokens_;
+  }
+
+  GemmCost grouped_gemm_sums(std::int64_t experts, std::int64_t tokens, std::int64_t padded_tokens,
+                             const GemmShape& g, DType act) const override {
+    GemmCost c;
+    if (experts <= 0) return c;
+    // Few kernels per call; a small fixed buffer keeps the scheduler's search allocation-free.
+    thread_local std::vector<GpuKernel> ks;
+    ks.clear();
+    grouped_gemm_kernels(experts, tokens, padded_tokens, g, act, ks);
+    for (const auto& k : ks) {
+      bool cb = false;
+      c.time_ps += time_ps(k, cb);
+      c.bytes += k.bytes;
+      if (k.cls == KernelClass::kGemm) {
+        c.flops += k.flops;
+        c.compute_bound = c.compute_bound || cb;
+      }
+    }
+    return c;
+  }
+
+  double hbm_bandwidth_Bps() const override { return hbm_bw_Bps_ * elementwise_bw_eff_; }
+  double hbm_capacity_bytes() const override { return hbm_capacity_bytes_; }
+  sim_time_t launch_ps() const override { return fixed_ps_; }
+
+ private:
+  static double eff(const Params& p, const char* key) {
+    return p.param<double>(key).above(0).max(1).required();
+  }
+
+  sim_time_t time_ps(const GpuKernel& k, bool& compute_bound) const {
+    double bw_eff = elementwise_bw_eff_, f_eff = vector_eff_, half = half_bytes_;
+    double peak = peak_fp32_flops_;
+    switch (k.cls) {
+      case KernelClass::kGemm: {
+        const bool four_bit = k.weights == DType::kMXFP4;
+        bw_eff = four_bit ? gemm_4bit_bw_eff_ : gemm_bw_eff_;
+        f_eff = four_bit                   ? gemm_4bit_eff_
+                : k.weights == DType::kFP8 ? gemm_fp8_eff_
+                                           : gemm_bf16_eff_;
+        peak = peak_flops(k.math);
+        half = gemm_half_bytes_;
+        break;
+      }
+      case KernelClass::kAttention:
+        bw_eff = attn_bw_eff_;
+        f_eff = attn_eff_;
+        peak = peak_flops(k.math);
+        break;
+      case KernelClass::kReduction:
+        bw_eff = reduction_bw_eff_;
+        break;
+      case KernelClass::kElementwise:
+        break;
+    }
+    const double t_mem = k.bytes > 0 ? (k.bytes + half) / (hbm_bw_Bps_ * bw_eff) : 0.0;
+    const double t_cmp = k.issued_flops() / (peak * f_eff);
+    compute_bound = t_cmp > t_mem;
+    return seconds_to_ps(std::max(t_mem, t_cmp)) + fixed_ps_;
+  }
+
+  double peak_flops(DType math) const {
+    switch (math) {
+      case DType::kFP8:
+        return peak_fp8_flops_;
+      case DType::kFP32:
+        return peak_fp32_flops_;
+      default:
+        return peak_bf16_flops_;
+    }
+  }
+
+  double peak_bf16_flops_, peak_fp8_flops_, peak_fp32_flops_;
+  double hbm_bw_Bps_, hbm_capacity_bytes_;
+  std::int64_t tile_tokens_;
+  double gemm_bw_eff_, gemm_4bit_bw_eff_, gemm_bf16_eff_, gemm_fp8_eff_, gemm_4bit_eff_;
+  double attn_bw_eff_, attn_eff_, elementwise_bw_eff_, reduction_bw_eff_, vector_eff_;
+  double gemm_half_bytes_, half_bytes_;
+  sim_time_t fixed_ps_ = 0;
+};
+
+}  // namespace
+
+SIEVESIM_REGISTER(GpuRegistry, "kernels",
+                  "per-kernel max(bytes / class bandwidth, FLOPs / class peak) + fixed cost "
+                  "(CUDA graph or eager)",
+                  [](const Params& p) { return std::make_unique<KernelGpu>(p); })
+
+}  // namespace sievesim
