@@ -57,6 +57,9 @@ void print_figures(const Experiment& x) {
          num(x.workload.batching.kv_capacity_bytes / 1e9, "%.2f GB"));
   figure("KV bytes of a 1024 + 128 token request", num(m.sequence_kv_bytes(1024 + 128), "%.0f"));
   figure("requests", std::to_string(x.total_requests));
+  // What the scheduler derived from the models (e.g. PIMoE's throttle-aware threshold).
+  const auto sched = x.new_scheduler();
+  for (const auto& [label, value] : sched->derived()) figure(label.c_str(), value);
 }
 
 }  // namespace

@@ -14,7 +14,9 @@ namespace sievesim {
 namespace fs = std::filesystem;
 
 std::unique_ptr<ExpertScheduler> Experiment::new_scheduler() const {
-  return make_scheduler(Params(YAML::Clone(scheduler_params), file, "scheduler"));
+  auto s = make_scheduler(Params(YAML::Clone(scheduler_params), file, "scheduler"));
+  s->setup(SchedulerSetup{model, *gpu, *pim, (model.routed_experts + nodes - 1) / nodes});
+  return s;
 }
 
 double Experiment::usable_hbm_bytes() const {
@@ -107,6 +109,12 @@ Experiment load_experiment_unchecked(const std::string& path,
   if (!fs::exists(model_path))
     mod.fail("config", "model config '" + model_path.string() + "' does not exist");
   x.model = load_hf_config(model_path.lexically_normal().string());
+  // The checkpoint's formats by default; a name stores every weight in that dtype instead (the
+  // Sieve paper runs every model in BF16, so its setups say `weight_dtype: bf16`).
+  const std::string wd = mod.param<std::string>("weight_dtype")
+                             .one_of({"checkpoint", "bf16", "fp16", "fp8", "mxfp4"})
+                             .dflt("checkpoint");
+  if (wd != "checkpoint") set_weight_dtype(x.model, *dtype_from_name(wd));
   if (x.model.num_moe_layers() == 0 || x.model.routed_experts == 0)
     mod.fail("config",
              "model '" + x.model.name + "' has no MoE layers; sievesim simulates MoE models");

@@ -84,9 +84,10 @@ sim_time_t Node::attention_phase(const EngineContext& ctx, std::int64_t layer) {
     t = std::max(t, pim_ready()) + a.pim_ps;
     pim_free_ps_ = t;
   }
-  t += router;
+  // The output projection, residual and norm need the attention output, wherever it ran.
+  t += a.gpu_after_ps + router;
   gpu_free_ps_ = t;
-  row_.gpu_busy_ps += a.gpu_ps + router;
+  row_.gpu_busy_ps += a.gpu_ps + a.gpu_after_ps + router;
   row_.pim_busy_ps += a.pim_ps;
   row_.attention_end_ps = t;
   return a.pim_ps;
@@ -176,7 +177,8 @@ void Node::dispatch(const EngineContext& ctx, std::int64_t layer, Outbox& out) {
   }
   for (const auto d : dests_) sent_to_[static_cast<std::size_t>(d)] = 0;
   send(ctx, msgs,
-       std::span<MessageHeader>(out.heads.data() + first_head, out.heads.size() - first_head));
+       std::span<MessageHeader>(out.heads.data() + first_head, out.heads.size() - first_head),
+       CallKind::kDispatch);
   row_.tokens_out = pairs_out_;
   records_dispatched_ += pairs_out_;
 }
@@ -209,8 +211,8 @@ sim_time_t Node::pim_run(sim_time_t start, sim_time_t dur) const {
 }
 
 void Node::send(const EngineContext& ctx, std::vector<OutMessage>& msgs,
-                std::span<MessageHeader> heads) {
-  ports_.send(id_, ctx.x.nodes, msgs, ctx.topo);
+                std::span<MessageHeader> heads, CallKind kind) {
+  ports_.send(id_, ctx.x.nodes, msgs, ctx.topo, ctx.topo.call_ps(ctx.x.nodes, kind));
   for (const auto& m : msgs) {
     auto h = std::lower_bound(heads.begin(), heads.end(), m.dst,
                               [](const MessageHeader& a, std::int32_t d) { return a.dst < d; });
@@ -281,11 +283,23 @@ void Node::run_experts(const EngineContext& ctx, std::int64_t layer, std::span<c
             [](const ExpertLoad& a, const ExpertLoad& b) { return a.expert < b.expert; });
   for (std::size_t i = 0; i < loads.size(); ++i)
     expert_index_[static_cast<std::size_t>(loads[i].expert)] = static_cast<std::int32_t>(i);
+  if (!loads.empty() && sched_->uses_local_index()) {
+    // The node's own numbering of its experts: rank among the experts it holds in this layer.
+    const auto held = ctx.map.local_experts(layer, id_);
+    for (auto& l : loads)
+      l.local = static_cast<std::int32_t>(std::lower_bound(held.begin(), held.end(), l.expert) -
+                                          held.begin());
+  }
   row_.dispatch_end_ps = dispatch_end;
   row_.tokens_in = tokens_in;
 
   const ModelSpec& model = ctx.x.model;
-  const sim_time_t comm = comm_bytes_ps > 0 ? 2 * (comm_bytes_ps + comm_latency_ps) : 0;
+  // Both calls' fixed costs are known from the topology alone.
+  const sim_time_t comm =
+      comm_bytes_ps > 0 ? 2 * (comm_bytes_ps + comm_latency_ps) +
+                              topo.call_ps(ctx.x.nodes, CallKind::kDispatch) +
+                              topo.call_ps(ctx.x.nodes, CallKind::kCombine)
+                        : 0;
   SchedulerInput sin{
       layer, loads, model.expert, model.activation_dtype, *ctx.x.gpu, *ctx.x.pim, comm,
       // Attention "already on the PIM" is the PIM work still queued when the experts could
@@ -305,10 +319,16 @@ void Node::run_experts(const EngineContext& ctx, std::int64_t layer, std::span<c
   // all-gather after routing); then the shared experts; then the routed experts.
   sim_time_t decided = counts_known;
   if (split.decision_ps > 0) {
-    decided = std::max(gpu_ready(), counts_known) + split.decision_ps;
-    gpu_free_ps_ = decided;
     row_.sched_ps = split.decision_ps;
-    row_.gpu_busy_ps += split.decision_ps;
+    if (split.decision_blocks_gpu) {
+      decided = std::max(gpu_ready(), counts_known) + split.decision_ps;
+      gpu_free_ps_ = decided;
+      row_.gpu_busy_ps += split.decision_ps;
+    } else {
+      // A side stream: the kernel takes a few SMs beside whatever the compute stream runs, so
+      // it neither waits for the GPU nor holds it; only the routed GEMM waits for its answer.
+      decided = counts_known + split.decision_ps;
+    }
   }
   if (shared_ps_ > 0) {
     shared_end_ps_ = std::max(gpu_ready(), row_.attention_end_ps) + shared_ps_;
@@ -400,7 +420,8 @@ void Node::run_experts(const EngineContext& ctx, std::int64_t layer, std::span<c
     out.recs.insert(out.recs.end(), m.recs.begin(), m.recs.end());
   }
   send(ctx, back,
-       std::span<MessageHeader>(out.heads.data() + first_head, out.heads.size() - first_head));
+       std::span<MessageHeader>(out.heads.data() + first_head, out.heads.size() - first_head),
+       CallKind::kCombine);
   for (const auto& l : loads) expert_index_[static_cast<std::size_t>(l.expert)] = -1;
 }
 
@@ -433,6 +454,13 @@ void Node::combine(const EngineContext& ctx, std::int64_t layer, std::span<const
                           ": the (token, expert, node) pairs that came back are not the ones "
                           "dispatched (one lost and another duplicated or altered)");
   records_combined_ += pairs;
+  // The weighted sum of the results and the residual add run on the home GPU once the last
+  // result is in.
+  if (const sim_time_t tail = ctx.costs.combine_ps(tokens_); tail > 0) {
+    end = std::max(end, gpu_ready()) + tail;
+    gpu_free_ps_ = end;
+    row_.gpu_busy_ps += tail;
+  }
   row_.end_ps = end;
   clock_ps_ = end;
   finish_row();
@@ -451,8 +479,9 @@ void Node::dense_layer(const EngineContext& ctx, std::int64_t layer) {
 }
 
 void Node::end_iteration(const EngineContext& ctx) {
-  // Only the tokens that yield an output token go through the LM head and sampling.
-  const sim_time_t head = ctx.costs.lm_head_ps(batch_.emitting());
+  // Only the tokens that yield an output token go through the final norm, the LM head and
+  // sampling.
+  const sim_time_t head = ctx.costs.iteration_tail_ps(batch_.emitting());
   clock_ps_ = std::max(clock_ps_, head > 0 ? gpu_ready() : clock_ps_) + head;
   if (head > 0) gpu_free_ps_ = clock_ps_;
   iter_.end_ps = clock_ps_;

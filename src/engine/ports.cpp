@@ -6,11 +6,17 @@
 namespace sievesim {
 
 void NodePorts::send(std::int32_t self, std::int64_t nodes, std::vector<OutMessage>& msgs,
-                     const Topology& topo) {
+                     const Topology& topo, sim_time_t call_ps) {
   auto ring = [&](std::int32_t dst) { return (dst - self + nodes) % nodes; };
   std::sort(msgs.begin(), msgs.end(), [&](const OutMessage& a, const OutMessage& b) {
     return std::make_tuple(a.ready_ps, ring(a.dst)) < std::make_tuple(b.ready_ps, ring(b.dst));
   });
+  if (call_ps > 0 && !msgs.empty()) {
+    // The call is launched when its first message is ready; the local copy is part of the same
+    // kernel, so it waits too.
+    const sim_time_t open = msgs.front().ready_ps + call_ps;
+    for (auto& m : msgs) m.ready_ps = std::max(m.ready_ps, open);
+  }
   for (auto& m : msgs) {
     const Fabric f = topo.fabric(self, m.dst);
     if (f == Fabric::kLocal) {

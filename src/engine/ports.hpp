@@ -29,6 +29,12 @@ class Topology {
   const FabricModel& model(Fabric f) const {
     return f == Fabric::kScaleUp ? scale_up_ : scale_out_;
   }
+  // Fixed cost of one all-to-all call in a cluster of `nodes`: none on one node (no call), the
+  // scale-out fabric's once the group spans servers (the kernel waits for its slowest peers).
+  sim_time_t call_ps(std::int64_t nodes, CallKind kind) const {
+    if (nodes <= 1) return 0;
+    return (nodes > gpus_per_server_ ? scale_out_ : scale_up_).call_ps(kind);
+  }
   sim_time_t local_copy_ps(double bytes) const {
     return bytes <= 0 ? 0 : seconds_to_ps(bytes / local_copy_Bps_);
   }
@@ -63,9 +69,10 @@ class NodePorts {
  public:
   NodePorts() = default;
   // Serializes `msgs` on this node's egress ports in order of (ready time, ring distance), the
-  // order all-to-all kernels use to spread load over receivers.
+  // order all-to-all kernels use to spread load over receivers. `call_ps` is the call's fixed
+  // cost: no message leaves before the first is ready plus it.
   void send(std::int32_t self, std::int64_t nodes, std::vector<OutMessage>& msgs,
-            const Topology& topo);
+            const Topology& topo, sim_time_t call_ps = 0);
   // Serializes `msgs` on this node's ingress ports in order of first-byte arrival.
   void receive(std::int32_t self, std::vector<InMessage>& msgs, const Topology& topo);
 

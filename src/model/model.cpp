@@ -62,6 +62,18 @@ const char* dtype_name(DType t) {
   throw SimulationError("dtype_name: unknown DType");
 }
 
+std::optional<DType> dtype_from_name(const std::string& name) {
+  for (DType t : {DType::kFP32, DType::kBF16, DType::kFP16, DType::kFP8, DType::kMXFP4})
+    if (name == dtype_name(t)) return t;
+  return std::nullopt;
+}
+
+void set_weight_dtype(ModelSpec& m, DType w) {
+  m.weight_dtype = w;
+  m.expert.weight_dtype = w;
+  m.shared_expert.weight_dtype = w;
+}
+
 const char* attention_kind_name(AttentionKind k) {
   switch (k) {
     case AttentionKind::kFull:

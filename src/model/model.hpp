@@ -2,6 +2,7 @@
 // The MoE model as the time model sees it: shapes, dtypes, per-layer attention kind, KV bytes.
 // Built from a Hugging Face config.json as published (see hf_loader.cpp).
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -101,6 +102,12 @@ struct ModelSpec {
   double non_expert_weight_bytes()
       const;  // attention, dense FFN, shared experts, router, embeddings
 };
+
+// The dtype named `name` (fp32, bf16, fp16, fp8, mxfp4), or nullopt.
+std::optional<DType> dtype_from_name(const std::string& name);
+// Stores every weight (attention, dense FFN, routed and shared experts) in `w`, as a deployment
+// that re-quantizes (or de-quantizes) a checkpoint would; activations and KV keep theirs.
+void set_weight_dtype(ModelSpec& m, DType w);
 
 // Reads a Hugging Face config.json. Throws InputError naming the file and the key on anything
 // missing, mistyped or unsupported.

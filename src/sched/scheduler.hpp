@@ -5,6 +5,8 @@
 #include <functional>
 #include <memory>
 #include <span>
+#include <string>
+#include <utility>
 #include <vector>
 
 #include "common/registry.hpp"
@@ -20,6 +22,17 @@ struct ExpertLoad {
   std::int32_t expert = 0;  // logical expert id
   std::int32_t tokens = 0;  // tokens routed to it on this node (> 0)
   sim_time_t ready_ps = 0;  // when its last token arrived
+  // Its index among the experts this node holds in the layer (ascending id): the node's own
+  // numbering, filled only for schedulers that ask for it (uses_local_index()).
+  std::int32_t local = 0;
+};
+
+// What a scheduler may derive parameters from, once, when the experiment loads.
+struct SchedulerSetup {
+  const ModelSpec& model;
+  const GpuModel& gpu;
+  const PimModel& pim;
+  std::int64_t local_experts = 1;  // routed experts a node holds (ceil(E / nodes))
 };
 
 struct SchedulerInput {
@@ -37,6 +50,10 @@ struct ExpertSplit {
   std::vector<std::int32_t> gpu;  // indices into SchedulerInput::experts
   std::vector<std::int32_t> pim;  // indices, in execution order
   sim_time_t decision_ps = 0;     // time the decision itself costs on the GPU
+  // Where the decision kernel runs: on the compute stream, so every later GPU kernel waits for
+  // it (true), or on a side stream that starts once the counts are known and overlaps the
+  // dispatch and the shared experts, so only the routed grouped GEMM waits for it (false).
+  bool decision_blocks_gpu = true;
   // The PIM may start its experts once the token counts are known, while the decision runs:
   // true when `pim` is cold-first and the decision can only take experts from the hot end, so
   // what the PIM starts first stays on the PIM (with overlap on).
@@ -56,6 +73,13 @@ class ExpertScheduler {
       : attention_on_pim_(attention_on_pim_default), overlap_(overlap_default) {}
   virtual ~ExpertScheduler() = default;
 
+  // Called once after construction with the model and hardware: schedulers whose published
+  // rule is a principle rather than a number (PIMoE's throttle-aware threshold) derive it here.
+  virtual void setup(const SchedulerSetup& /*s*/) {}
+  // Parameters derived in setup, as (label, value) for `validate`.
+  virtual std::vector<std::pair<std::string, std::string>> derived() const { return {}; }
+  // Whether split() reads ExpertLoad::local (costs the engine a lookup per layer).
+  virtual bool uses_local_index() const { return false; }
   virtual ExpertSplit split(const SchedulerInput& in) = 0;
   // Feedback after a PIM expert ran: its token count and the time it took.
   virtual void observe_pim(std::int32_t /*tokens*/, sim_time_t /*measured_ps*/) {}

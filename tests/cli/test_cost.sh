@@ -11,14 +11,16 @@ check() { [[ $(json "$1" "$2") == True ]] || { show "$1" >&2; fail "$3 ($2)"; };
 step "PIM GEMV, calibration shape, one HBM3 stack"
 must_succeed "cost pim gemv" "$SIEVESIM" cost pim --preset hbm3-bank-pim --rows 2048 --cols 768 --tokens 1 --stacks 1
 cp last.out gemv.json
-check gemv.json "550 <= d['time_ns'] <= 900" "power-limited bank PIM GEMV in 0.55-0.9 us"
+# calibration.md's 0.55-0.9 / 0.4-0.75 us bands, plus the 128 input writes spaced tCCD_L (AttAcc) instead
+# of tCCD_S: +197 ns (tests/unit/test_calibration.cpp).
+check gemv.json "747 <= d['time_ns'] <= 1097" "power-limited bank PIM GEMV in 0.75-1.1 us"
 check gemv.json "d['time_ps'] == round(d['time_ns'] * 1000)" "time in ps and ns agree"
 check gemv.json "d['commands_per_channel']['mac'] == 96" "96 all-bank MACs per channel"
 check gemv.json "1.8 <= d['ratio_to_roofline'] <= 4.2" "command model 1.8-4.2x the roofline"
 check gemv.json "abs(d['achieved_bandwidth_GBps'] - d['bytes'] / d['time_ns']) < 1e-6 * d['achieved_bandwidth_GBps']" "achieved bandwidth = bytes / time"
 must_succeed "cost pim gemv --power-limit off" "$SIEVESIM" cost pim --rows 2048 --cols 768 --stacks 1 --power-limit off
 cp last.out free.json
-check free.json "400 <= d['time_ns'] <= 750" "unlimited bank PIM GEMV in 0.4-0.75 us"
+check free.json "597 <= d['time_ns'] <= 947" "unlimited bank PIM GEMV in 0.6-0.95 us"
 [[ $(json free.json "d['time_ps']") -lt $(json gemv.json "d['time_ps']") ]] || fail "lifting the power limit must speed the GEMV up"
 ok "the power limit slows the MACs"
 must_succeed "two tokens" "$SIEVESIM" cost pim --rows 2048 --cols 768 --stacks 1 --tokens 2
@@ -26,11 +28,13 @@ check last.out "d['passes'] == 2" "two tokens, two passes"
 
 step "PIM attention, 64 heads of 128 on one stack"
 must_succeed "cost pim attention" "$SIEVESIM" cost pim --kernel attention --seq-len 4096 --heads 64 --head-dim 128
-check last.out "4600 <= d['achieved_bandwidth_GBps'] <= 4700" "effective 4.6-4.7 TB/s with the power limit"
+check last.out "4600 <= d['achieved_bandwidth_GBps'] <= 6030" "effective 4.6-6.0 TB/s with the power limit (AttAcc config.py: 9x)"
 
 step "GPU grouped GEMM and network all-to-all"
 must_succeed "cost gpu" "$SIEVESIM" cost gpu --preset h100 --experts 1 --tokens-per-expert 1 --rows 2048 --cols 2304
-check last.out "d['bound'] == 'memory' and 3400 <= d['time_ns'] <= 6000" "one-token expert is weight-read bound, 3.4-6 us"
+# 3.4 us of weight bytes at peak bandwidth, plus the GEMM kernel's latency (DeepGEMM's small-M
+# rows: ~1.9 us) and its fixed cost (1 us in a CUDA graph).
+check last.out "d['bound'] == 'memory' and 3400 <= d['time_ns'] <= 7000" "one-token expert is weight-read bound, 3.4-7 us"
 must_succeed "cost gpu, per-expert counts" "$SIEVESIM" cost gpu --experts 3 --tokens-per-expert 1,2,3 --rows 1024 --cols 1024
 check last.out "d['shape']['tokens_per_expert'] == [1, 2, 3]" "per-expert token counts"
 must_succeed "cost net" "$SIEVESIM" cost net --nodes 8 --gpus-per-server 8 --tokens-per-node 64 --hidden 2048 --topk 8

@@ -271,3 +271,23 @@ TEST(SchedulerBehaviour, PimoeDegradesWithSkewWhileSieveDoesNot) {
 
 }  // namespace
 }  // namespace sievesim
+
+namespace sievesim {
+namespace {
+
+TEST(SieveDecision, OnASideStreamItOverlapsTheDispatchAndTheSharedExperts) {
+  const std::vector<std::string> base = {"scheduler.name=sieve", "workload.requests.output=4"};
+  auto with = [&](const char* extra) {
+    auto o = base;
+    o.push_back(extra);
+    return timing(o).makespan;
+  };
+  const sim_time_t side = with("scheduler.sieve.decision_stream=side");
+  const sim_time_t blocking = with("scheduler.sieve.decision_stream=blocking");
+  const sim_time_t free_decision = with("scheduler.sieve.decision_us=0");
+  EXPECT_LT(side, blocking);  // the GPU no longer waits for the decision before shared experts
+  EXPECT_LE(free_decision, side);
+}
+
+}  // namespace
+}  // namespace sievesim

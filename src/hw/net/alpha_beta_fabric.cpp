@@ -1,4 +1,5 @@
-// alpha-beta link: a message costs latency + bytes / (bandwidth x achievable fraction).
+// alpha-beta link: a message costs latency + bytes / (bandwidth x achievable fraction); each
+// all-to-all call adds a fixed cost (launch, signalling, polling) before its first byte leaves.
 #include "config/select.hpp"
 #include "hw/net/fabric_model.hpp"
 
@@ -10,7 +11,9 @@ class AlphaBetaFabric final : public FabricModel {
   explicit AlphaBetaFabric(const Params& p)
       : bw_Bps_(p.param<double>("bandwidth_GBps").min(1e-3).max(1e6).required() * 1e9 *
                 p.param<double>("efficiency").above(0).max(1).dflt(0.8)),
-        latency_ps_(us_to_ps(p.param<double>("latency_us").min(0).max(1e6).required())) {
+        latency_ps_(us_to_ps(p.param<double>("latency_us").min(0).max(1e6).required())),
+        dispatch_call_ps_(us_to_ps(p.param<double>("dispatch_call_us").min(0).max(1e6).dflt(0))),
+        combine_call_ps_(us_to_ps(p.param<double>("combine_call_us").min(0).max(1e6).dflt(0))) {
     p.param<std::string>("description").dflt("");
   }
   sim_time_t transfer_ps(double bytes) const override {
@@ -18,10 +21,14 @@ class AlphaBetaFabric final : public FabricModel {
   }
   sim_time_t latency_ps() const override { return latency_ps_; }
   double bandwidth_Bps() const override { return bw_Bps_; }
+  sim_time_t call_ps(CallKind kind) const override {
+    return kind == CallKind::kDispatch ? dispatch_call_ps_ : combine_call_ps_;
+  }
 
  private:
   double bw_Bps_;
   sim_time_t latency_ps_;
+  sim_time_t dispatch_call_ps_, combine_call_ps_;
 };
 
 }  // namespace

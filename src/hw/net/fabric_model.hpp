@@ -9,6 +9,10 @@
 
 namespace sievesim {
 
+// The two all-to-all calls of an MoE layer; kernels differ in their fixed cost (a combine also
+// reduces, a dispatch also sends the layout first).
+enum class CallKind { kDispatch, kCombine };
+
 class FabricModel {
  public:
   virtual ~FabricModel() = default;
@@ -16,6 +20,9 @@ class FabricModel {
   virtual sim_time_t transfer_ps(double bytes) const = 0;
   virtual sim_time_t latency_ps() const = 0;
   virtual double bandwidth_Bps() const = 0;  // achievable, per direction
+  // Fixed cost of one expert-parallel all-to-all call over this fabric, whatever its bytes:
+  // kernel launch, signalling the peers, polling for their arrival.
+  virtual sim_time_t call_ps(CallKind kind) const = 0;
 };
 
 using FabricRegistry = Registry<FabricModel, const Params&>;
