@@ -80,17 +80,21 @@ sim_time_t Node::attention_phase(const EngineContext& ctx, std::int64_t layer) {
       ctx.costs.attention(spec, batch_.decode_context(), batch_.prefill_chunks(), on_pim);
   const sim_time_t router = spec.moe ? ctx.costs.router_ps(spec, tokens_) : 0;
   sim_time_t t = std::max(clock_ps_, gpu_ready()) + a.gpu_ps;
+  sim_time_t pim_ps = 0;
   if (on_pim && a.pim_ps > 0) {
-    t = std::max(t, pim_ready()) + a.pim_ps;
+    // Refresh falls at fixed times: where this kernel starts decides which refreshes it meets.
+    const sim_time_t start = std::max(t, pim_ready());
+    t = ctx.x.pim->refresh_end_ps(start, a.pim_busy_ps);
+    pim_ps = t - start;
     pim_free_ps_ = t;
   }
   // The output projection, residual and norm need the attention output, wherever it ran.
   t += a.gpu_after_ps + router;
   gpu_free_ps_ = t;
   row_.gpu_busy_ps += a.gpu_ps + a.gpu_after_ps + router;
-  row_.pim_busy_ps += a.pim_ps;
+  row_.pim_busy_ps += pim_ps;
   row_.attention_end_ps = t;
-  return a.pim_ps;
+  return pim_ps;
 }
 
 void Node::dispatch(const EngineContext& ctx, std::int64_t layer, Outbox& out) {
@@ -294,12 +298,10 @@ void Node::run_experts(const EngineContext& ctx, std::int64_t layer, std::span<c
   row_.tokens_in = tokens_in;
 
   const ModelSpec& model = ctx.x.model;
-  // Both calls' fixed costs are known from the topology alone.
-  const sim_time_t comm =
-      comm_bytes_ps > 0 ? 2 * (comm_bytes_ps + comm_latency_ps) +
-                              topo.call_ps(ctx.x.nodes, CallKind::kDispatch) +
-                              topo.call_ps(ctx.x.nodes, CallKind::kCombine)
-                        : 0;
+  // The calls' fixed costs (launch, signalling) are left out: they come before the first byte
+  // and after the last whatever the split, so they overlap no expert and a max() with them
+  // would only stop the greedy early.
+  const sim_time_t comm = comm_bytes_ps > 0 ? 2 * (comm_bytes_ps + comm_latency_ps) : 0;
   SchedulerInput sin{
       layer, loads, model.expert, model.activation_dtype, *ctx.x.gpu, *ctx.x.pim, comm,
       // Attention "already on the PIM" is the PIM work still queued when the experts could
@@ -367,8 +369,6 @@ void Node::run_experts(const EngineContext& ctx, std::int64_t layer, std::span<c
     for (std::size_t k = 0; k < split.pim.size(); ++k) {
       const auto i = split.pim[k];
       const auto& l = loads[static_cast<std::size_t>(i)];
-      const sim_time_t dur =
-          ctx.x.pim->expert_ps(model.expert, l.tokens, grouped ? split.group_channels : 0);
       sim_time_t* clock = &t;
       if (grouped) {
         const auto g = static_cast<std::size_t>(split.pim_group[k]);
@@ -377,11 +377,16 @@ void Node::run_experts(const EngineContext& ctx, std::int64_t layer, std::span<c
           group_busy.resize(g + 1, 0);
         }
         clock = &group_t[g];
-        group_busy[g] += dur;
-      } else {
-        row_.pim_busy_ps += dur;
       }
-      *clock = pim_run(std::max(*clock, l.ready_ps), dur);
+      // The expert's duration includes the refreshes that fall while it runs.
+      const sim_time_t start = std::max(*clock, l.ready_ps);
+      const sim_time_t dur =
+          ctx.x.pim->expert_ps(model.expert, l.tokens, grouped ? split.group_channels : 0, start);
+      if (grouped)
+        group_busy[static_cast<std::size_t>(split.pim_group[k])] += dur;
+      else
+        row_.pim_busy_ps += dur;
+      *clock = pim_run(start, dur);
       done[static_cast<std::size_t>(i)] = *clock;
       sched_->observe_pim(l.tokens, dur);
       row_.tokens_pim += l.tokens;

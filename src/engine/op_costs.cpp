@@ -221,7 +221,9 @@ AttentionCost OpCosts::attention(const LayerSpec& l, std::span<const std::int64_
     for (std::int64_t h = 0; h < l.kv_heads; ++h)
       heads.push_back(AttentionHead{len, l.queries_per_kv, l.key_dim, l.value_dim, m_.kv_dtype});
   }
-  c.pim_ps = pim_.attention(heads).time_ps;
+  const PimCost pc = pim_.attention(heads);
+  c.pim_ps = pc.time_ps;
+  c.pim_busy_ps = pc.busy_ps;
   return c;
 }
 

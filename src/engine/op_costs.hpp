@@ -24,8 +24,10 @@
 namespace sievesim {
 
 struct AttentionCost {
-  sim_time_t gpu_ps = 0;        // before attention, and the KV part when it runs on the GPU
-  sim_time_t pim_ps = 0;        // the KV part when attention runs on the PIM
+  sim_time_t gpu_ps = 0;       // before attention, and the KV part when it runs on the GPU
+  sim_time_t pim_ps = 0;       // the KV part when attention runs on the PIM (started at 0)
+  sim_time_t pim_busy_ps = 0;  // the same without refresh: the engine places the refreshes
+
   sim_time_t gpu_after_ps = 0;  // after attention: output projection, residual, norm
 };
 

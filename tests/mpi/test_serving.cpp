@@ -32,18 +32,19 @@ RankResults run_alone(const Experiment& x) {
   return sim.run();
 }
 
-// One GPU whose every kernel costs exactly its launch time (1 ms; bandwidth and FLOP/s so
-// large that the roofline terms are below a nanosecond per kernel): iteration times are then
-// a count of kernels, whatever the batch and the context.
+// One GPU whose every kernel costs exactly its fixed cost (1 ms; bandwidth and FLOP/s so large
+// that the roofline terms are below a nanosecond per kernel): iteration times are then a count
+// of the kernel model's named kernels, whatever the batch and the context.
 std::vector<std::string> constant_costs(std::vector<std::string> more) {
   std::vector<std::string> o = {"system.nodes=1",
                                 "system.gpus_per_server=1",
-                                "system.gpu.launch_us=1000",
+                                "system.gpu.fixed_graph_us=1000",
                                 "system.gpu.hbm_bandwidth_GBps=1000000",
                                 "system.gpu.peak_bf16_tflops=1000000",
                                 "system.gpu.peak_fp8_tflops=1000000",
                                 "system.gpu.peak_fp32_tflops=1000000",
-                                "system.gpu.bandwidth_half_saturation_MB=0",
+                                "system.gpu.half_saturation_MB=0",
+                                "system.gpu.gemm_half_saturation_MB=0",
                                 "scheduler.name=gpu-only",
                                 "scheduler.attention=gpu",
                                 "workload.requests.prompt=16"};
@@ -51,12 +52,14 @@ std::vector<std::string> constant_costs(std::vector<std::string> more) {
   return o;
 }
 
-// Kernels per iteration of Qwen3-30B-A3B on the GPU alone: per layer the attention projections,
-// the attention over the cache (or the prefill attention), the router and one grouped GEMM of
-// the experts; then the LM head, when the iteration yields a token.
+// Kernels per iteration of Qwen3-30B-A3B on the GPU alone (engine/op_costs.cpp), each once: per
+// layer input norm, QKV projection, rotary, KV-cache write, attention (decode or prefill), O
+// projection, residual add, post-attention norm, router GEMM, top-k, permute, the experts'
+// gate/up GEMM, activation and down GEMM, unpermute, residual add (16); then final norm, LM head
+// and sampling when the iteration yields a token.
 constexpr double kLaunchPs = 1e9;
 double kernels_per_iteration(const Experiment& x, bool yields_token) {
-  return static_cast<double>(x.model.num_layers) * 4.0 + (yields_token ? 1.0 : 0.0);
+  return static_cast<double>(x.model.num_layers) * 16.0 + (yields_token ? 3.0 : 0.0);
 }
 
 TEST(ServingMetrics, OneRequestWithConstantCosts) {
