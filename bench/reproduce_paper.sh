@@ -6,7 +6,11 @@
 #
 #   bash bench/reproduce_paper.sh [build-dir] [out-dir]     (RANKS=N: MPI ranks, default 1)
 #
-# Results: OUT-DIR/<setup>.h5 (one group per scheduler and point) and OUT-DIR/report.txt.
+# Then the paper's stress test: prefill colocated with decode (workload.mode=serve, chunked
+# prefill of the 1024-token prompts in the same iterations as decode) at concurrency 16 and 32.
+#
+# Results: OUT-DIR/<setup>.h5 and OUT-DIR/<setup>-serve.h5 (one group per scheduler and point)
+# and OUT-DIR/report.txt.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 build=${1:-$root/build}
@@ -36,6 +40,22 @@ for setup in qwen3-30b-1gpu gpt-oss-120b-4gpu qwen3.5-397b-8gpu; do
     echo
     echo "=== $setup ($(($(date +%s) - start)) s wall) ==="
     "$build/sievesim" report "$out/$setup.h5" | sed 1d
+  } | tee -a "$report"
+done
+for setup in qwen3-30b-1gpu gpt-oss-120b-4gpu qwen3.5-397b-8gpu; do
+  start=$(date +%s)
+  args=(run "$root/configs/paper/$setup.yaml" --schedulers "$schedulers" --baseline sieve
+    -p workload.mode=serve --sweep workload.requests.closed.concurrency=16,32
+    -o "$out/$setup-serve.h5" -q)
+  if [[ $ranks -eq 1 ]]; then
+    "$build/sievesim" "${args[@]}"
+  else
+    mpirun --oversubscribe -np "$ranks" "$build/sievesim" "${args[@]}"
+  fi
+  {
+    echo
+    echo "=== $setup, prefill colocated with decode ($(($(date +%s) - start)) s wall) ==="
+    "$build/sievesim" report "$out/$setup-serve.h5" | sed 1d
   } | tee -a "$report"
 done
 echo "report: $report"

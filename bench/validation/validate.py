@@ -89,15 +89,18 @@ def main():
     ap.add_argument("--sievesim", default=os.path.join(HERE, "..", "..", "build", "sievesim"))
     ap.add_argument("--check", action="store_true", help="exit 1 when a row is outside its band")
     ap.add_argument("--markdown", action="store_true", help="print Markdown tables")
+    ap.add_argument("--dir", default=HERE, help="folder of the component CSVs (default: beside this script)")
     ap.add_argument("components", nargs="*", help="CSV names without .csv (default: all)")
     a = ap.parse_args()
     if not os.access(a.sievesim, os.X_OK):
         fail(f"no sievesim executable at {a.sievesim} (build first, or pass --sievesim)")
-    names = a.components or sorted(f[:-4] for f in os.listdir(HERE) if f.endswith(".csv"))
+    names = a.components or sorted(f[:-4] for f in os.listdir(a.dir) if f.endswith(".csv"))
+    if not names:
+        fail(f"no component tables (*.csv) in {a.dir}")
     outside = []
     summary = []
     for name in names:
-        path = os.path.join(HERE, name + ".csv")
+        path = os.path.join(a.dir, name + ".csv")
         if not os.path.exists(path):
             fail(f"no table {path}")
         rows = read_rows(path)
