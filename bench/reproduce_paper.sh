@@ -7,7 +7,10 @@
 #   bash bench/reproduce_paper.sh [build-dir] [out-dir]     (RANKS=N: MPI ranks, default 1)
 #
 # Then the paper's stress test: prefill colocated with decode (workload.mode=serve, chunked
-# prefill of the 1024-token prompts in the same iterations as decode) at concurrency 16 and 32.
+# prefill of the 1024-token prompts in the same iterations as decode) at concurrency 16 and 32:
+# each client sends 4 requests one after another, outputs uniform in 16..112 (mean 64, as the
+# decode runs) so that requests finish at different times and new prompts keep arriving while
+# others decode.
 #
 # Results: OUT-DIR/<setup>.h5 and OUT-DIR/<setup>-serve.h5 (one group per scheduler and point)
 # and OUT-DIR/report.txt.
@@ -45,7 +48,9 @@ done
 for setup in qwen3-30b-1gpu gpt-oss-120b-4gpu qwen3.5-397b-8gpu; do
   start=$(date +%s)
   args=(run "$root/configs/paper/$setup.yaml" --schedulers "$schedulers" --baseline sieve
-    -p workload.mode=serve --sweep workload.requests.closed.concurrency=16,32
+    -p workload.mode=serve -p workload.requests.closed.per_client=4
+    -p 'workload.requests.output={dist: uniform, uniform: {min: 16, max: 112}}'
+    --sweep workload.requests.closed.concurrency=16,32
     -o "$out/$setup-serve.h5" -q)
   if [[ $ranks -eq 1 ]]; then
     "$build/sievesim" "${args[@]}"
