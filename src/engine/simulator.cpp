@@ -184,15 +184,22 @@ RankResults Simulator::run(const std::function<void(const Progress&)>& progress)
   s.requests_finished = pool.finished();
   s.records_dispatched = global[0];
   s.records_combined = global[1];
-  sim_time_t window_start = kTimeNever, iteration_sum = 0;
+  // The measured window opens when the last node has finished its warm-up: the earliest start
+  // of a measured iteration would be an idle node's, whose clock only moves with the layers it
+  // serves, and would make the window depend on how idle nodes spend their time.
+  sim_time_t window_start = kTimeNever, warmup_end = 0, iteration_sum = 0;
   for (const auto& r : res.totals) {
     s.makespan_ps = std::max(s.makespan_ps, r.end_ps);
-    if (r.iteration < s.warmup_iterations) continue;
+    if (r.iteration < s.warmup_iterations) {
+      warmup_end = std::max(warmup_end, r.end_ps);
+      continue;
+    }
     s.output_tokens += r.output_tokens;
     s.prefill_tokens += r.prefill_tokens;
     window_start = std::min(window_start, r.start_ps);
     iteration_sum += r.end_ps - r.start_ps;
   }
+  if (s.warmup_iterations > 0) window_start = warmup_end;
   const auto measured = it - s.warmup_iterations;
   if (measured > 0) {
     s.window_ps = s.makespan_ps - window_start;

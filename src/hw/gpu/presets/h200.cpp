@@ -6,27 +6,13 @@
 #include "hw/preset.hpp"
 
 SIEVESIM_REGISTER_PRESET("gpu", "h200", R"(
-impl: kernels
+inherit: h100            # every efficiency and fixed cost: H100's, as the same fraction of peak
 description: NVIDIA H200 141 GB HBM3E
 peak_bf16_tflops: 989
 peak_fp8_tflops: 1979
 peak_fp32_tflops: 67
 hbm_bandwidth_GBps: 4800
 hbm_capacity_GB: 141
-gemm_tile_tokens: 64
-cuda_graphs: true
-fixed_graph_us: 1.0
-fixed_eager_us: 3.9
-gemm_bandwidth_efficiency: 0.83
 gemm_half_saturation_MB: 7.7
-gemm_bf16_flops_efficiency: 0.80
-gemm_fp8_flops_efficiency: 0.60
-gemm_4bit_bandwidth_efficiency: 0.79
-gemm_4bit_flops_efficiency: 0.72
-attention_bandwidth_efficiency: 0.90
-attention_flops_efficiency: 0.67
-elementwise_bandwidth_efficiency: 0.91
-reduction_bandwidth_efficiency: 0.45
-vector_flops_efficiency: 0.75
 half_saturation_MB: 1.2
 )")
