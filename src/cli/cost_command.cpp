@@ -218,9 +218,9 @@ int run_net(const NetOpts& o) {
     std::vector<OutMessage> msgs;
     for (std::int64_t dst = 0; dst < o.nodes; ++dst)
       if (dst != src) msgs.push_back(OutMessage{static_cast<std::int32_t>(dst), msg_bytes, 0});
-    ports.send(static_cast<std::int32_t>(src), o.nodes, msgs, topo,
-               topo.call_ps(o.nodes, o.phase == "combine" ? CallKind::kCombine
-                                                          : CallKind::kDispatch));
+    ports.send(
+        static_cast<std::int32_t>(src), o.nodes, msgs, topo,
+        topo.call_ps(o.nodes, o.phase == "combine" ? CallKind::kCombine : CallKind::kDispatch));
     for (const auto& m : msgs)
       if (m.dst == 0)
         in.push_back(

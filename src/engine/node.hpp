@@ -74,8 +74,8 @@ class Node {
   sim_time_t attention_phase(const EngineContext& ctx, std::int64_t layer);
   // Serializes `msgs` on this node's egress ports and copies each message's timing into the
   // header of the same destination in `heads` (ascending destination).
-  void send(const EngineContext& ctx, std::vector<OutMessage>& msgs,
-            std::span<MessageHeader> heads, CallKind kind);
+  void send(const EngineContext& ctx, std::vector<OutMessage>& msgs, std::span<MessageHeader> heads,
+            CallKind kind);
   // Arrival of every message of `in` (same order), after this node's ingress ports.
   void receive(const EngineContext& ctx, std::span<const Message> in);
 

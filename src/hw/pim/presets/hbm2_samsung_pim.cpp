@@ -1,6 +1,7 @@
 // Samsung HBM-PIM (Aquabolt-XL, HBM2 at 2.4 Gbps): one 16-lane FP16 SIMD unit per two banks at
-// 300 MHz (a granule every 4 tCK = tCCD_L of the 1.2 GHz clock, with or without a power limit), 4x the external bandwidth, 1.2 TFLOPS
-// per stack (reference/hardware.md). HBM2 timings are the JEDEC-typical ns values.
+// 300 MHz (a granule every 4 tCK = tCCD_L of the 1.2 GHz clock, with or without a power limit), 4x
+// the external bandwidth, 1.2 TFLOPS per stack (reference/hardware.md). HBM2 timings are the
+// JEDEC-typical ns values.
 #include "hw/preset.hpp"
 
 SIEVESIM_REGISTER_PRESET("pim", "hbm2-samsung-pim", R"(
