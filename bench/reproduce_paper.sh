@@ -30,10 +30,13 @@ report=$out/report.txt
   echo "sievesim paper reproduction, commit $(git -C "$root" rev-parse --short HEAD)," \
     "$(date -u +%Y-%m-%d), $(nproc) cores, $ranks rank(s), schedulers $schedulers"
 } >"$report"
-for setup in qwen3-30b-1gpu gpt-oss-120b-4gpu qwen3.5-397b-8gpu; do
+# reproduce SETUP TITLE OUT.h5 [run options]...: one run of every scheduler, its report appended.
+reproduce() {
+  local setup=$1 title=$2 h5=$3 start
+  shift 3
   start=$(date +%s)
-  args=(run "$root/configs/paper/$setup.yaml" --schedulers "$schedulers" --baseline sieve
-    -o "$out/$setup.h5" -q)
+  local args=(run "$root/configs/paper/$setup.yaml" --schedulers "$schedulers" --baseline sieve
+    -o "$h5" -q "$@")
   if [[ $ranks -eq 1 ]]; then
     "$build/sievesim" "${args[@]}"
   else
@@ -41,26 +44,18 @@ for setup in qwen3-30b-1gpu gpt-oss-120b-4gpu qwen3.5-397b-8gpu; do
   fi
   {
     echo
-    echo "=== $setup ($(($(date +%s) - start)) s wall) ==="
-    "$build/sievesim" report "$out/$setup.h5" | sed 1d
+    echo "=== $title ($(($(date +%s) - start)) s wall) ==="
+    "$build/sievesim" report "$h5" | sed 1d
   } | tee -a "$report"
+}
+setups=(qwen3-30b-1gpu gpt-oss-120b-4gpu qwen3.5-397b-8gpu)
+for setup in "${setups[@]}"; do
+  reproduce "$setup" "$setup" "$out/$setup.h5"
 done
-for setup in qwen3-30b-1gpu gpt-oss-120b-4gpu qwen3.5-397b-8gpu; do
-  start=$(date +%s)
-  args=(run "$root/configs/paper/$setup.yaml" --schedulers "$schedulers" --baseline sieve
-    -p workload.mode=serve -p workload.requests.closed.per_client=4
-    -p 'workload.requests.output={dist: uniform, uniform: {min: 16, max: 112}}'
+for setup in "${setups[@]}"; do
+  reproduce "$setup" "$setup, prefill colocated with decode" "$out/$setup-serve.h5" \
+    -p workload.mode=serve -p workload.requests.closed.per_client=4 \
+    -p 'workload.requests.output={dist: uniform, uniform: {min: 16, max: 112}}' \
     --sweep workload.requests.closed.concurrency=16,32
-    -o "$out/$setup-serve.h5" -q)
-  if [[ $ranks -eq 1 ]]; then
-    "$build/sievesim" "${args[@]}"
-  else
-    mpirun --oversubscribe -np "$ranks" "$build/sievesim" "${args[@]}"
-  fi
-  {
-    echo
-    echo "=== $setup, prefill colocated with decode ($(($(date +%s) - start)) s wall) ==="
-    "$build/sievesim" report "$out/$setup-serve.h5" | sed 1d
-  } | tee -a "$report"
 done
 echo "report: $report"

@@ -109,7 +109,9 @@ TEST_F(Hw, PimoeThresholdIsWherePowerLimitedPimStopsBeatingTheGpu) {
   auto gpu_ps = [&](std::int32_t n) {
     return gpu->grouped_gemm_ps(std::vector<std::int32_t>(local, n), model.expert, DType::kBF16);
   };
-  if (t > 0) EXPECT_LE(pim_ps(t), gpu_ps(t));
+  if (t > 0) {
+    EXPECT_LE(pim_ps(t), gpu_ps(t));
+  }
   EXPECT_GT(pim_ps(t + 1), gpu_ps(t + 1));
   // The split follows it.
   std::vector<ExpertLoad> loads = {{0, t, 0, 0}, {1, t + 1, 0, 1}};
@@ -182,7 +184,9 @@ TEST(NetworkCalls, EveryCallPaysItsFixedCostOnceWhateverTheBytes) {
   NodePorts p;
   p.send(0, 8, late, topo, us_to_ps(39.4));
   for (const auto& x : late)
-    if (x.dst == 2) EXPECT_EQ(x.eg_start_ps, us_to_ps(100));
+    if (x.dst == 2) {
+      EXPECT_EQ(x.eg_start_ps, us_to_ps(100));
+    }
 }
 
 }  // namespace

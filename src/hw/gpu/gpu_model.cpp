@@ -7,4 +7,22 @@ std::unique_ptr<GpuModel> make_gpu_model(const Params& p) {
   return make_impl<GpuRegistry>(p, "GPU model");
 }
 
+GpuPeaks::GpuPeaks(const Params& p)
+    : bf16_flops(p.param<double>("peak_bf16_tflops").min(1e-6).max(1e6).required() * 1e12),
+      fp8_flops(p.param<double>("peak_fp8_tflops").min(1e-6).max(1e6).required() * 1e12),
+      fp32_flops(p.param<double>("peak_fp32_tflops").min(1e-6).max(1e6).required() * 1e12),
+      hbm_Bps(p.param<double>("hbm_bandwidth_GBps").min(1e-3).max(1e6).required() * 1e9),
+      hbm_capacity_bytes(p.param<double>("hbm_capacity_GB").above(0).required() * 1e9) {}
+
+double GpuPeaks::flops(DType math) const {
+  switch (math) {
+    case DType::kFP8:
+      return fp8_flops;
+    case DType::kFP32:
+      return fp32_flops;
+    default:
+      return bf16_flops;
+  }
+}
+
 }  // namespace sievesim

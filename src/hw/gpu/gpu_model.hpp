@@ -55,6 +55,16 @@ class GpuModel {
   virtual sim_time_t launch_ps() const = 0;
 };
 
+// A GPU's datasheet figures, read the same way by every implementation: peak FLOP/s per math
+// dtype, HBM bandwidth and capacity (keys peak_{bf16,fp8,fp32}_tflops, hbm_bandwidth_GBps,
+// hbm_capacity_GB).
+struct GpuPeaks {
+  explicit GpuPeaks(const Params& p);
+  double flops(DType math) const;  // FP8 and FP32 have their own peaks; the rest run at BF16's
+  double bf16_flops, fp8_flops, fp32_flops;
+  double hbm_Bps, hbm_capacity_bytes;
+};
+
 using GpuRegistry = Registry<GpuModel, const Params&>;
 
 // Builds the implementation named by `impl` in `p` (a resolved preset).

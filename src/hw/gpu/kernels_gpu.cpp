@@ -18,11 +18,7 @@ namespace {
 class KernelGpu final : public GpuModel {
  public:
   explicit KernelGpu(const Params& p)
-      : peak_bf16_flops_(p.param<double>("peak_bf16_tflops").min(1e-6).max(1e6).required() * 1e12),
-        peak_fp8_flops_(p.param<double>("peak_fp8_tflops").min(1e-6).max(1e6).required() * 1e12),
-        peak_fp32_flops_(p.param<double>("peak_fp32_tflops").min(1e-6).max(1e6).required() * 1e12),
-        hbm_bw_Bps_(p.param<double>("hbm_bandwidth_GBps").min(1e-3).max(1e6).required() * 1e9),
-        hbm_capacity_bytes_(p.param<double>("hbm_capacity_GB").above(0).required() * 1e9),
+      : peaks_(p),
         tile_tokens_(p.param<std::int64_t>("gemm_tile_tokens").min(1).max(4096).dflt(64)),
         gemm_bw_eff_(eff(p, "gemm_bandwidth_efficiency")),
         gemm_4bit_bw_eff_(eff(p, "gemm_4bit_bandwidth_efficiency")),
@@ -78,8 +74,8 @@ class KernelGpu final : public GpuModel {
     return c;
   }
 
-  double hbm_bandwidth_Bps() const override { return hbm_bw_Bps_ * elementwise_bw_eff_; }
-  double hbm_capacity_bytes() const override { return hbm_capacity_bytes_; }
+  double hbm_bandwidth_Bps() const override { return peaks_.hbm_Bps * elementwise_bw_eff_; }
+  double hbm_capacity_bytes() const override { return peaks_.hbm_capacity_bytes; }
   sim_time_t launch_ps() const override { return fixed_ps_; }
 
  private:
@@ -89,7 +85,7 @@ class KernelGpu final : public GpuModel {
 
   sim_time_t time_ps(const GpuKernel& k, bool& compute_bound) const {
     double bw_eff = elementwise_bw_eff_, f_eff = vector_eff_, half = half_bytes_;
-    double peak = peak_fp32_flops_;
+    double peak = peaks_.fp32_flops;
     switch (k.cls) {
       case KernelClass::kGemm: {
         const bool four_bit = k.weights == DType::kMXFP4;
@@ -112,25 +108,15 @@ class KernelGpu final : public GpuModel {
       case KernelClass::kElementwise:
         break;
     }
-    const double t_mem = k.bytes > 0 ? (k.bytes + half) / (hbm_bw_Bps_ * bw_eff) : 0.0;
+    const double t_mem = k.bytes > 0 ? (k.bytes + half) / (peaks_.hbm_Bps * bw_eff) : 0.0;
     const double t_cmp = k.issued_flops() / (peak * f_eff);
     compute_bound = t_cmp > t_mem;
     return seconds_to_ps(std::max(t_mem, t_cmp)) + fixed_ps_;
   }
 
-  double peak_flops(DType math) const {
-    switch (math) {
-      case DType::kFP8:
-        return peak_fp8_flops_;
-      case DType::kFP32:
-        return peak_fp32_flops_;
-      default:
-        return peak_bf16_flops_;
-    }
-  }
+  double peak_flops(DType math) const { return peaks_.flops(math); }
 
-  double peak_bf16_flops_, peak_fp8_flops_, peak_fp32_flops_;
-  double hbm_bw_Bps_, hbm_capacity_bytes_;
+  GpuPeaks peaks_;
   std::int64_t tile_tokens_;
   double gemm_bw_eff_, gemm_4bit_bw_eff_, gemm_bf16_eff_, gemm_fp8_eff_, gemm_4bit_eff_;
   double attn_bw_eff_, attn_eff_, elementwise_bw_eff_, reduction_bw_eff_, vector_eff_;

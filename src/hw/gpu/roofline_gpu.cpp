@@ -13,11 +13,7 @@ namespace {
 class RooflineGpu final : public GpuModel {
  public:
   explicit RooflineGpu(const Params& p)
-      : peak_bf16_flops_(p.param<double>("peak_bf16_tflops").min(1e-6).max(1e6).required() * 1e12),
-        peak_fp8_flops_(p.param<double>("peak_fp8_tflops").min(1e-6).max(1e6).required() * 1e12),
-        peak_fp32_flops_(p.param<double>("peak_fp32_tflops").min(1e-6).max(1e6).required() * 1e12),
-        hbm_bw_Bps_(p.param<double>("hbm_bandwidth_GBps").min(1e-3).max(1e6).required() * 1e9),
-        hbm_capacity_bytes_(p.param<double>("hbm_capacity_GB").above(0).required() * 1e9),
+      : peaks_(p),
         flops_eff_(p.param<double>("flops_efficiency").above(0).max(1).dflt(0.8)),
         bw_eff_(p.param<double>("bandwidth_efficiency").above(0).max(1).dflt(0.8)),
         launch_ps_(us_to_ps(p.param<double>("launch_us").min(0).max(1e6).dflt(1.0))),
@@ -29,7 +25,7 @@ class RooflineGpu final : public GpuModel {
 
   using GpuModel::kernel_ps;
   sim_time_t kernel_ps(double flops, double bytes, DType math) const override {
-    const double t_mem = bytes / (hbm_bw_Bps_ * bw_eff_);
+    const double t_mem = bytes / (peaks_.hbm_Bps * bw_eff_);
     const double t_cmp = flops / (peak_flops(math) * flops_eff_);
     return seconds_to_ps(std::max(t_mem, t_cmp)) + launch_ps_;
   }
@@ -48,7 +44,7 @@ class RooflineGpu final : public GpuModel {
               tok * static_cast<double>(g.in_dim + g.out_dim) * dtype_bytes(act);
     c.flops = 2.0 * g.params * tok;
     const double saturation = c.bytes / (c.bytes + half_sat_bytes_);
-    const double t_mem = c.bytes / (hbm_bw_Bps_ * bw_eff_ * saturation);
+    const double t_mem = c.bytes / (peaks_.hbm_Bps * bw_eff_ * saturation);
     const double t_cmp =
         2.0 * g.params * padded / (peak_flops(gemm_math_dtype(g.weights, act)) * flops_eff_);
     c.compute_bound = t_cmp > t_mem;
@@ -56,23 +52,13 @@ class RooflineGpu final : public GpuModel {
     return c;
   }
 
-  double hbm_bandwidth_Bps() const override { return hbm_bw_Bps_ * bw_eff_; }
-  double hbm_capacity_bytes() const override { return hbm_capacity_bytes_; }
+  double hbm_bandwidth_Bps() const override { return peaks_.hbm_Bps * bw_eff_; }
+  double hbm_capacity_bytes() const override { return peaks_.hbm_capacity_bytes; }
   sim_time_t launch_ps() const override { return launch_ps_; }
 
  private:
-  double peak_flops(DType math) const {
-    switch (math) {
-      case DType::kFP8:
-        return peak_fp8_flops_;
-      case DType::kFP32:
-        return peak_fp32_flops_;
-      default:
-        return peak_bf16_flops_;
-    }
-  }
-  double peak_bf16_flops_, peak_fp8_flops_, peak_fp32_flops_;
-  double hbm_bw_Bps_, hbm_capacity_bytes_;
+  double peak_flops(DType math) const { return peaks_.flops(math); }
+  GpuPeaks peaks_;
   double flops_eff_, bw_eff_;
   sim_time_t launch_ps_;
   std::int64_t tile_tokens_;
