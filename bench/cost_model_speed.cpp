@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "config/params.hpp"
+#include "base/params.hpp"
 #include "hw/gpu/gpu_model.hpp"
 #include "hw/pim/pim_model.hpp"
 #include "hw/preset.hpp"

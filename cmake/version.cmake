@@ -8,4 +8,4 @@ execute_process(COMMAND git rev-parse --short=12 HEAD
 if(NOT rc EQUAL 0 OR SIEVESIM_GIT_REV STREQUAL "")
   set(SIEVESIM_GIT_REV "unknown")
 endif()
-configure_file(${SOURCE_DIR}/src/common/version.hpp.in ${OUTPUT} @ONLY)
+configure_file(${SOURCE_DIR}/src/base/version.hpp.in ${OUTPUT} @ONLY)

@@ -5,9 +5,9 @@
 #include <iostream>
 #include <nlohmann/json.hpp>
 
+#include "base/error.hpp"
+#include "base/params.hpp"
 #include "cli/commands.hpp"
-#include "common/error.hpp"
-#include "config/params.hpp"
 #include "engine/ports.hpp"
 #include "hw/gpu/gpu_model.hpp"
 #include "hw/net/fabric_model.hpp"

@@ -2,9 +2,9 @@
 #include <cstdio>
 #include <exception>
 
+#include "base/error.hpp"
+#include "base/version.hpp"
 #include "cli/commands.hpp"
-#include "common/error.hpp"
-#include "common/version.hpp"
 
 int main(int argc, char** argv) {
   using namespace sievesim;

@@ -1,7 +1,7 @@
 #include <iostream>
 
+#include "base/error.hpp"
 #include "cli/commands.hpp"
-#include "common/error.hpp"
 #include "io/report.hpp"
 
 namespace sievesim::cli {

@@ -14,9 +14,9 @@
 #include <iostream>
 #include <sstream>
 
+#include "base/error.hpp"
+#include "base/logging.hpp"
 #include "cli/commands.hpp"
-#include "common/error.hpp"
-#include "common/logging.hpp"
 #include "config/experiment.hpp"
 #include "engine/simulator.hpp"
 #include "io/h5_writer.hpp"

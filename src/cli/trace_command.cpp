@@ -1,8 +1,8 @@
 #include <fstream>
 #include <iostream>
 
+#include "base/error.hpp"
 #include "cli/commands.hpp"
-#include "common/error.hpp"
 #include "workload/trace.hpp"
 
 namespace sievesim::cli {

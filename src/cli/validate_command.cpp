@@ -1,8 +1,8 @@
 #include <cstdio>
 #include <iostream>
 
+#include "base/error.hpp"
 #include "cli/commands.hpp"
-#include "common/error.hpp"
 #include "config/experiment.hpp"
 #include "mpi/rank_map.hpp"
 

@@ -1,7 +1,7 @@
 #include <cstdio>
 
+#include "base/error.hpp"
 #include "cli/commands.hpp"
-#include "common/error.hpp"
 #include "config/experiment.hpp"
 #include "workload/stats.hpp"
 

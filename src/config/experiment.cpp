@@ -6,8 +6,8 @@
 #include <fstream>
 #include <sstream>
 
-#include "common/error.hpp"
-#include "config/select.hpp"
+#include "base/error.hpp"
+#include "base/select.hpp"
 #include "hw/preset.hpp"
 
 namespace sievesim {

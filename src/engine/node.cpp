@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <string>
 
-#include "common/error.hpp"
+#include "base/error.hpp"
 #include "workload/routing.hpp"
 
 namespace sievesim {

@@ -15,7 +15,7 @@
 #include <span>
 #include <vector>
 
-#include "common/time.hpp"
+#include "base/time.hpp"
 #include "hw/gpu/gpu_model.hpp"
 #include "hw/pim/pim_model.hpp"
 #include "model/model.hpp"

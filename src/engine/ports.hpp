@@ -1,50 +1,15 @@
 #pragma once
 // The two-port network timing of DESIGN §2: a message serializes on the sender's egress port of
-// its fabric, then on the receiver's ingress port; each hop adds the fabric's latency. Tokens to
-// the node itself cost a local HBM copy only.
+// its fabric (hw/net/topology.hpp says which), then on the receiver's ingress port; each hop adds
+// the fabric's latency. Tokens to the node itself cost a local HBM copy only.
 #include <cstddef>
 #include <cstdint>
 #include <vector>
 
-#include "common/time.hpp"
-#include "hw/net/fabric_model.hpp"
+#include "base/time.hpp"
+#include "hw/net/topology.hpp"
 
 namespace sievesim {
-
-enum class Fabric : std::uint8_t { kLocal, kScaleUp, kScaleOut };
-
-class Topology {
- public:
-  Topology(std::int64_t gpus_per_server, const FabricModel& scale_up, const FabricModel& scale_out,
-           double local_copy_Bps)
-      : gpus_per_server_(gpus_per_server),
-        scale_up_(scale_up),
-        scale_out_(scale_out),
-        local_copy_Bps_(local_copy_Bps) {}
-
-  Fabric fabric(std::int64_t a, std::int64_t b) const {
-    if (a == b) return Fabric::kLocal;
-    return a / gpus_per_server_ == b / gpus_per_server_ ? Fabric::kScaleUp : Fabric::kScaleOut;
-  }
-  const FabricModel& model(Fabric f) const {
-    return f == Fabric::kScaleUp ? scale_up_ : scale_out_;
-  }
-  // Fixed cost of one all-to-all call in a cluster of `nodes`: none on one node (no call), the
-  // scale-out fabric's once the group spans servers (the kernel waits for its slowest peers).
-  sim_time_t call_ps(std::int64_t nodes, CallKind kind) const {
-    if (nodes <= 1) return 0;
-    return (nodes > gpus_per_server_ ? scale_out_ : scale_up_).call_ps(kind);
-  }
-  sim_time_t local_copy_ps(double bytes) const {
-    return bytes <= 0 ? 0 : seconds_to_ps(bytes / local_copy_Bps_);
-  }
-
- private:
-  std::int64_t gpus_per_server_;
-  const FabricModel& scale_up_;
-  const FabricModel& scale_out_;
-  double local_copy_Bps_;
-};
 
 // An outgoing message of one phase (dispatch or combine) of one node.
 struct OutMessage {

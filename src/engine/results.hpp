@@ -7,7 +7,8 @@
 #include <string>
 #include <vector>
 
-#include "common/time.hpp"
+#include "base/time.hpp"
+#include "workload/request_row.hpp"
 
 namespace sievesim {
 
@@ -35,18 +36,6 @@ struct IterationRow {
   std::int64_t prefill_tokens = 0, decode_tokens = 0;
   std::int64_t output_tokens = 0;  // tokens emitted (decode tokens + prefills that completed)
   std::int64_t kv_used_bytes = 0;  // KV reserved by running requests
-};
-
-// Times are -1 for what did not happen before the run stopped.
-struct RequestRow {
-  std::int64_t request = 0, node = 0;
-  sim_time_t arrival_ps = 0, admitted_ps = 0, first_token_ps = 0, last_token_ps = 0, finish_ps = 0;
-  std::int64_t admitted_iteration = 0;
-  std::int64_t prompt_tokens = 0, output_tokens = 0;
-  // Tokens emitted after the warm-up iterations and the time of the first of them: TPOT is
-  // measured over these only.
-  sim_time_t measured_first_ps = 0;
-  std::int64_t measured_tokens = 0;
 };
 
 // One placement the coordinator made (row 0: the initial one).

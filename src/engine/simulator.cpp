@@ -2,13 +2,13 @@
 
 #include <algorithm>
 
+#include "engine/coordinator.hpp"
 #include "engine/node.hpp"
 #include "engine/op_costs.hpp"
 #include "engine/ports.hpp"
 #include "mpi/gather.hpp"
 #include "mpi/message_stream.hpp"
 #include "mpi/token_exchange.hpp"
-#include "place/coordinator.hpp"
 
 namespace sievesim {
 namespace {

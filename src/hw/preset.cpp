@@ -1,7 +1,7 @@
 #include "hw/preset.hpp"
 
-#include "common/error.hpp"
-#include "common/registry.hpp"
+#include "base/error.hpp"
+#include "base/registry.hpp"
 
 namespace sievesim {
 

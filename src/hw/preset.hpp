@@ -8,8 +8,8 @@
 #include <string>
 #include <vector>
 
-#include "common/registry.hpp"
-#include "config/params.hpp"
+#include "base/params.hpp"
+#include "base/registry.hpp"
 
 namespace sievesim {
 

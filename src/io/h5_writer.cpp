@@ -4,9 +4,9 @@
 #include <cstdio>
 #include <filesystem>
 
-#include "common/error.hpp"
-#include "common/version.hpp"
-#include "io/h5_util.hpp"
+#include "base/error.hpp"
+#include "base/h5_util.hpp"
+#include "base/version.hpp"
 
 namespace sievesim {
 namespace {

@@ -9,8 +9,8 @@
 #include <tuple>
 #include <vector>
 
-#include "common/error.hpp"
-#include "io/h5_util.hpp"
+#include "base/error.hpp"
+#include "base/h5_util.hpp"
 #include "io/report_csv.hpp"
 #include "io/report_tables.hpp"
 

@@ -4,7 +4,7 @@
 #include <filesystem>
 #include <fstream>
 
-#include "common/error.hpp"
+#include "base/error.hpp"
 
 namespace sievesim {
 namespace {

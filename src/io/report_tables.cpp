@@ -5,9 +5,9 @@
 #include <cstdio>
 #include <map>
 
-#include "common/time.hpp"
+#include "base/time.hpp"
 
-#include "io/h5_util.hpp"
+#include "base/h5_util.hpp"
 
 namespace sievesim {
 namespace {

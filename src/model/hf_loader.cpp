@@ -14,7 +14,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "common/error.hpp"
+#include "base/error.hpp"
 #include "model/json_section.hpp"
 #include "model/model.hpp"
 

@@ -9,7 +9,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "common/error.hpp"
+#include "base/error.hpp"
 
 namespace sievesim::hf {
 

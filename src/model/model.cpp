@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "common/error.hpp"
+#include "base/error.hpp"
 
 namespace sievesim {
 namespace {

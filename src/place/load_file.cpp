@@ -7,9 +7,9 @@
 #include <fstream>
 #include <sstream>
 
-#include "common/csv_rows.hpp"
-#include "common/error.hpp"
-#include "io/h5_util.hpp"
+#include "base/csv_rows.hpp"
+#include "base/error.hpp"
+#include "base/h5_util.hpp"
 
 namespace sievesim {
 namespace {

@@ -4,8 +4,8 @@
 #include <algorithm>
 #include <string>
 
-#include "common/error.hpp"
-#include "config/select.hpp"
+#include "base/error.hpp"
+#include "base/select.hpp"
 
 namespace sievesim {
 

@@ -6,8 +6,8 @@
 #include <span>
 #include <vector>
 
-#include "common/registry.hpp"
-#include "config/params.hpp"
+#include "base/params.hpp"
+#include "base/registry.hpp"
 #include "model/model.hpp"
 #include "place/load_file.hpp"
 

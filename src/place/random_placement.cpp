@@ -4,7 +4,7 @@
 #include <numeric>
 #include <vector>
 
-#include "common/rng.hpp"
+#include "base/rng.hpp"
 #include "place/placement.hpp"
 
 namespace sievesim {

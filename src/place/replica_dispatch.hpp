@@ -7,8 +7,8 @@
 #include <memory>
 #include <span>
 
-#include "common/registry.hpp"
-#include "config/params.hpp"
+#include "base/params.hpp"
+#include "base/registry.hpp"
 
 namespace sievesim {
 

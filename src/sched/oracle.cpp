@@ -11,7 +11,7 @@
 #include <map>
 #include <numeric>
 
-#include "common/error.hpp"
+#include "base/error.hpp"
 #include "sched/scheduler.hpp"
 
 namespace sievesim {

@@ -5,7 +5,7 @@
 #include <unordered_map>
 #include <vector>
 
-#include "common/time.hpp"
+#include "base/time.hpp"
 
 namespace sievesim {
 

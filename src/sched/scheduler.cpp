@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <numeric>
 
-#include "config/select.hpp"
+#include "base/select.hpp"
 
 namespace sievesim {
 

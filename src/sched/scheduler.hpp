@@ -9,9 +9,9 @@
 #include <utility>
 #include <vector>
 
-#include "common/registry.hpp"
-#include "common/time.hpp"
-#include "config/params.hpp"
+#include "base/params.hpp"
+#include "base/registry.hpp"
+#include "base/time.hpp"
 #include "hw/gpu/gpu_model.hpp"
 #include "hw/pim/pim_model.hpp"
 #include "model/model.hpp"

@@ -5,8 +5,8 @@
 #include <memory>
 #include <span>
 
-#include "common/registry.hpp"
-#include "config/params.hpp"
+#include "base/params.hpp"
+#include "base/registry.hpp"
 #include "workload/requests.hpp"
 
 namespace sievesim {

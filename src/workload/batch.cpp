@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <string>
 
-#include "common/error.hpp"
+#include "base/error.hpp"
 
 namespace sievesim {
 

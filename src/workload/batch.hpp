@@ -8,9 +8,9 @@
 #include <span>
 #include <vector>
 
-#include "common/time.hpp"
-#include "engine/results.hpp"
+#include "base/time.hpp"
 #include "model/model.hpp"
+#include "workload/request_row.hpp"
 #include "workload/requests.hpp"
 
 namespace sievesim {

@@ -5,8 +5,8 @@
 #include <fstream>
 #include <sstream>
 
-#include "common/csv_rows.hpp"
-#include "common/error.hpp"
+#include "base/csv_rows.hpp"
+#include "base/error.hpp"
 #include "workload/requests.hpp"
 
 namespace sievesim {

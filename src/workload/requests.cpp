@@ -1,6 +1,6 @@
 #include "workload/requests.hpp"
 
-#include "config/select.hpp"
+#include "base/select.hpp"
 
 namespace sievesim {
 

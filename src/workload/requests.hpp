@@ -8,10 +8,10 @@
 #include <string>
 #include <vector>
 
-#include "common/registry.hpp"
-#include "common/rng.hpp"
-#include "common/time.hpp"
-#include "config/params.hpp"
+#include "base/params.hpp"
+#include "base/registry.hpp"
+#include "base/rng.hpp"
+#include "base/time.hpp"
 
 namespace sievesim {
 

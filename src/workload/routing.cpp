@@ -3,8 +3,8 @@
 #include <algorithm>
 #include <limits>
 
-#include "common/rng.hpp"
-#include "config/select.hpp"
+#include "base/rng.hpp"
+#include "base/select.hpp"
 
 namespace sievesim {
 

@@ -7,8 +7,8 @@
 #include <string>
 #include <vector>
 
-#include "common/registry.hpp"
-#include "config/params.hpp"
+#include "base/params.hpp"
+#include "base/registry.hpp"
 #include "model/model.hpp"
 
 namespace sievesim {

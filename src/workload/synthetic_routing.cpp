@@ -4,7 +4,7 @@
 #include <new>
 #include <numeric>
 
-#include "common/rng.hpp"
+#include "base/rng.hpp"
 
 namespace sievesim {
 namespace {

@@ -10,7 +10,7 @@
 #include <ostream>
 #include <sstream>
 
-#include "common/error.hpp"
+#include "base/error.hpp"
 
 namespace sievesim {
 namespace {

@@ -6,7 +6,7 @@
 #include <algorithm>
 #include <tuple>
 
-#include "common/rng.hpp"
+#include "base/rng.hpp"
 #include "mpi/message_stream.hpp"
 #include "mpi/rank_map.hpp"
 #include "mpi/token_exchange.hpp"

@@ -1,7 +1,7 @@
 // Every band of reference/calibration.md, asserted against the cost models as shipped.
 #include <gtest/gtest.h>
 
-#include "config/params.hpp"
+#include "base/params.hpp"
 #include "hw/gpu/gpu_model.hpp"
 #include "hw/net/fabric_model.hpp"
 #include "hw/pim/pim_model.hpp"

@@ -1,7 +1,7 @@
 // Loading whole experiments: HBM capacity checks (weights, then the longest request's KV).
 #include <gtest/gtest.h>
 
-#include "common/error.hpp"
+#include "base/error.hpp"
 #include "common/test_paths.hpp"
 #include "config/experiment.hpp"
 

@@ -4,9 +4,9 @@
 
 #include <set>
 
+#include "base/params.hpp"
 #include "common/test_paths.hpp"
 #include "config/experiment.hpp"
-#include "config/params.hpp"
 #include "engine/ports.hpp"
 #include "hw/gpu/gpu_model.hpp"
 #include "hw/net/fabric_model.hpp"

@@ -5,8 +5,8 @@
 #include <set>
 #include <string>
 
+#include "base/params.hpp"
 #include "common/test_paths.hpp"
-#include "config/params.hpp"
 #include "engine/op_costs.hpp"
 #include "hw/gpu/gpu_model.hpp"
 #include "hw/pim/pim_model.hpp"

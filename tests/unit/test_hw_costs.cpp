@@ -2,7 +2,7 @@
 // two-port network timing of DESIGN §2.
 #include <gtest/gtest.h>
 
-#include "config/params.hpp"
+#include "base/params.hpp"
 #include "engine/ports.hpp"
 #include "hw/gpu/gpu_model.hpp"
 #include "hw/net/fabric_model.hpp"

@@ -8,8 +8,8 @@
 #include <cstring>
 #include <tuple>
 
-#include "common/error.hpp"
-#include "common/rng.hpp"
+#include "base/error.hpp"
+#include "base/rng.hpp"
 #include "common/test_paths.hpp"
 #include "config/experiment.hpp"
 #include "engine/node.hpp"

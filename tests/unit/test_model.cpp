@@ -9,7 +9,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
-#include "common/error.hpp"
+#include "base/error.hpp"
 #include "model/model.hpp"
 
 namespace sievesim {

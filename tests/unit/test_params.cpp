@@ -1,8 +1,8 @@
 // Checked configuration reading: types, bounds, defaults, unknown keys, -p overrides, presets.
 #include <gtest/gtest.h>
 
-#include "common/error.hpp"
-#include "config/params.hpp"
+#include "base/error.hpp"
+#include "base/params.hpp"
 #include "hw/preset.hpp"
 
 namespace sievesim {

@@ -3,7 +3,7 @@
 // successive passes, refresh at fixed times, and attention spread over the channels.
 #include <gtest/gtest.h>
 
-#include "config/params.hpp"
+#include "base/params.hpp"
 #include "hw/pim/pim_model.hpp"
 #include "hw/preset.hpp"
 

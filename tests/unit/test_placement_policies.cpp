@@ -8,10 +8,10 @@
 #include <fstream>
 #include <map>
 
-#include "common/error.hpp"
-#include "common/rng.hpp"
+#include "base/error.hpp"
+#include "base/params.hpp"
+#include "base/rng.hpp"
 #include "common/toy_model.hpp"
-#include "config/params.hpp"
 #include "hw/gpu/gpu_model.hpp"
 #include "hw/pim/pim_model.hpp"
 #include "hw/preset.hpp"

@@ -4,10 +4,10 @@
 #include <cmath>
 #include <set>
 
-#include "common/error.hpp"
-#include "common/rng.hpp"
+#include "base/error.hpp"
+#include "base/params.hpp"
+#include "base/rng.hpp"
 #include "common/toy_model.hpp"
-#include "config/params.hpp"
 #include "model/model.hpp"
 #include "workload/routing.hpp"
 

@@ -4,9 +4,9 @@
 #include <functional>
 #include <numeric>
 
-#include "common/rng.hpp"
+#include "base/params.hpp"
+#include "base/rng.hpp"
 #include "common/toy_model.hpp"
-#include "config/params.hpp"
 #include "hw/gpu/gpu_model.hpp"
 #include "hw/pim/pim_model.hpp"
 #include "hw/preset.hpp"

@@ -7,9 +7,9 @@
 #include <cstdio>
 #include <fstream>
 
-#include "common/error.hpp"
+#include "base/error.hpp"
+#include "base/select.hpp"
 #include "common/toy_model.hpp"
-#include "config/select.hpp"
 #include "workload/batch.hpp"
 #include "workload/request_pool.hpp"
 #include "workload/requests.hpp"

@@ -9,10 +9,10 @@
 
 #include <unistd.h>
 
-#include "common/error.hpp"
+#include "base/error.hpp"
+#include "base/params.hpp"
 #include "common/test_paths.hpp"
 #include "common/toy_model.hpp"
-#include "config/params.hpp"
 #include "workload/routing.hpp"
 #include "workload/stats.hpp"
 #include "workload/trace.hpp"

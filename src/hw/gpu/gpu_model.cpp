@@ -1,5 +1,5 @@
 #include "hw/gpu/gpu_model.hpp"
-#include "config/select.hpp"
+#include "base/select.hpp"
 
 namespace sievesim {
 

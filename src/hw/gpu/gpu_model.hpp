@@ -6,9 +6,9 @@
 #include <span>
 #include <string>
 
-#include "common/registry.hpp"
-#include "common/time.hpp"
-#include "config/params.hpp"
+#include "base/params.hpp"
+#include "base/registry.hpp"
+#include "base/time.hpp"
 #include "hw/gpu/gpu_kernel.hpp"
 #include "model/model.hpp"
 

@@ -1,6 +1,6 @@
 // alpha-beta link: a message costs latency + bytes / (bandwidth x achievable fraction); each
 // all-to-all call adds a fixed cost (launch, signalling, polling) before its first byte leaves.
-#include "config/select.hpp"
+#include "base/select.hpp"
 #include "hw/net/fabric_model.hpp"
 
 namespace sievesim {

@@ -1,11 +1,12 @@
 #pragma once
 // Network cost model of one fabric (scale-up or scale-out): how long a message occupies a port,
-// and the latency of a hop. The port serialization itself lives in engine/ports.hpp.
+// and the latency of a hop. The port serialization itself lives in engine/ports.hpp, the choice of
+// fabric in topology.hpp.
 #include <memory>
 
-#include "common/registry.hpp"
-#include "common/time.hpp"
-#include "config/params.hpp"
+#include "base/params.hpp"
+#include "base/registry.hpp"
+#include "base/time.hpp"
 
 namespace sievesim {
 

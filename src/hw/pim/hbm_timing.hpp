@@ -5,8 +5,8 @@
 #include <cmath>
 #include <cstdint>
 
-#include "common/time.hpp"
-#include "config/params.hpp"
+#include "base/params.hpp"
+#include "base/time.hpp"
 
 namespace sievesim {
 

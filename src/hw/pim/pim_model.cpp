@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "config/select.hpp"
+#include "base/select.hpp"
 
 namespace sievesim {
 

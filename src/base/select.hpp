@@ -12,8 +12,8 @@
 #include <memory>
 #include <string>
 
-#include "common/registry.hpp"
-#include "config/params.hpp"
+#include "base/params.hpp"
+#include "base/registry.hpp"
 
 namespace sievesim {
 

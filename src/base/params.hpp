@@ -12,7 +12,7 @@
 #include <string>
 #include <vector>
 
-#include "common/error.hpp"
+#include "base/error.hpp"
 
 namespace sievesim {
 

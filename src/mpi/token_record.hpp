@@ -8,7 +8,7 @@
 #include <cstdint>
 #include <type_traits>
 
-#include "common/time.hpp"
+#include "base/time.hpp"
 
 namespace sievesim {
 

@@ -1,4 +1,4 @@
-#include "common/logging.hpp"
+#include "base/logging.hpp"
 
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>

@@ -1,9 +1,9 @@
-#include "place/coordinator.hpp"
+#include "engine/coordinator.hpp"
 
 #include <algorithm>
 #include <numeric>
 
-#include "common/error.hpp"
+#include "base/error.hpp"
 
 namespace sievesim {
 namespace {

@@ -1,4 +1,4 @@
-#include "config/params.hpp"
+#include "base/params.hpp"
 
 #include <charconv>
 #include <cmath>

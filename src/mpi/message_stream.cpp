@@ -4,7 +4,7 @@
 #include <cstring>
 #include <string>
 
-#include "common/error.hpp"
+#include "base/error.hpp"
 
 namespace sievesim {
 

@@ -1,4 +1,4 @@
-#include "io/h5_util.hpp"
+#include "base/h5_util.hpp"
 
 namespace sievesim::h5 {
 namespace {
