@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """One line per object of a sievesim result file: its path and a SHA-256 of its data and
 attributes, leaving out what describes the run rather than the result (date, wall time, git
-revision, command line, rank layout). Two runs whose digests match computed the same results;
+revision, command line, rank layout). The resolved configuration (`config` attributes) is hashed
+as YAML data, so the order in which the simulator happened to read its keys does not count. Two
+runs whose digests match computed the same results;
 `diff` of two digest files names the objects that differ.
 
 usage: result_digest.py FILE.h5 [FILE.h5 ...]   (lines prefixed with the file name when several)
@@ -9,8 +11,11 @@ usage: result_digest.py FILE.h5 [FILE.h5 ...]   (lines prefixed with the file na
 import hashlib
 import sys
 
+import json
+
 import h5py
 import numpy as np
+import yaml
 
 # Root attributes that say how and when a run happened, not what it computed.
 RUN_ATTRS = {"command_line", "config_file", "date", "git_revision", "nodes_per_rank", "ranks",
@@ -36,7 +41,13 @@ def digest(path, prefix=""):
             if k in skip:
                 continue
             h.update(k.encode())
-            h.update(value_bytes(obj.attrs[k]))
+            h.update(canonical(k, obj.attrs[k]))
+
+    def canonical(k, v):
+        if k != "config":
+            return value_bytes(v)
+        text = v.decode() if isinstance(v, bytes) else str(v)
+        return json.dumps(yaml.safe_load(text), sort_keys=True).encode()
 
     with h5py.File(path, "r") as f:
         h = hashlib.sha256()
