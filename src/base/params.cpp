@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <map>
 #include <sstream>
 
 namespace sievesim {
@@ -112,6 +113,30 @@ const char* type_name<std::string>() {
   return "a string";
 }
 
+// The type as a column of `sievesim params`.
+template <class T>
+const char* doc_type() {
+  if constexpr (std::is_same_v<T, std::int64_t>) return "integer";
+  if constexpr (std::is_same_v<T, double>) return "number";
+  if constexpr (std::is_same_v<T, bool>) return "bool";
+  return "string";
+}
+
+template <class T>
+std::string value_text(const T& v) {
+  if constexpr (std::is_same_v<T, bool>) {
+    return v ? "true" : "false";
+  } else if constexpr (std::is_same_v<T, std::string>) {
+    return v.empty() ? "\"\"" : v;
+  } else if constexpr (std::is_same_v<T, double>) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.10g", v);
+    return buf;
+  } else {
+    return std::to_string(v);
+  }
+}
+
 }  // namespace
 
 Params::Params(YAML::Node input, std::string file, std::string path,
@@ -155,14 +180,41 @@ Params Params::child(const std::string& key) const {
   return child_with_input(key, sub);
 }
 
+Params Params::describing(std::shared_ptr<ParamDocs> sink, YAML::Node input) {
+  Params p(input.IsDefined() && !input.IsNull() ? input : YAML::Node(YAML::NodeType::Map),
+           "(describe)");
+  p.docs_ = std::move(sink);
+  return p;
+}
+
 Params Params::child_with_input(const std::string& key, const YAML::Node& input) const {
   Params c(input, file_, key_path(key), overridden_);
+  c.docs_ = docs_;
+  if (docs_) c.doc_prefix_ = doc_prefix_ + key + ".";
   resolved_[key] = c.resolved_;
   return c;
 }
 
-std::vector<double> Params::number_list(const std::string& key,
-                                        std::vector<double> fallback) const {
+void Params::document(ParamDoc doc) const {
+  if (!docs_) return;
+  doc.key = doc_prefix_ + doc.key;
+  for (auto& d : *docs_)
+    if (d.key == doc.key) {
+      if (d.desc.empty()) d.desc = std::move(doc.desc);
+      if (d.range.empty()) d.range = std::move(doc.range);
+      return;
+    }
+  docs_->push_back(std::move(doc));
+}
+
+std::vector<double> Params::number_list(const std::string& key, std::vector<double> fallback,
+                                        const std::string& desc) const {
+  if (docs_) {
+    std::string dflt;
+    for (double v : fallback) dflt += (dflt.empty() ? "" : ", ") + value_text(v);
+    document({key, "list of numbers", "[" + dflt + "]", "", desc,
+              [key, fallback, desc](const Params& r) { r.number_list(key, fallback, desc); }});
+  }
   YAML::Node n = raw(key);
   if (!n.IsDefined() || n.IsNull()) {
     YAML::Node seq(YAML::NodeType::Sequence);
@@ -181,7 +233,11 @@ std::vector<double> Params::number_list(const std::string& key,
   return out;
 }
 
-std::vector<std::string> Params::scalar_list(const std::string& key) const {
+std::vector<std::string> Params::scalar_list(const std::string& key,
+                                             const std::string& desc) const {
+  if (docs_)
+    document({key, "list", "[]", "numbers or names", desc,
+              [key, desc](const Params& r) { r.scalar_list(key, desc); }});
   YAML::Node n = raw(key);
   if (!n.IsDefined() || n.IsNull()) {
     record(key, YAML::Node(YAML::NodeType::Sequence));
@@ -283,8 +339,77 @@ void ParamSpec<T>::check(const T& v) const {
 }
 
 template <class T>
+T ParamSpec<T>::sample() const {
+  if constexpr (std::is_same_v<T, std::string>) {
+    return choices_.empty() ? "sample" : choices_.front();
+  } else if constexpr (std::is_same_v<T, bool>) {
+    return false;
+  } else {
+    T v = 1;
+    if (min_ && v < *min_) v = *min_;
+    if (above_ && !(v > *above_)) v = *above_ + 1;
+    if (max_ && v > *max_) {
+      if constexpr (std::is_same_v<T, double>) v = above_ ? (*above_ + *max_) / 2 : *max_;
+      if constexpr (!std::is_same_v<T, double>) v = *max_;
+    }
+    return v;
+  }
+}
+
+template <class T>
+void ParamSpec<T>::document(Kind kind, const std::optional<T>& given, const T* fallback) const {
+  ParamDoc d;
+  d.key = key_;
+  d.type = doc_type<T>();
+  if (given)
+    d.dflt = owner_.raw(key_).Scalar();  // as the input (a preset) spells it
+  else if (kind == Kind::kRequired)
+    d.dflt = "required";
+  else if (kind == Kind::kOptional)
+    d.dflt = "unset";
+  else
+    d.dflt = default_text_.empty() ? value_text(*fallback) : default_text_;
+  if (!range_.empty()) {
+    d.range = range_;
+  } else if constexpr (std::is_same_v<T, std::string>) {
+    for (const auto& c : choices_) d.range += (d.range.empty() ? "" : " | ") + c;
+  } else if constexpr (!std::is_same_v<T, bool>) {
+    const std::string lo = min_ ? "[" + value_text(*min_) : above_ ? "(" + value_text(*above_) : "";
+    if (!lo.empty() && max_)
+      d.range = lo + ", " + value_text(*max_) + "]";
+    else if (!lo.empty())
+      d.range = (min_ ? ">= " : "> ") + lo.substr(1);
+    else if (max_)
+      d.range = "<= " + value_text(*max_);
+  }
+  d.desc = desc_;
+  // A computed default cannot be computed again without the values it comes from: a checked
+  // subsection records none (optional), its given value is still checked.
+  const std::optional<T> fb =
+      fallback && default_text_.empty() ? std::optional<T>(*fallback) : std::nullopt;
+  d.reread = [key = key_, min = min_, max = max_, above = above_, choices = choices_, kind,
+              fb](const Params& r) {
+    ParamSpec<T> s(r, key);
+    s.min_ = min, s.max_ = max, s.above_ = above, s.choices_ = choices;
+    if (kind == Kind::kRequired)
+      s.required();
+    else if (kind == Kind::kDefault && fb)
+      s.dflt(*fb);
+    else
+      s.optional();
+  };
+  owner_.document(std::move(d));
+}
+
+template <class T>
 T ParamSpec<T>::required() const {
   auto v = read();
+  if (!v && owner_.describing()) {
+    const T s = sample();
+    owner_.record(key_, YAML::Node(s));
+    document(Kind::kRequired, std::nullopt, nullptr);
+    return s;
+  }
   if (!v) {
     // A missing required key next to an unread key that is one or two edits away is a typo:
     // name the typo, as the unknown-key check would have, rather than the missing key.
@@ -297,6 +422,7 @@ T ParamSpec<T>::required() const {
     owner_.fail(key_, "missing required key (expected " + expectation() + ")");
   }
   owner_.record(key_, YAML::Node(*v));
+  if (owner_.describing()) document(Kind::kRequired, v, nullptr);
   return *v;
 }
 
@@ -305,6 +431,7 @@ T ParamSpec<T>::dflt(const T& fallback) const {
   auto v = read();
   const T out = v ? *v : fallback;
   owner_.record(key_, YAML::Node(out));
+  if (owner_.describing()) document(Kind::kDefault, v, &fallback);
   return out;
 }
 
@@ -312,6 +439,7 @@ template <class T>
 std::optional<T> ParamSpec<T>::optional() const {
   auto v = read();
   owner_.record(key_, v ? YAML::Node(*v) : YAML::Node(YAML::NodeType::Null));
+  if (owner_.describing()) document(Kind::kOptional, v, nullptr);
   return v;
 }
 
@@ -319,6 +447,27 @@ template class ParamSpec<std::int64_t>;
 template class ParamSpec<double>;
 template class ParamSpec<bool>;
 template class ParamSpec<std::string>;
+
+void check_params(const Params& section, const ParamDocs& docs) {
+  // One reader per nested map, made once: a second child() of the same key would replace the
+  // first one's record in the resolved tree.
+  std::map<std::string, Params> readers;
+  std::function<const Params&(const std::string&)> reader_for =
+      [&](const std::string& prefix) -> const Params& {
+    if (prefix.empty()) return section;
+    if (auto it = readers.find(prefix); it != readers.end()) return it->second;
+    const auto dot = prefix.rfind('.');
+    const Params& parent = reader_for(dot == std::string::npos ? "" : prefix.substr(0, dot));
+    const std::string leaf = dot == std::string::npos ? prefix : prefix.substr(dot + 1);
+    return readers.emplace(prefix, parent.child(leaf)).first->second;
+  };
+  for (const auto& d : docs) {
+    if (!d.reread) continue;
+    const auto dot = d.key.rfind('.');
+    d.reread(reader_for(dot == std::string::npos ? "" : d.key.substr(0, dot)));
+  }
+  section.reject_unknown_keys();
+}
 
 // --- overrides and tree helpers ---------------------------------------------------------------
 YAML::Node yaml_clone(const YAML::Node& n) {

@@ -15,9 +15,17 @@ namespace {
 class CsvArrivals final : public ArrivalProcess {
  public:
   CsvArrivals(const Params& p, const ArrivalContext& ctx) {
-    std::filesystem::path path(p.param<std::string>("path").required());
+    std::filesystem::path path(
+        p.param<std::string>("path")
+            .desc("CSV of arrival_s,prompt_tokens,output_tokens rows, relative to the "
+                  "experiment file")
+            .required());
     if (path.is_relative()) path = std::filesystem::path(ctx.base_dir) / path;
-    const auto limit = p.param<std::int64_t>("count").min(0).dflt(0);
+    const auto limit = p.param<std::int64_t>("count")
+                           .min(0)
+                           .desc("requests: the first rows of the file; 0: all")
+                           .dflt(0);
+    if (p.describing()) return;  // no file to read
     const std::string file = path.lexically_normal().string();
     std::ifstream in(file);
     if (!in) p.fail("path", "cannot open request CSV '" + file + "'");

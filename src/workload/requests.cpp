@@ -31,6 +31,17 @@ RequestSpec sample_request(const ArrivalContext& ctx, std::int64_t id, sim_time_
   return r;
 }
 
+const ArrivalContext& describing_arrival_context() {
+  class OneToken final : public LengthDistribution {
+   public:
+    std::int64_t sample(RandomStream&) const override { return 1; }
+    std::int64_t max_tokens() const override { return 1; }
+  };
+  static const OneToken one;
+  static const ArrivalContext ctx{1, "", &one, &one};
+  return ctx;
+}
+
 RequestStream make_request_stream(const Params& section, std::uint64_t seed,
                                   const std::string& base_dir) {
   RequestStream s;

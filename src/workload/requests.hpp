@@ -73,4 +73,8 @@ struct RequestStream {
 RequestStream make_request_stream(const Params& section, std::uint64_t seed,
                                   const std::string& base_dir);
 
+// A context to describe arrival processes with (ArrivalRegistry::describe) where no experiment
+// exists: seed 1, no base folder, one-token prompts and outputs.
+const ArrivalContext& describing_arrival_context();
+
 }  // namespace sievesim

@@ -12,6 +12,20 @@ std::unique_ptr<RoutingSource> make_routing_source(const Params& p, const Routin
   return make_selected<RoutingRegistry>(p, "source", "uniform", "routing source", ctx);
 }
 
+const RoutingContext& describing_routing_context() {
+  static const ModelSpec model = [] {
+    ModelSpec m;
+    m.name = "describe";
+    m.routed_experts = 8;
+    m.top_k = 2;
+    m.num_layers = 2;
+    m.layers.resize(2);
+    return m;
+  }();
+  static const RoutingContext ctx{model, 1, ""};
+  return ctx;
+}
+
 namespace {
 
 // The one draw both entry points share; `upper(r)` is the first index whose cumulative weight

@@ -39,6 +39,10 @@ using RoutingRegistry = Registry<RoutingSource, const Params&, const RoutingCont
 // the same name).
 std::unique_ptr<RoutingSource> make_routing_source(const Params& p, const RoutingContext& ctx);
 
+// A context to describe routing sources with (RoutingRegistry::describe) where no experiment
+// exists: a small sample MoE model (8 experts, top-2, 2 layers), seed 1, no base folder.
+const RoutingContext& describing_routing_context();
+
 // Draws k distinct experts from a cumulative distribution (inverse CDF, redraw on repeats) and
 // gives them gate weights proportional to their probabilities. Shared by the synthetic sources.
 void draw_topk_from_cdf(std::span<const double> cdf, std::uint64_t seed, const RouteKey& key,

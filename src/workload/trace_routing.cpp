@@ -14,11 +14,20 @@ namespace {
 class TraceRouting final : public RoutingSource {
  public:
   TraceRouting(const Params& p, const RoutingContext& ctx) : experts_(ctx.model.routed_experts) {
-    std::filesystem::path path(p.param<std::string>("path").required());
+    std::filesystem::path path(
+        p.param<std::string>("path")
+            .desc("trace file (sievesim trace format, from `sievesim trace-import`), relative "
+                  "to the experiment file")
+            .required());
     if (path.is_relative() && !ctx.base_dir.empty())
       path = std::filesystem::path(ctx.base_dir) / path;
-    modulo_ =
-        p.param<std::string>("expert_mapping").one_of({"none", "modulo"}).dflt("none") == "modulo";
+    modulo_ = p.param<std::string>("expert_mapping")
+                  .one_of({"none", "modulo"})
+                  .desc(
+                      "a trace of another expert count: an error (none), or its expert ids "
+                      "folded mod the model's (modulo)")
+                  .dflt("none") == "modulo";
+    if (p.describing()) return;  // no file to read
     trace_ = read_trace(path.lexically_normal().string());
     if (trace_.experts != experts_ && !modulo_)
       p.fail("path", "the trace has " + std::to_string(trace_.experts) + " experts, the model " +
