@@ -2,6 +2,9 @@
 
 #include "base/error.hpp"
 #include "base/registry.hpp"
+#include "hw/gpu/gpu_model.hpp"
+#include "hw/net/fabric_model.hpp"
+#include "hw/pim/pim_model.hpp"
 
 namespace sievesim {
 
@@ -51,18 +54,44 @@ YAML::Node expand(const std::string& family, const std::string& name, const std:
 Params resolve_preset(const Params& parent, const std::string& key, const std::string& family,
                       const std::string& default_preset) {
   Params user = parent.child(key);
-  const std::string name = user.param<std::string>("preset").dflt(default_preset);
+  std::string known;
+  for (const auto& n : PresetRegistry::instance().names(family)) known += " " + n;
+  // The names go in the description: the range column would be as wide as all of them.
+  const std::string what = "the " + family + " preset, a complete parameter set any key of " +
+                           "which may be given here too; one of:" + known;
+  const std::string name =
+      user.param<std::string>("preset").desc(what).range("a preset name").dflt(default_preset);
   const std::string* text = PresetRegistry::instance().find(family, name);
-  if (!text) {
-    std::string known;
-    for (const auto& n : PresetRegistry::instance().names(family)) known += " " + n;
-    user.fail("preset", "unknown " + family + " preset '" + name + "'; known:" + known);
-  }
+  if (!text) user.fail("preset", "unknown " + family + " preset '" + name + "'; known:" + known);
   YAML::Node merged = yaml_merge(expand(family, name, *text), user.input());
   merged["preset"] = name;
   Params p = parent.child_with_input(key, merged);
-  p.param<std::string>("preset").required();
+  p.param<std::string>("preset").desc(what).range("a preset name").required();
   return p;
+}
+
+std::vector<std::string> preset_families() {
+  return {"gpu", "pim", "fabric"};
+}
+
+ParamDocs describe_preset(const std::string& family, const std::string& name) {
+  if (!PresetRegistry::instance().find(family, name))
+    throw SimulationError("describe_preset: no " + family + " preset '" + name + "'");
+  YAML::Node root(YAML::NodeType::Map);
+  root[family]["preset"] = name;
+  auto docs = std::make_shared<ParamDocs>();
+  const Params p = resolve_preset(Params::describing(docs, root), family, family, name);
+  if (family == "gpu")
+    make_gpu_model(p);
+  else if (family == "pim")
+    make_pim_model(p);
+  else if (family == "fabric")
+    make_fabric_model(p);
+  else
+    throw SimulationError("describe_preset: no model family '" + family + "'");
+  // Keys relative to the preset's own section.
+  for (auto& d : *docs) d.key = d.key.substr(family.size() + 1);
+  return *docs;
 }
 
 }  // namespace sievesim

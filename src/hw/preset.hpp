@@ -13,6 +13,13 @@
 
 namespace sievesim {
 
+// The presets an experiment and `sievesim cost` use when none is named: one place, so the two
+// never model different hardware by default (the Sieve paper's B200 with HBM3E bank-level PIM).
+inline constexpr const char* kDefaultGpuPreset = "b200";
+inline constexpr const char* kDefaultPimPreset = "hbm3e-bank-pim";
+inline constexpr const char* kDefaultScaleUpPreset = "nvlink5";
+inline constexpr const char* kDefaultScaleOutPreset = "ib-ndr";
+
 class PresetRegistry {
  public:
   static PresetRegistry& instance();
@@ -30,6 +37,14 @@ class PresetRegistry {
 // returned reader's `impl` key names the implementation.
 Params resolve_preset(const Params& parent, const std::string& key, const std::string& family,
                       const std::string& default_preset);
+
+// The families whose presets are complete models: "gpu", "pim", "fabric" (not "dram", the memory
+// parts PIM presets inherit).
+std::vector<std::string> preset_families();
+
+// Every parameter the model of preset `name` reads, its values (the preset's) as the defaults:
+// the model is built on a describing reader, not counted. Keys relative to the preset's section.
+ParamDocs describe_preset(const std::string& family, const std::string& name);
 
 }  // namespace sievesim
 

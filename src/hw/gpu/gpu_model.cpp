@@ -8,11 +8,38 @@ std::unique_ptr<GpuModel> make_gpu_model(const Params& p) {
 }
 
 GpuPeaks::GpuPeaks(const Params& p)
-    : bf16_flops(p.param<double>("peak_bf16_tflops").min(1e-6).max(1e6).required() * 1e12),
-      fp8_flops(p.param<double>("peak_fp8_tflops").min(1e-6).max(1e6).required() * 1e12),
-      fp32_flops(p.param<double>("peak_fp32_tflops").min(1e-6).max(1e6).required() * 1e12),
-      hbm_Bps(p.param<double>("hbm_bandwidth_GBps").min(1e-3).max(1e6).required() * 1e9),
-      hbm_capacity_bytes(p.param<double>("hbm_capacity_GB").above(0).required() * 1e9) {}
+    : bf16_flops(p.param<double>("peak_bf16_tflops")
+                     .min(1e-6)
+                     .max(1e6)
+                     .desc("dense BF16 tensor-core peak, TFLOP/s (datasheet); FP16 and dequantized "
+                           "4-bit math run at it too")
+                     .required() *
+                 1e12),
+      fp8_flops(p.param<double>("peak_fp8_tflops")
+                    .min(1e-6)
+                    .max(1e6)
+                    .desc("dense FP8 tensor-core peak, TFLOP/s (datasheet)")
+                    .required() *
+                1e12),
+      fp32_flops(p.param<double>("peak_fp32_tflops")
+                     .min(1e-6)
+                     .max(1e6)
+                     .desc("FP32 peak without tensor cores, TFLOP/s (datasheet): the math of "
+                           "elementwise and reduction kernels")
+                     .required() *
+                 1e12),
+      hbm_Bps(p.param<double>("hbm_bandwidth_GBps")
+                  .min(1e-3)
+                  .max(1e6)
+                  .desc("peak HBM bandwidth, GB/s (datasheet); kernels reach a fraction of it")
+                  .required() *
+              1e9),
+      hbm_capacity_bytes(p.param<double>("hbm_capacity_GB")
+                             .above(0)
+                             .desc("HBM capacity, GB (datasheet); a node holds the smaller of "
+                                   "this and its PIM stacks' capacity")
+                             .required() *
+                         1e9) {}
 
 double GpuPeaks::flops(DType math) const {
   switch (math) {

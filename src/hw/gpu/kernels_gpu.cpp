@@ -19,24 +19,68 @@ class KernelGpu final : public GpuModel {
  public:
   explicit KernelGpu(const Params& p)
       : peaks_(p),
-        tile_tokens_(p.param<std::int64_t>("gemm_tile_tokens").min(1).max(4096).dflt(64)),
-        gemm_bw_eff_(eff(p, "gemm_bandwidth_efficiency")),
-        gemm_4bit_bw_eff_(eff(p, "gemm_4bit_bandwidth_efficiency")),
-        gemm_bf16_eff_(eff(p, "gemm_bf16_flops_efficiency")),
-        gemm_fp8_eff_(eff(p, "gemm_fp8_flops_efficiency")),
-        gemm_4bit_eff_(eff(p, "gemm_4bit_flops_efficiency")),
-        attn_bw_eff_(eff(p, "attention_bandwidth_efficiency")),
-        attn_eff_(eff(p, "attention_flops_efficiency")),
-        elementwise_bw_eff_(eff(p, "elementwise_bandwidth_efficiency")),
-        reduction_bw_eff_(eff(p, "reduction_bandwidth_efficiency")),
-        vector_eff_(eff(p, "vector_flops_efficiency")),
-        gemm_half_bytes_(p.param<double>("gemm_half_saturation_MB").min(0).max(1e6).required() *
+        tile_tokens_(p.param<std::int64_t>("gemm_tile_tokens")
+                         .min(1)
+                         .max(4096)
+                         .desc("tokens per GEMM tile: each expert's tokens are padded up to a "
+                               "multiple of it")
+                         .dflt(64)),
+        gemm_bw_eff_(eff(p, "gemm_bandwidth_efficiency",
+                         "fraction of peak HBM bandwidth a saturated GEMM reaches (BF16/FP8 "
+                         "weights)")),
+        gemm_4bit_bw_eff_(eff(p, "gemm_4bit_bandwidth_efficiency",
+                              "fraction of peak HBM bandwidth a saturated GEMM on 4-bit weights "
+                              "reaches (dequantizing kernels)")),
+        gemm_bf16_eff_(eff(p, "gemm_bf16_flops_efficiency",
+                           "fraction of the BF16 peak a GEMM on BF16/FP16 weights reaches")),
+        gemm_fp8_eff_(eff(p, "gemm_fp8_flops_efficiency",
+                          "fraction of the FP8 peak a GEMM on FP8 weights reaches")),
+        gemm_4bit_eff_(eff(p, "gemm_4bit_flops_efficiency",
+                           "fraction of the BF16 peak a GEMM on 4-bit weights reaches (BF16 "
+                           "math after dequantization)")),
+        attn_bw_eff_(eff(p, "attention_bandwidth_efficiency",
+                         "fraction of peak HBM bandwidth an attention kernel reaches")),
+        attn_eff_(eff(p, "attention_flops_efficiency",
+                      "fraction of the math peak an attention kernel reaches")),
+        elementwise_bw_eff_(eff(p, "elementwise_bandwidth_efficiency",
+                                "fraction of peak HBM bandwidth an elementwise kernel (norm, "
+                                "rotary, residual, copy) reaches; also the GPU's achievable "
+                                "bandwidth")),
+        reduction_bw_eff_(eff(p, "reduction_bandwidth_efficiency",
+                              "fraction of peak HBM bandwidth a reduction kernel (top-k, "
+                              "sampling) reaches")),
+        vector_eff_(eff(p, "vector_flops_efficiency",
+                        "fraction of the FP32 peak elementwise and reduction kernels reach")),
+        gemm_half_bytes_(p.param<double>("gemm_half_saturation_MB")
+                             .min(0)
+                             .max(1e6)
+                             .desc("MB in flight at which a GEMM reaches half its bandwidth: "
+                                   "its pipeline latency as bytes")
+                             .required() *
                          1e6),
-        half_bytes_(p.param<double>("half_saturation_MB").min(0).max(1e6).required() * 1e6) {
-    p.param<std::string>("description").dflt("");
-    const bool graphs = p.param<bool>("cuda_graphs").dflt(true);
-    const double graph_us = p.param<double>("fixed_graph_us").min(0).max(1e6).required();
-    const double eager_us = p.param<double>("fixed_eager_us").min(0).max(1e6).required();
+        half_bytes_(p.param<double>("half_saturation_MB")
+                        .min(0)
+                        .max(1e6)
+                        .desc("MB in flight at which a non-GEMM kernel reaches half its "
+                              "bandwidth: its memory latency as bytes")
+                        .required() *
+                    1e6) {
+    p.param<std::string>("description").desc("free text naming the part (not used)").dflt("");
+    const bool graphs = p.param<bool>("cuda_graphs")
+                            .desc(
+                                "kernels replayed from a CUDA graph (fixed_graph_us each) "
+                                "rather than launched eagerly (fixed_eager_us)")
+                            .dflt(true);
+    const double graph_us = p.param<double>("fixed_graph_us")
+                                .min(0)
+                                .max(1e6)
+                                .desc("fixed cost of a kernel inside a CUDA graph, us")
+                                .required();
+    const double eager_us = p.param<double>("fixed_eager_us")
+                                .min(0)
+                                .max(1e6)
+                                .desc("fixed cost of a kernel launched eagerly, us")
+                                .required();
     fixed_ps_ = us_to_ps(graphs ? graph_us : eager_us);
   }
 
@@ -79,8 +123,8 @@ class KernelGpu final : public GpuModel {
   sim_time_t launch_ps() const override { return fixed_ps_; }
 
  private:
-  static double eff(const Params& p, const char* key) {
-    return p.param<double>(key).above(0).max(1).required();
+  static double eff(const Params& p, const char* key, const char* desc) {
+    return p.param<double>(key).above(0).max(1).desc(desc).required();
   }
 
   sim_time_t time_ps(const GpuKernel& k, bool& compute_bound) const {

@@ -14,13 +14,35 @@ class RooflineGpu final : public GpuModel {
  public:
   explicit RooflineGpu(const Params& p)
       : peaks_(p),
-        flops_eff_(p.param<double>("flops_efficiency").above(0).max(1).dflt(0.8)),
-        bw_eff_(p.param<double>("bandwidth_efficiency").above(0).max(1).dflt(0.8)),
-        launch_ps_(us_to_ps(p.param<double>("launch_us").min(0).max(1e6).dflt(1.0))),
-        tile_tokens_(p.param<std::int64_t>("gemm_tile_tokens").min(1).max(4096).dflt(64)),
-        half_sat_bytes_(p.param<double>("bandwidth_half_saturation_MB").min(0).max(1e6).dflt(0.5) *
+        flops_eff_(p.param<double>("flops_efficiency")
+                       .above(0)
+                       .max(1)
+                       .desc("fraction of the math peak every kernel reaches")
+                       .dflt(0.8)),
+        bw_eff_(p.param<double>("bandwidth_efficiency")
+                    .above(0)
+                    .max(1)
+                    .desc("fraction of peak HBM bandwidth every kernel reaches")
+                    .dflt(0.8)),
+        launch_ps_(us_to_ps(p.param<double>("launch_us")
+                                .min(0)
+                                .max(1e6)
+                                .desc("fixed cost of every kernel, us")
+                                .dflt(1.0))),
+        tile_tokens_(p.param<std::int64_t>("gemm_tile_tokens")
+                         .min(1)
+                         .max(4096)
+                         .desc("tokens per GEMM tile: each expert's tokens are padded up to a "
+                               "multiple of it")
+                         .dflt(64)),
+        half_sat_bytes_(p.param<double>("bandwidth_half_saturation_MB")
+                            .min(0)
+                            .max(1e6)
+                            .desc("MB in flight at which a grouped GEMM reaches half its "
+                                  "bandwidth")
+                            .dflt(0.5) *
                         1e6) {
-    p.param<std::string>("description").dflt("");
+    p.param<std::string>("description").desc("free text naming the part (not used)").dflt("");
   }
 
   using GpuModel::kernel_ps;

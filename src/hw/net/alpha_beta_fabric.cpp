@@ -9,12 +9,34 @@ namespace {
 class AlphaBetaFabric final : public FabricModel {
  public:
   explicit AlphaBetaFabric(const Params& p)
-      : bw_Bps_(p.param<double>("bandwidth_GBps").min(1e-3).max(1e6).required() * 1e9 *
-                p.param<double>("efficiency").above(0).max(1).dflt(0.8)),
-        latency_ps_(us_to_ps(p.param<double>("latency_us").min(0).max(1e6).required())),
-        dispatch_call_ps_(us_to_ps(p.param<double>("dispatch_call_us").min(0).max(1e6).dflt(0))),
-        combine_call_ps_(us_to_ps(p.param<double>("combine_call_us").min(0).max(1e6).dflt(0))) {
-    p.param<std::string>("description").dflt("");
+      : bw_Bps_(p.param<double>("bandwidth_GBps")
+                    .min(1e-3)
+                    .max(1e6)
+                    .desc("link bandwidth per direction per GPU, GB/s (datasheet)")
+                    .required() *
+                1e9 *
+                p.param<double>("efficiency")
+                    .above(0)
+                    .max(1)
+                    .desc("fraction of bandwidth_GBps transfers achieve")
+                    .dflt(0.8)),
+        latency_ps_(us_to_ps(p.param<double>("latency_us")
+                                 .min(0)
+                                 .max(1e6)
+                                 .desc("latency of one hop, us: added to every message")
+                                 .required())),
+        dispatch_call_ps_(us_to_ps(p.param<double>("dispatch_call_us")
+                                       .min(0)
+                                       .max(1e6)
+                                       .desc("fixed cost of one all-to-all dispatch call (launch, "
+                                             "signalling, polling), us")
+                                       .dflt(0))),
+        combine_call_ps_(us_to_ps(p.param<double>("combine_call_us")
+                                      .min(0)
+                                      .max(1e6)
+                                      .desc("fixed cost of one all-to-all combine call, us")
+                                      .dflt(0))) {
+    p.param<std::string>("description").desc("free text naming the fabric (not used)").dflt("");
   }
   sim_time_t transfer_ps(double bytes) const override {
     return bytes <= 0 ? 0 : seconds_to_ps(bytes / bw_Bps_);

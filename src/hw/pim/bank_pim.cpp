@@ -53,17 +53,51 @@ class InDramPim final : public PimModel {
   explicit InDramPim(const Params& p)
       : org_(read_hbm_org(p)),
         t_(read_hbm_timing(p, org_)),
-        banks_per_unit_(p.param<std::int64_t>("banks_per_unit").min(1).max(64).required()),
-        power_limit_(p.param<bool>("power_limit").dflt(true)),
-        mac_limited_(
-            p.param<std::int64_t>("mac_interval_power_limited_tck").min(1).max(1024).required()),
-        input_vectors_(p.param<std::int64_t>("input_vectors").min(1).max(1024).dflt(1)),
+        banks_per_unit_(p.param<std::int64_t>("banks_per_unit")
+                            .min(1)
+                            .max(64)
+                            .desc("banks one PIM unit serves, read in turn (1: a unit per bank; "
+                                  "banks_per_group: a unit per bank group); divides the banks "
+                                  "per channel")
+                            .required()),
+        power_limit_(p.param<bool>("power_limit")
+                         .desc("MACs spaced mac_interval_power_limited_tck apart to stay in "
+                               "the power budget; false: tCCD_L apart")
+                         .dflt(true)),
+        mac_limited_(p.param<std::int64_t>("mac_interval_power_limited_tck")
+                         .min(1)
+                         .max(1024)
+                         .desc("MAC interval under the power limit, tCK (AttAcc nCCDAB)")
+                         .required()),
+        input_vectors_(p.param<std::int64_t>("input_vectors")
+                           .min(1)
+                           .max(1024)
+                           .desc("input vectors (tokens) the buffers hold per weight sweep: a "
+                                 "GEMV of n tokens takes ceil(n / input_vectors) passes")
+                           .dflt(1)),
         // AttAcc's traces write the next head's query while the current head's MACs run.
-        input_sets_(p.param<std::int64_t>("input_buffer_sets").min(1).max(8).dflt(2)),
-        input_bytes_(p.param<std::int64_t>("input_element_bytes").min(1).max(8).dflt(2)),
-        output_bytes_(p.param<std::int64_t>("output_element_bytes").min(1).max(8).dflt(2)),
-        softmax_per_tck_(p.param<std::int64_t>("softmax_elements_per_tck").min(1).dflt(16)) {
-    p.param<std::string>("description").dflt("");
+        input_sets_(p.param<std::int64_t>("input_buffer_sets")
+                        .min(1)
+                        .max(8)
+                        .desc("input sets the buffers hold at once: with 2 the next pass's "
+                              "input is written while the current pass computes")
+                        .dflt(2)),
+        input_bytes_(p.param<std::int64_t>("input_element_bytes")
+                         .min(1)
+                         .max(8)
+                         .desc("bytes per input element written into the PIM buffers")
+                         .dflt(2)),
+        output_bytes_(p.param<std::int64_t>("output_element_bytes")
+                          .min(1)
+                          .max(8)
+                          .desc("bytes per result element read back")
+                          .dflt(2)),
+        softmax_per_tck_(p.param<std::int64_t>("softmax_elements_per_tck")
+                             .min(1)
+                             .desc("attention scores the softmax unit of a channel handles per "
+                                   "tCK")
+                             .dflt(16)) {
+    p.param<std::string>("description").desc("free text naming the part (not used)").dflt("");
     if (org_.banks_per_channel() % banks_per_unit_ != 0)
       p.fail("banks_per_unit", "expected a divisor of the " +
                                    std::to_string(org_.banks_per_channel()) + " banks per channel");

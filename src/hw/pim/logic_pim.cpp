@@ -18,11 +18,29 @@ class LogicDiePim final : public PimModel {
   explicit LogicDiePim(const Params& p)
       : org_(read_hbm_org(p)),
         t_(read_hbm_timing(p, org_)),
-        multiple_(p.param<double>("internal_bandwidth_multiple").above(0).max(64).required()),
-        flops_per_stack_(p.param<double>("compute_tflops_per_stack").above(0).required() * 1e12),
-        input_vectors_(p.param<std::int64_t>("input_vectors").min(1).max(1024).dflt(1)),
-        kernel_overhead_ps_(ns_to_ps(p.param<double>("kernel_overhead_ns").min(0).dflt(20))) {
-    p.param<std::string>("description").dflt("");
+        multiple_(p.param<double>("internal_bandwidth_multiple")
+                      .above(0)
+                      .max(64)
+                      .desc("bandwidth through the TSVs to the logic die, as a multiple of the "
+                            "stack's external bandwidth")
+                      .required()),
+        flops_per_stack_(p.param<double>("compute_tflops_per_stack")
+                             .above(0)
+                             .desc("MAC throughput of the units on one stack's logic die, "
+                                   "TFLOP/s")
+                             .required() *
+                         1e12),
+        input_vectors_(p.param<std::int64_t>("input_vectors")
+                           .min(1)
+                           .max(1024)
+                           .desc("input vectors (tokens) handled per weight sweep: a GEMV of n "
+                                 "tokens takes ceil(n / input_vectors) passes")
+                           .dflt(1)),
+        kernel_overhead_ps_(ns_to_ps(p.param<double>("kernel_overhead_ns")
+                                         .min(0)
+                                         .desc("fixed cost of every PIM kernel (pass), ns")
+                                         .dflt(20))) {
+    p.param<std::string>("description").desc("free text naming the part (not used)").dflt("");
     set_refresh(t_.ps(t_.refi), t_.ps(t_.rfc));
   }
 

@@ -127,9 +127,13 @@ PimCost PimModel::attention(std::span<const AttentionHead> heads, sim_time_t sta
 
 std::unique_ptr<PimModel> make_pim_model(const Params& p) {
   auto m = make_impl<PimRegistry>(p, "PIM model");
-  const std::string c = p.param<std::string>("contention")
-                            .one_of({"independent", "shared", "exclusive"})
-                            .dflt("independent");
+  const std::string c =
+      p.param<std::string>("contention")
+          .one_of({"independent", "shared", "exclusive"})
+          .desc(
+              "how GPU and PIM share the DRAM: both at once (dual row buffers), PIM stalls "
+              "while the GPU streams, or never both at once")
+          .dflt("independent");
   m->set_contention(c == "shared"      ? Contention::kShared
                     : c == "exclusive" ? Contention::kExclusive
                                        : Contention::kIndependent);
