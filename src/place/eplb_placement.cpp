@@ -15,9 +15,24 @@ namespace {
 class EplbPlacement final : public PlacementPolicy {
  public:
   explicit EplbPlacement(const Params& p)
-      : redundant_(p.param<std::int64_t>("redundant_experts").min(0).max(1 << 20).dflt(0)),
-        groups_(p.param<std::int64_t>("groups").min(1).max(1 << 20).dflt(1)),
-        warmup_(p.param<std::int64_t>("warmup_tokens").min(1).max(1 << 24).dflt(4096)),
+      : redundant_(p.param<std::int64_t>("redundant_experts")
+                       .min(0)
+                       .max(1 << 20)
+                       .desc("extra expert copies per layer over the cluster (experts + "
+                             "redundant_experts must divide by the nodes)")
+                       .dflt(0)),
+        groups_(p.param<std::int64_t>("groups")
+                    .min(1)
+                    .max(1 << 20)
+                    .desc("expert groups for EPLB's hierarchical balancing (must divide the "
+                          "experts); 1: global")
+                    .dflt(1)),
+        warmup_(p.param<std::int64_t>("warmup_tokens")
+                    .min(1)
+                    .max(1 << 24)
+                    .desc("tokens of the warm-up batch of the configured routing whose loads "
+                          "seed the placement")
+                    .dflt(4096)),
         params_(p) {}
 
   ExpertMap initial(const PlacementContext& ctx) const override {

@@ -13,7 +13,11 @@ namespace {
 class RandomPlacement final : public PlacementPolicy {
  public:
   explicit RandomPlacement(const Params& p)
-      : max_replicas_(p.param<std::int64_t>("max_replicas").min(1).dflt(1)) {}
+      : max_replicas_(p.param<std::int64_t>("max_replicas")
+                          .min(1)
+                          .desc("most copies of an expert, on distinct nodes (each gets 1..max "
+                                "at random)")
+                          .dflt(1)) {}
   ExpertMap initial(const PlacementContext& ctx) const override {
     const std::int64_t E = ctx.model.routed_experts, L = ctx.model.num_layers, N = ctx.nodes;
     ExpertMap map(L, E, N);

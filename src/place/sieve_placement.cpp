@@ -19,7 +19,13 @@ namespace {
 class SievePlacement final : public PlacementPolicy {
  public:
   explicit SievePlacement(const Params& p)
-      : budget_bytes_(p.param<double>("migration_budget_GB").min(0).max(1e6).dflt(4.0) * 1e9) {}
+      : budget_bytes_(p.param<double>("migration_budget_GB")
+                          .min(0)
+                          .max(1e6)
+                          .desc("expert weights a rebalance may move, GB (each swap moves two "
+                                "experts)")
+                          .dflt(4.0) *
+                      1e9) {}
 
   // Contiguous, improved for the given loads (placement.load_file) if any: loading weights at
   // start costs no migration, so the budget does not apply.

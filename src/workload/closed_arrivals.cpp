@@ -10,8 +10,16 @@ class ClosedArrivals final : public ArrivalProcess {
  public:
   ClosedArrivals(const Params& p, const ArrivalContext& ctx)
       : ctx_(ctx),
-        concurrency_(p.param<std::int64_t>("concurrency").min(1).max(1 << 24).dflt(64)),
-        total_(concurrency_ * p.param<std::int64_t>("per_client").min(1).max(1 << 20).dflt(1)) {}
+        concurrency_(p.param<std::int64_t>("concurrency")
+                         .min(1)
+                         .max(1 << 24)
+                         .desc("clients, so requests in flight over the cluster")
+                         .dflt(64)),
+        total_(concurrency_ * p.param<std::int64_t>("per_client")
+                                  .min(1)
+                                  .max(1 << 20)
+                                  .desc("requests each client sends, one after the other")
+                                  .dflt(1)) {}
   std::vector<RequestSpec> initial() override {
     std::vector<RequestSpec> out;
     for (issued_ = 0; issued_ < concurrency_ && issued_ < total_; ++issued_)

@@ -7,7 +7,11 @@ namespace {
 class FixedLength final : public LengthDistribution {
  public:
   explicit FixedLength(const Params& p)
-      : tokens_(p.param<std::int64_t>("tokens").min(1).max(1 << 24).required()) {}
+      : tokens_(p.param<std::int64_t>("tokens")
+                    .min(1)
+                    .max(1 << 24)
+                    .desc("length of every request, tokens (`prompt: N` is short for it)")
+                    .required()) {}
   std::int64_t sample(RandomStream&) const override { return tokens_; }
   std::int64_t max_tokens() const override { return tokens_; }
 

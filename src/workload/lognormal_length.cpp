@@ -12,10 +12,22 @@ namespace {
 class LognormalLength final : public LengthDistribution {
  public:
   explicit LognormalLength(const Params& p)
-      : median_(p.param<double>("median").above(0).max(1 << 24).required()),
-        sigma_(p.param<double>("sigma").min(0).max(10).required()),
-        max_(p.param<std::int64_t>("max").min(1).max(1 << 24).dflt(
-            static_cast<std::int64_t>(std::ceil(8 * median_)))) {}
+      : median_(p.param<double>("median")
+                    .above(0)
+                    .max(1 << 24)
+                    .desc("median length, tokens")
+                    .required()),
+        sigma_(p.param<double>("sigma")
+                   .min(0)
+                   .max(10)
+                   .desc("standard deviation of the length's natural logarithm")
+                   .required()),
+        max_(p.param<std::int64_t>("max")
+                 .min(1)
+                 .max(1 << 24)
+                 .desc("longest length, tokens: longer draws are clipped to it")
+                 .default_text("ceil(8 x median)")
+                 .dflt(static_cast<std::int64_t>(std::ceil(8 * median_)))) {}
   std::int64_t sample(RandomStream& rng) const override {
     // Box-Muller; 1 - u keeps the logarithm finite.
     const double u1 = 1.0 - rng.next_double(), u2 = rng.next_double();

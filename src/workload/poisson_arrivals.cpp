@@ -11,8 +11,13 @@ class PoissonArrivals final : public ArrivalProcess {
  public:
   PoissonArrivals(const Params& p, const ArrivalContext& ctx)
       : ctx_(ctx),
-        rate_per_s_(p.param<double>("rate_per_s").above(0).max(1e9).required()),
-        count_(p.param<std::int64_t>("count").min(1).max(1 << 24).dflt(256)) {}
+        rate_per_s_(p.param<double>("rate_per_s")
+                        .above(0)
+                        .max(1e9)
+                        .desc("mean arrival rate, requests per simulated second")
+                        .required()),
+        count_(
+            p.param<std::int64_t>("count").min(1).max(1 << 24).desc("requests in all").dflt(256)) {}
   std::vector<RequestSpec> initial() override {
     std::vector<RequestSpec> out;
     RandomStream rng(stream_seed(ctx_.seed, StreamId::kArrivals), 0, 0, 0);

@@ -25,9 +25,19 @@ SyntheticRouting::SyntheticRouting(const Params& p, const RoutingContext& ctx,
                                    std::vector<double> rank_weights)
     : seed_(ctx.seed),
       rank_weights_(std::move(rank_weights)),
-      locality_(p.param<double>("locality").min(0).max(1).dflt(0.0)),
+      locality_(p.param<double>("locality")
+                    .min(0)
+                    .max(1)
+                    .desc("chance each of a token's choices reuses its request's own experts "
+                          "of the layer (consecutive tokens share experts)")
+                    .dflt(0.0)),
       drift_period_(static_cast<std::uint32_t>(
-          p.param<std::int64_t>("drift_period_tokens").min(0).max(1 << 30).dflt(0))),
+          p.param<std::int64_t>("drift_period_tokens")
+              .min(0)
+              .max(1 << 30)
+              .desc("token positions after which popularity has moved to a new permutation, "
+                    "blending in between; 0: no drift")
+              .dflt(0))),
       layers_(static_cast<std::uint64_t>(std::max<std::int64_t>(1, ctx.model.num_layers))) {}
 
 const CdfTable& SyntheticRouting::table(std::uint32_t layer, std::uint64_t epoch) const {

@@ -7,8 +7,16 @@ namespace {
 class UniformLength final : public LengthDistribution {
  public:
   explicit UniformLength(const Params& p)
-      : min_(p.param<std::int64_t>("min").min(1).max(1 << 24).required()),
-        max_(p.param<std::int64_t>("max").min(1).max(1 << 24).required()) {
+      : min_(p.param<std::int64_t>("min")
+                 .min(1)
+                 .max(1 << 24)
+                 .desc("shortest length, tokens")
+                 .required()),
+        max_(p.param<std::int64_t>("max")
+                 .min(1)
+                 .max(1 << 24)
+                 .desc("longest length, tokens (at least min)")
+                 .required()) {
     if (max_ < min_)
       p.fail("max",
              "expected max >= min (" + std::to_string(min_) + "), got " + std::to_string(max_));

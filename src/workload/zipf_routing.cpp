@@ -8,7 +8,14 @@ namespace sievesim {
 SIEVESIM_REGISTER(RoutingRegistry, "zipf",
                   "Zipf popularity with exponent s over a random per-layer permutation",
                   [](const Params& p, const RoutingContext& c) -> std::unique_ptr<RoutingSource> {
-                    const double s = p.param<double>("s").min(0).max(10).dflt(1.0);
+                    const double s =
+                        p.param<double>("s")
+                            .min(0)
+                            .max(10)
+                            .desc(
+                                "Zipf exponent: the expert of popularity rank r has weight "
+                                "(r+1)^-s; 0 is uniform")
+                            .dflt(1.0);
                     std::vector<double> w(static_cast<std::size_t>(c.model.routed_experts));
                     for (std::size_t r = 0; r < w.size(); ++r)
                       w[r] = std::pow(static_cast<double>(r + 1), -s);
