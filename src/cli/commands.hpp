@@ -17,6 +17,7 @@ Runner add_report_command(CLI::App& app);
 Runner add_cost_command(CLI::App& app);
 Runner add_workload_stats_command(CLI::App& app);
 Runner add_trace_command(CLI::App& app);
+Runner add_params_command(CLI::App& app);
 
 // The -p/--param option shared by the commands that read an experiment.
 void add_param_option(CLI::App& cmd, std::vector<std::string>& params);

@@ -24,6 +24,7 @@ int main(int argc, char** argv) {
   cli::Runner cost = cli::add_cost_command(app);
   cli::Runner stats = cli::add_workload_stats_command(app);
   cli::Runner trace = cli::add_trace_command(app);
+  cli::Runner params = cli::add_params_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -38,6 +39,7 @@ int main(int argc, char** argv) {
     if (app.got_subcommand("cost")) return cost();
     if (app.got_subcommand("workload-stats")) return stats();
     if (app.got_subcommand("trace-import")) return trace();
+    if (app.got_subcommand("params")) return params();
   } catch (const InputError& e) {
     std::fprintf(stderr, "sievesim: error: %s\n", e.what());
     return kExitBadInput;
