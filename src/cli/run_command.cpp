@@ -17,8 +17,8 @@
 #include "base/error.hpp"
 #include "base/logging.hpp"
 #include "cli/commands.hpp"
-#include "config/experiment.hpp"
 #include "engine/simulator.hpp"
+#include "engine/system.hpp"
 #include "io/h5_writer.hpp"
 #include "io/report.hpp"
 #include "mpi/rank_map.hpp"
@@ -50,7 +50,8 @@ std::string yaml_quoted(const std::string& s) {
 struct Planned {
   std::string name;         // group under /runs ("" for a single run)
   std::string sweep_value;  // "" outside a sweep
-  Experiment x;
+  Experiment settings;
+  std::unique_ptr<System> sys;  // assembled for this rank's nodes
 };
 
 std::string utc_now() {
@@ -85,7 +86,7 @@ int simulate(RunOpts& o, const boost::mpi::communicator& world) {
   RankMap ranks;
   std::string error, sweep_key;
   try {
-    const Experiment base = load_experiment(o.file, overrides);
+    const Experiment base = read_experiment(o.file, overrides);
     sweep_key = base.sweep_key;
     std::vector<std::string> values = base.sweep_values;
     if (!o.sweep.empty()) {
@@ -99,24 +100,25 @@ int simulate(RunOpts& o, const boost::mpi::communicator& world) {
         if (!v.empty()) values.push_back(v);
     }
     if (values.empty()) values.push_back("");  // no sweep: one point
+    // (No --schedulers: the experiment's own, named by the assembled system.)
     const std::vector<std::string> schedulers =
-        o.schedulers.empty() ? std::vector<std::string>{base.scheduler_name} : o.schedulers;
+        o.schedulers.empty() ? std::vector<std::string>{""} : o.schedulers;
     const std::string leaf = sweep_key.substr(sweep_key.rfind('.') + 1);
     for (const auto& sched : schedulers)
       for (const auto& v : values) {
         std::vector<std::string> with = overrides;
-        if (!o.schedulers.empty()) with.push_back("scheduler.name=" + sched);
+        if (!sched.empty()) with.push_back("scheduler.name=" + sched);
         if (!v.empty()) with.push_back(sweep_key + "=" + v);
-        std::string name = o.schedulers.empty() ? "" : sched;
+        std::string name = sched;
         if (!v.empty()) name += (name.empty() ? "" : "@") + leaf + "=" + v;
-        plan.push_back(Planned{name, v, load_experiment(o.file, with)});
+        plan.push_back(Planned{name, v, read_experiment(o.file, with), nullptr});
       }
     if (!o.baseline.empty() &&
         std::find(o.schedulers.begin(), o.schedulers.end(), o.baseline) == o.schedulers.end())
       throw InputError(o.file, "--baseline", "'" + o.baseline + "' is not one of --schedulers");
-    const Experiment& x = plan.front().x;
+    const Experiment& x = plan.front().settings;
     for (const auto& p : plan)
-      if (p.x.nodes != x.nodes)
+      if (p.settings.nodes != x.nodes)
         throw InputError(o.file, sweep_key, "a sweep cannot change system.nodes (the rank layout)");
     std::int64_t npr = o.nodes_per_rank;
     const std::string layout = RankMap::validate(x.nodes, world.size(), npr);
@@ -134,12 +136,15 @@ int simulate(RunOpts& o, const boost::mpi::communicator& world) {
       throw InputError(x.file, out_key, "output directory '" + dir.string() + "' does not exist");
     if (access(dir.c_str(), W_OK) != 0)
       throw InputError(x.file, out_key, "output directory '" + dir.string() + "' is not writable");
+    // Every point's components built once, for this rank's nodes, before any point runs.
+    const NodeRange local{ranks.first_node(world.rank()), ranks.nodes_per_rank()};
+    for (auto& p : plan) p.sys = System::assemble(std::move(p.settings), local);
   } catch (const InputError& e) {
     error = e.what();
   }
   if (!all_ranks_agree(world, error)) return kExitBadInput;
 
-  const Experiment& x = plan.front().x;
+  const std::string output_path = plan.front().sys->cfg.output_path;
   const auto t0 = std::chrono::steady_clock::now();
   const bool show_progress = world.rank() == 0 && !o.quiet && isatty(STDERR_FILENO);
   RunInfo info;
@@ -150,17 +155,17 @@ int simulate(RunOpts& o, const boost::mpi::communicator& world) {
   info.nodes_per_rank = ranks.nodes_per_rank();
   info.baseline = !o.baseline.empty()     ? o.baseline
                   : !o.schedulers.empty() ? o.schedulers.front()
-                                          : x.scheduler_name;
+                                          : plan.front().sys->scheduler_name;
   info.sweep_key = sweep_key;
   // A sweep or a --schedulers list is recorded under /runs even with a single point, so the
   // file keeps the swept value and the scheduler name (what `report` merges job-array points by).
   const bool multi = plan.size() > 1 || !sweep_key.empty() || !o.schedulers.empty();
-  ResultFile file(x.output_path, x, info, multi, world);
+  ResultFile file(output_path, plan.front().sys->cfg, plan.front().sys->model, info, multi, world);
   std::int64_t iterations = 0;
-  for (const Planned& p : plan) {
-    const Experiment& e = p.x;
+  for (Planned& p : plan) {
+    System& e = *p.sys;
     spdlog::info("{} on {} nodes ({} ranks x {} nodes per rank), scheduler {}{}, {} requests",
-                 e.model.name, e.nodes, world.size(), ranks.nodes_per_rank(), e.scheduler_name,
+                 e.model.name, e.cfg.nodes, world.size(), ranks.nodes_per_rank(), e.scheduler_name,
                  p.sweep_value.empty() ? "" : ", " + sweep_key + " = " + p.sweep_value,
                  e.total_requests);
     const auto t_run = std::chrono::steady_clock::now();
@@ -169,7 +174,7 @@ int simulate(RunOpts& o, const boost::mpi::communicator& world) {
     out.name = p.name;
     out.scheduler = e.scheduler_name;
     out.sweep_value = p.sweep_value;
-    out.experiment = &e;
+    out.experiment = &e.cfg;
     const std::string label = p.name.empty() ? e.scheduler_name : p.name;
     out.results = sim.run([&](const Progress& pr) {
       if (!show_progress) return;
@@ -185,11 +190,12 @@ int simulate(RunOpts& o, const boost::mpi::communicator& world) {
     const Summary& s = out.results.summary;
     if (s.requests_finished < s.requests)
       spdlog::warn("{}: stopped after workload.max_iterations = {} with {} of {} requests finished",
-                   label, e.workload.max_iterations, s.requests_finished, s.requests);
+                   label, e.cfg.workload.max_iterations, s.requests_finished, s.requests);
     if (s.records_dispatched != s.records_combined)
       throw SimulationError("token records lost in the exchange");
     iterations += s.iterations;
     file.add(out);  // the rows go to disk now; the next run starts from empty memory
+    p.sys.reset();
   }
   const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   double wall_max = 0;
@@ -198,8 +204,8 @@ int simulate(RunOpts& o, const boost::mpi::communicator& world) {
   spdlog::info("simulated {} iterations in {} run(s) in {:.2f} s wall time", iterations,
                plan.size(), wall_max);
   if (world.rank() == 0 && !o.quiet) {
-    print_report(x.output_path, std::cout);
-    std::cout << "result: " << std::filesystem::absolute(x.output_path).string() << std::endl;
+    print_report(output_path, std::cout);
+    std::cout << "result: " << std::filesystem::absolute(output_path).string() << std::endl;
   }
   return kExitOk;
 }

@@ -3,7 +3,7 @@
 
 #include "base/error.hpp"
 #include "cli/commands.hpp"
-#include "config/experiment.hpp"
+#include "engine/system.hpp"
 #include "mpi/rank_map.hpp"
 
 namespace sievesim::cli {
@@ -18,7 +18,7 @@ std::string num(double v, const char* f = "%.4g") {
   return buf;
 }
 
-void print_figures(const Experiment& x) {
+void print_figures(const System& x) {
   const ModelSpec& m = x.model;
   std::int64_t full = 0, sliding = 0, linear = 0, mla = 0;
   for (const auto& l : m.layers) {
@@ -54,12 +54,11 @@ void print_figures(const Experiment& x) {
   figure("weights per node (node 0)", num(x.weight_bytes_on(0) / 1e9, "%.2f GB") + " of " +
                                           num(x.usable_hbm_bytes() / 1e9, "%.0f GB"));
   figure("KV cache per node (smallest)",
-         num(x.workload.batching.kv_capacity_bytes / 1e9, "%.2f GB"));
+         num(x.cfg.workload.batching.kv_capacity_bytes / 1e9, "%.2f GB"));
   figure("KV bytes of a 1024 + 128 token request", num(m.sequence_kv_bytes(1024 + 128), "%.0f"));
   figure("requests", std::to_string(x.total_requests));
   // What the scheduler derived from the models (e.g. PIMoE's throttle-aware threshold).
-  const auto sched = x.new_scheduler();
-  for (const auto& [label, value] : sched->derived()) figure(label.c_str(), value);
+  for (const auto& [label, value] : x.scheduler(0).derived()) figure(label.c_str(), value);
 }
 
 }  // namespace
@@ -88,14 +87,16 @@ Runner add_validate_command(CLI::App& app) {
                   "With --ranks: simulated nodes per rank (default: nodes / ranks)")
       ->check(positive_integer());
   return [o]() {
-    const Experiment x = load_experiment(o->file, o->params);
+    // One node's components are enough to check every section and show what it derives.
+    const auto sys = System::assemble(o->file, o->params, NodeRange{0, 1});
     if (o->ranks > 0) {
       std::int64_t npr = o->nodes_per_rank;
-      const std::string err = RankMap::validate(x.nodes, o->ranks, npr);
-      if (!err.empty()) throw InputError(x.file, "system.nodes", err);
+      const std::string err = RankMap::validate(sys->cfg.nodes, o->ranks, npr);
+      if (!err.empty()) throw InputError(sys->cfg.file, "system.nodes", err);
     }
-    std::cout << "# resolved configuration of " << x.file << "\n" << x.resolved_yaml << "\n";
-    print_figures(x);
+    std::cout << "# resolved configuration of " << sys->cfg.file << "\n"
+              << sys->cfg.resolved_yaml << "\n";
+    print_figures(*sys);
     return kExitOk;
   };
 }

@@ -2,7 +2,7 @@
 
 #include "base/error.hpp"
 #include "cli/commands.hpp"
-#include "config/experiment.hpp"
+#include "engine/system.hpp"
 #include "workload/stats.hpp"
 
 namespace sievesim::cli {
@@ -33,12 +33,13 @@ Runner add_workload_stats_command(CLI::App& app) {
       ->capture_default_str();
   cmd->add_flag("--summary", o->summary_only, "print only the all-layer row of each batch size");
   return [o]() {
-    const Experiment x = load_experiment(o->file, o->params);
+    const auto sys = System::assemble(o->file, o->params, NodeRange{0, 0});
+    const System& x = *sys;
     std::vector<std::int64_t> batches = o->batches;
-    if (batches.empty()) batches.push_back(64 * x.nodes);
+    if (batches.empty()) batches.push_back(64 * x.cfg.nodes);
     std::printf("# %s: %lld experts, top-%lld, routing as configured in %s\n", x.model.name.c_str(),
                 static_cast<long long>(x.model.routed_experts),
-                static_cast<long long>(x.model.top_k), x.file.c_str());
+                static_cast<long long>(x.model.top_k), x.cfg.file.c_str());
     std::printf("%6s %6s %8s %8s %8s %8s %8s %8s %8s %8s\n", "batch", "layer", "active", "1 tok",
                 "2 tok", "<=4 tok", "max", "mean", "max/mean", "idle");
     for (auto b : batches) {

@@ -1,29 +1,21 @@
 #pragma once
-// The experiment: everything a run needs, loaded and checked from the YAML file (+ -p overrides)
-// before any simulation starts.
-#include <yaml-cpp/yaml.h>
-
+// The experiment's settings: read and checked from the YAML file (+ -p overrides) before any
+// component exists. Plain values only. Each component's own section is kept as a checked reader
+// (`Sections`) for the assembly step (engine/system.hpp), which builds the component once from it
+// and then closes the configuration: unknown keys are rejected and the resolved YAML recorded.
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
-#include "hw/gpu/gpu_model.hpp"
-#include "hw/net/fabric_model.hpp"
-#include "hw/pim/pim_model.hpp"
-#include "model/model.hpp"
-#include "place/placement.hpp"
-#include "place/replica_dispatch.hpp"
-#include "sched/scheduler.hpp"
-#include "workload/assignment.hpp"
+#include "base/params.hpp"
 #include "workload/batch.hpp"
-#include "workload/requests.hpp"
-#include "workload/routing.hpp"
 
 namespace sievesim {
 
 struct WorkloadConfig {
-  BatchConfig batching;  // kv_capacity_bytes: the smallest over nodes
+  BatchConfig batching;  // kv_capacity_bytes: filled by the assembly (the smallest over nodes)
   double hbm_utilization = 0.9;
   std::int64_t warmup_iterations = 0;
   std::int64_t max_iterations = 0;  // 0: until every request has finished
@@ -36,58 +28,41 @@ struct RebalanceConfig {
   double background_share = 0.25;     // of the link bandwidth, in the background
 };
 
-struct Experiment {
-  std::string file;           // the YAML path as given
-  std::string resolved_yaml;  // the complete configuration, defaults filled in
-  ModelSpec model;
+// The sections components read themselves. Readers share one resolved tree, so each section
+// is created once here and handed to the one component that reads it.
+struct Sections {
+  Params root, system, model, workload, requests, batching, routing, scheduler, placement;
+};
 
+struct Experiment {
+  std::string file;                    // the YAML path as given
+  std::vector<std::string> overrides;  // the -p overrides applied (to read the same again)
+  std::string base_dir;                // relative file names in the experiment are relative to this
   std::int64_t nodes = 0;
   std::int64_t gpus_per_server = 0;
-  std::unique_ptr<GpuModel> gpu;
-  std::unique_ptr<PimModel> pim;
-  std::unique_ptr<FabricModel> scale_up;
-  std::unique_ptr<FabricModel> scale_out;
   // Dispatch sends a token once per destination node (de-duplicated, "normal" all-to-all
   // kernels) or once per selected expert (low-latency decode kernels); combine mirrors it.
   bool dispatch_per_expert = false;
-
+  std::string model_config;  // the Hugging Face config.json, resolved against base_dir
+  std::string weight_dtype;  // "checkpoint" or the dtype every weight is stored in
   WorkloadConfig workload;
-  std::unique_ptr<RoutingSource> routing;
-  std::unique_ptr<PlacementPolicy> placement;
-  std::string placement_name;
-  std::unique_ptr<ReplicaDispatch> replica_dispatch;
-  GivenLoad given_load;  // placement.load_file (empty tokens: none)  // which copy of a replicated
-                         // expert a token uses
   RebalanceConfig rebalance;
-  ExpertMap expert_map;  // the initial placement, computed (and checked) when loading
-  std::string scheduler_name;
-  YAML::Node scheduler_params;   // resolved, to build one scheduler per node
-  YAML::Node requests_params;    // resolved `workload.requests`
-  YAML::Node assignment_params;  // resolved `workload.batching`
-  std::int64_t total_requests = 0;
+  std::string load_file;  // placement.load_file, resolved ("" for none)
+  std::optional<std::int64_t> load_iterations;
   std::string output_path;
   bool output_layers = true;  // write /layers (one row per node, iteration and layer)
   // A sweep: the dotted key that varies and its values (`sweep:` section; empty key: none).
   std::string sweep_key;
   std::vector<std::string> sweep_values;
+  std::shared_ptr<const Sections> sections;
+  std::string resolved_yaml;  // the complete configuration, defaults filled in (after close())
 
-  std::unique_ptr<ExpertScheduler> new_scheduler() const;
-  // Arrival processes and assignment policies keep state over a run: each run makes its own.
-  RequestStream new_request_stream() const;
-  std::unique_ptr<NodeAssignment> new_assignment() const;
-  // Expert copies a node holds (initial placement) or, when the placement rebalances, may come
-  // to hold (the policy's slots, if more).
-  std::int64_t expert_slots(std::int32_t node) const;
-  // Weights a node sets HBM aside for: the replicated non-expert weights and its expert slots.
-  double weight_bytes_on(std::int32_t node) const;
-  // HBM left for the KV cache of `node` at the configured utilization.
-  double kv_capacity_bytes(std::int32_t node) const;
-  // HBM a node may fill: the GPU's, or less where the PIM stacks hold less (PIM units take die
-  // area from the DRAM arrays).
-  double usable_hbm_bytes() const;
+  // Once every component has read its section: rejects keys nothing read and records the
+  // resolved configuration.
+  void close();
 };
 
-// Loads, resolves and checks the experiment. Throws InputError (file, key, what) on bad input.
-Experiment load_experiment(const std::string& path, const std::vector<std::string>& overrides);
+// Reads and checks the plain settings. Throws InputError (file, key, what) on bad input.
+Experiment read_experiment(const std::string& path, const std::vector<std::string>& overrides);
 
 }  // namespace sievesim

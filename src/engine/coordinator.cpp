@@ -18,30 +18,30 @@ std::int64_t imbalance_permille(const std::vector<double>& loads) {
 
 }  // namespace
 
-Coordinator::Coordinator(const Experiment& x, const Topology& topo)
-    : x_(x),
-      topo_(topo),
-      window_(static_cast<std::size_t>(x.model.num_layers * x.model.routed_experts), 0.0) {
-  for (std::int32_t n = 0; n < x.nodes; ++n) max_copies_.push_back(x.expert_slots(n));
+Coordinator::Coordinator(const System& sys)
+    : sys_(sys),
+      topo_(*sys.topology),
+      window_(static_cast<std::size_t>(sys.model.num_layers * sys.model.routed_experts), 0.0) {
+  for (std::int32_t n = 0; n < sys.cfg.nodes; ++n) max_copies_.push_back(sys.expert_slots(n));
   PlacementRow initial;
   initial.imbalance_before_permille = initial.imbalance_after_permille = 1000;
   rows_.push_back(initial);
 }
 
 void Coordinator::count(std::int64_t layer, std::span<const TokenRecord> recs) {
-  double* row = window_.data() + layer * x_.model.routed_experts;
+  double* row = window_.data() + layer * sys_.model.routed_experts;
   for (const auto& r : recs) row[r.expert] += 1.0;
 }
 
 PlacementRow Coordinator::plan_migration(const ExpertMap& from, const ExpertMap& to) const {
   PlacementRow row;
-  const double expert_bytes = x_.model.expert.weight_bytes();
-  const auto nodes = static_cast<std::size_t>(x_.nodes);
+  const double expert_bytes = sys_.model.expert.weight_bytes();
+  const auto nodes = static_cast<std::size_t>(sys_.cfg.nodes);
   // Per node, time its ingress and egress ports are busy with weights.
   std::vector<sim_time_t> in_ps(nodes, 0), out_ps(nodes, 0);
   sim_time_t latency = 0;
   for (std::int64_t l = 0; l < to.layers(); ++l) {
-    if (!x_.model.layers[static_cast<std::size_t>(l)].moe) continue;  // no experts to move
+    if (!sys_.model.layers[static_cast<std::size_t>(l)].moe) continue;  // no experts to move
     for (std::int32_t e = 0; e < to.experts(); ++e) {
       const auto old_r = from.replicas(l, e);
       for (auto n : to.replicas(l, e)) {
@@ -77,23 +77,24 @@ std::optional<sim_time_t> Coordinator::step(std::int64_t iteration, sim_time_t n
     current = std::move(*pending_);  // background moves have arrived
     pending_.reset();
   }
-  const auto every = x_.rebalance.every_iterations;
+  const auto every = sys_.cfg.rebalance.every_iterations;
   if (every == 0 || (iteration + 1) % every != 0 || pending_) return std::nullopt;
   MPI_Allreduce(MPI_IN_PLACE, window_.data(), static_cast<int>(window_.size()), MPI_DOUBLE, MPI_SUM,
                 comm);
-  const PlacementContext ctx{x_.model,         x_.nodes,     x_.gpus_per_server, x_.workload.seed,
-                             x_.routing.get(), x_.gpu.get(), x_.pim.get(),       every};
-  std::optional<ExpertMap> next = x_.placement->rebalance(ctx, current, window_);
+  const PlacementContext ctx{
+      sys_.model,         sys_.cfg.nodes, sys_.cfg.gpus_per_server, sys_.cfg.workload.seed,
+      sys_.routing.get(), sys_.gpu.get(), sys_.pim.get(),           every};
+  std::optional<ExpertMap> next = sys_.placement->rebalance(ctx, current, window_);
   std::optional<sim_time_t> stall;
   if (next) {
     next->check();
     // A plan must not take HBM the KV cache was promised: no node may hold more expert copies
     // than the slots set aside for it.
     bool fits = true;
-    for (std::int32_t n = 0; n < x_.nodes && fits; ++n)
-      fits = expert_copies(*next, x_.model, n) <= max_copies_[static_cast<std::size_t>(n)];
+    for (std::int32_t n = 0; n < sys_.cfg.nodes && fits; ++n)
+      fits = expert_copies(*next, sys_.model, n) <= max_copies_[static_cast<std::size_t>(n)];
     if (!fits)
-      throw SimulationError("placement policy '" + x_.placement_name +
+      throw SimulationError("placement policy '" + sys_.placement_name +
                             "' proposed more expert weights than a node has room for");
     PlacementRow row = plan_migration(current, *next);
     row.rebalance = static_cast<std::int64_t>(rows_.size());
@@ -103,9 +104,9 @@ std::optional<sim_time_t> Coordinator::step(std::int64_t iteration, sim_time_t n
         static_cast<std::int64_t>(std::accumulate(window_.begin(), window_.end(), 0.0));
     row.imbalance_before_permille = imbalance_permille(node_loads(current, window_));
     row.imbalance_after_permille = imbalance_permille(node_loads(*next, window_));
-    if (x_.rebalance.background) {
+    if (sys_.cfg.rebalance.background) {
       row.migration_ps = static_cast<sim_time_t>(static_cast<double>(row.migration_ps) /
-                                                 x_.rebalance.background_share);
+                                                 sys_.cfg.rebalance.background_share);
       row.active_ps = now_ps + row.migration_ps;
       if (row.replicas_added == 0) {
         current = std::move(*next);

@@ -12,17 +12,16 @@
 #include <span>
 #include <vector>
 
-#include "config/experiment.hpp"
-#include "engine/ports.hpp"
 #include "engine/results.hpp"
+#include "engine/system.hpp"
 #include "mpi/token_record.hpp"
 
 namespace sievesim {
 
 class Coordinator {
  public:
-  Coordinator(const Experiment& x, const Topology& topo);
-  bool counting() const { return x_.rebalance.every_iterations > 0; }
+  explicit Coordinator(const System& sys);
+  bool counting() const { return sys_.cfg.rebalance.every_iterations > 0; }
   // The (token, expert) pairs of one MoE layer's dispatch from this rank's nodes.
   void count(std::int64_t layer, std::span<const TokenRecord> recs);
   // At the boundary after `iteration` (collective). `now_ps`: the latest node clock. May replace
@@ -35,7 +34,7 @@ class Coordinator {
   // Bytes moved and the time the moves take on the links, from `from` to `to`.
   PlacementRow plan_migration(const ExpertMap& from, const ExpertMap& to) const;
 
-  const Experiment& x_;
+  const System& sys_;
   const Topology& topo_;
   std::vector<double> window_;            // tokens per (layer, expert) since the last rebalance
   std::vector<std::int64_t> max_copies_;  // per node: the expert slots HBM was set aside for

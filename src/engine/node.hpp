@@ -1,17 +1,18 @@
 #pragma once
 // One simulated node (GPU + PIM stacks + ports) and the three phases of an MoE layer on it:
-// dispatch (attention, router, sends), experts (receive, schedule, run, send back), combine
-// (receive, check, end the layer). Everything here is local to the node: its rank does not matter.
+// dispatch (attention, router, sends), the expert step (expert_step.cpp: receive, decide,
+// execute, send back), combine (receive, check, end the layer). Everything here is local to the
+// node: its rank does not matter.
 #include <algorithm>
 #include <cstdint>
 #include <memory>
 #include <span>
 #include <vector>
 
-#include "config/experiment.hpp"
 #include "engine/op_costs.hpp"
 #include "engine/ports.hpp"
 #include "engine/results.hpp"
+#include "engine/system.hpp"
 #include "mpi/message_stream.hpp"
 #include "place/placement.hpp"
 #include "sched/scheduler.hpp"
@@ -20,17 +21,23 @@
 
 namespace sievesim {
 
-// What every node of a rank shares, read-only.
+// What every node of a rank shares, read-only: the assembled system and the placement in effect.
 struct EngineContext {
-  const Experiment& x;
-  const Topology& topo;
-  const OpCosts& costs;
+  const System& sys;
   const ExpertMap& map;
 };
 
-class Node {
+// The tokens of one layer that came to this node, per active local expert.
+struct ExpertArrivals {
+  std::vector<ExpertLoad> loads;   // ascending expert id
+  sim_time_t counts_known_ps = 0;  // every sender's routing is known (the counts' all-gather)
+  sim_time_t dispatch_end_ps = 0;  // the last token arrived
+  sim_time_t comm_ps = 0;          // the scheduler's dispatch + combine estimate
+};
+
+class Node final : private NodeDevices {
  public:
-  Node(std::int32_t id, const Experiment& x);
+  Node(std::int32_t id, const System& sys, std::unique_ptr<ExpertScheduler> sched);
 
   // A request assigned to this node (it waits in the node's queue until admitted).
   void enqueue(const RequestSpec& r) { batch_.enqueue(r); }
@@ -38,9 +45,9 @@ class Node {
   // MoE layer, phase 1: routes the node's tokens and appends one message per destination node
   // (one record per (local token, selected expert)) to `out`.
   void dispatch(const EngineContext& ctx, std::int64_t layer, Outbox& out);
-  // Phase 2, on the experts' node: `in` holds the messages for this node in ascending sender
-  // order. Schedules and runs the experts and appends the combine messages (the same pairs,
-  // sent back to their home nodes).
+  // Phase 2, the expert step, on the experts' node: `in` holds the messages for this node in
+  // ascending sender order. Receives them, lets the scheduler decide and execute, and appends
+  // the combine messages (the same pairs, sent back to their home nodes).
   void run_experts(const EngineContext& ctx, std::int64_t layer, std::span<const Message> in,
                    Outbox& out);
   // Phase 3, on the tokens' home node: checks that every pair dispatched came back exactly once.
@@ -79,12 +86,28 @@ class Node {
   // Arrival of every message of `in` (same order), after this node's ingress ports.
   void receive(const EngineContext& ctx, std::span<const Message> in);
 
+  // The expert step's stages (expert_step.cpp).
+  ExpertArrivals count_arrivals(const EngineContext& ctx, std::int64_t layer,
+                                std::span<const Message> in);
+  // The scheduler's split and when its decision is known.
+  ExpertSplit decide(const SchedulerInput& sin, sim_time_t& decided_ps);
+  void run_shared_experts();
+  // Runs the split through the scheduler's execution strategy; `done` per expert.
+  sim_time_t execute(const SchedulerInput& sin, const ExpertSplit& split, const ExpertArrivals& a,
+                     sim_time_t decided_ps, std::vector<sim_time_t>& done);
+  void send_combine(const EngineContext& ctx, std::span<const Message> in,
+                    std::span<const sim_time_t> done, Outbox& out);
+
+  // NodeDevices: the GPU and PIM queues as the scheduler's execution strategy sees them.
+  sim_time_t gpu_kernel(sim_time_t ready_ps, sim_time_t dur_ps) override;
+  sim_time_t pim_ready() const override;
+  sim_time_t pim_work(sim_time_t start_ps, sim_time_t dur_ps) const override;
+  void pim_finished(sim_time_t end_ps, sim_time_t busy_ps) override;
+  void count(bool on_pim, std::int64_t experts, std::int64_t tokens) override;
+
   void finish_row();  // fills the idle columns and stores the layer's row
-  // When GPU or PIM may start new work, given how they share the DRAM (Contention).
+  // When the GPU may start new work, given how it shares the DRAM with the PIM (Contention).
   sim_time_t gpu_ready() const;
-  sim_time_t pim_ready() const;
-  // End of PIM work of `dur` that could start at `start`, after contention stalls.
-  sim_time_t pim_run(sim_time_t start, sim_time_t dur) const;
 
   std::int32_t id_;
   std::int64_t k_;
@@ -100,6 +123,8 @@ class Node {
   LayerRow row_;
   IterationRow iter_;
   std::vector<std::int32_t> routed_;  // [slot * k + j] expert of this layer
+  // The router's weights for one token, which the routing source fills; no cost depends on
+  // their values (the combine's weighted sum costs the same whatever they are).
   std::vector<float> gates_;
   std::vector<std::int32_t> routed_node_;   // [slot * k + j] the node the pair was sent to
   std::vector<std::int64_t> sent_to_;       // per node: pairs sent in this dispatch

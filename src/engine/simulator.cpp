@@ -71,119 +71,12 @@ void request_latencies(const std::vector<RequestRow>& rows, std::int64_t warmup,
   s.e2e = Percentiles::of(v[2]);
 }
 
-}  // namespace
-
-Simulator::Simulator(const Experiment& x, const RankMap& ranks, MPI_Comm comm)
-    : x_(x), ranks_(ranks), comm_(comm) {}
-
-RankResults Simulator::run(const std::function<void(const Progress&)>& progress) {
-  int rank = 0;
-  MPI_Comm_rank(comm_, &rank);
-  const Topology topo(x_.gpus_per_server, *x_.scale_up, *x_.scale_out, x_.gpu->hbm_bandwidth_Bps());
-  const OpCosts costs(x_.model, *x_.gpu, *x_.pim);
-  // The placement in effect: the coordinator may replace it between iterations.
-  ExpertMap placement = x_.expert_map;
-  Coordinator coordinator(x_, topo);
-  const EngineContext ctx{x_, topo, costs, placement};
-
-  const std::int64_t first = ranks_.first_node(rank);
-  std::vector<Node> nodes;
-  nodes.reserve(static_cast<std::size_t>(ranks_.nodes_per_rank()));
-  for (std::int64_t n = 0; n < ranks_.nodes_per_rank(); ++n)
-    nodes.emplace_back(static_cast<std::int32_t>(first + n), x_);
-
-  // The front end, replicated: every rank assigns the same requests to the same nodes.
-  RequestStream stream = x_.new_request_stream();
-  const auto assignment = x_.new_assignment();
-  RequestPool pool(*stream.arrivals, *assignment, x_.nodes);
-  auto hand_out = [&](const std::vector<Assigned>& as) {
-    for (const auto& a : as)
-      if (a.node >= first && a.node < first + static_cast<std::int64_t>(nodes.size()))
-        nodes[static_cast<std::size_t>(a.node - first)].enqueue(a.request);
-  };
-  hand_out(pool.step(0, std::vector<std::int64_t>(static_cast<std::size_t>(x_.nodes), 0), {}));
-
-  TokenExchange exchange(comm_);
-  Outbox box;  // the rank's outgoing messages of the current phase
-  std::vector<TokenRecord> wire_out, wire_in;
-  std::vector<Message> msgs;
-  std::vector<std::size_t> start;
-  // One phase's all-to-all: the box's messages to their nodes' ranks, then each local node's
-  // share of what arrived handed to `phase` (the box emptied for the phase to fill).
-  auto exchange_phase = [&](auto phase) {
-    wire_out.clear();
-    const std::vector<int> counts = pack_messages(box, ranks_, wire_out);
-    exchange.exchange(wire_out, counts, wire_in);
-    unpack_messages(wire_in, first, nodes.size(), msgs, start);
-    box.clear();
-    for (std::size_t i = 0; i < nodes.size(); ++i)
-      phase(i, std::span<const Message>(msgs.data() + start[i], start[i + 1] - start[i]));
-  };
-  const auto max_iterations = x_.workload.max_iterations;
-  const std::int64_t experts = x_.model.routed_experts;
-  std::vector<std::int64_t> expert_tokens(static_cast<std::size_t>(x_.model.num_layers * experts));
-  std::int64_t it = 0;
-  for (; !pool.done() && (max_iterations == 0 || it < max_iterations); ++it) {
-    for (auto& n : nodes) n.begin_iteration(it);
-    for (std::int64_t layer = 0; layer < x_.model.num_layers; ++layer) {
-      if (!x_.model.layers[static_cast<std::size_t>(layer)].moe) {
-        for (auto& n : nodes) n.dense_layer(ctx, layer);
-        continue;
-      }
-      box.clear();
-      for (auto& n : nodes) n.dispatch(ctx, layer, box);
-      if (coordinator.counting()) coordinator.count(layer, box.recs);
-      if (it >= x_.workload.warmup_iterations) {
-        std::int64_t* row = expert_tokens.data() + layer * experts;
-        for (const auto& r : box.recs) ++row[r.expert];
-      }
-      exchange_phase([&](std::size_t i, std::span<const Message> m) {
-        nodes[i].run_experts(ctx, layer, m, box);
-      });
-      exchange_phase(
-          [&](std::size_t i, std::span<const Message> m) { nodes[i].combine(ctx, layer, m); });
-    }
-    for (auto& n : nodes) n.end_iteration(ctx);
-    GlobalStatus g = gather_status(nodes, x_.nodes, comm_);
-    if (const auto stall = coordinator.step(it, g.latest_clock_ps, placement, comm_))
-      for (auto& n : nodes) n.wait_until(*stall);  // weights move; nobody computes
-    hand_out(pool.step(g.latest_clock_ps, g.outstanding, std::move(g.finished)));
-    if (progress) progress(Progress{it + 1, max_iterations, pool.finished(), pool.total()});
-  }
-  exchanges_ = exchange.calls();
-
-  RankResults res;
-  std::int64_t local[2] = {0, 0};  // records dispatched and combined
-  for (const auto& n : nodes) {
-    res.layers.insert(res.layers.end(), n.layer_rows().begin(), n.layer_rows().end());
-    res.iterations.insert(res.iterations.end(), n.iteration_rows().begin(),
-                          n.iteration_rows().end());
-    n.finish(res.requests);
-    local[0] += n.records_dispatched();
-    local[1] += n.records_combined();
-  }
-  std::int64_t global[2];
-  MPI_Allreduce(local, global, 2, MPI_INT64_T, MPI_SUM, comm_);
-  res.totals = reduce_iterations(res.iterations, it, comm_);
-  res.placements = coordinator.rows();
-  MPI_Allreduce(MPI_IN_PLACE, expert_tokens.data(), static_cast<int>(expert_tokens.size()),
-                MPI_INT64_T, MPI_SUM, comm_);
-  for (std::int64_t l = 0; l < x_.model.num_layers; ++l) {
-    if (!x_.model.layers[static_cast<std::size_t>(l)].moe) continue;
-    for (std::int64_t e = 0; e < experts; ++e)
-      res.expert_load.push_back(ExpertLoadRow{
-          l, e, expert_tokens[static_cast<std::size_t>(l * experts + e)],
-          static_cast<std::int64_t>(placement.replicas(l, static_cast<std::int32_t>(e)).size())});
-  }
-
+// The summary of a finished run from the global per-iteration totals.
+void summarize(const System& sys, std::int64_t iterations, RankResults& res) {
   Summary& s = res.summary;
-  s.nodes = x_.nodes;
-  s.iterations = it;
-  s.warmup_iterations = std::min(x_.workload.warmup_iterations, it);
-  s.requests = pool.total();
-  s.requests_finished = pool.finished();
-  s.records_dispatched = global[0];
-  s.records_combined = global[1];
+  s.nodes = sys.cfg.nodes;
+  s.iterations = iterations;
+  s.warmup_iterations = std::min(sys.cfg.workload.warmup_iterations, iterations);
   // The measured window opens when the last node has finished its warm-up: the earliest start
   // of a measured iteration would be an idle node's, whose clock only moves with the layers it
   // serves, and would make the window depend on how idle nodes spend their time.
@@ -200,13 +93,155 @@ RankResults Simulator::run(const std::function<void(const Progress&)>& progress)
     iteration_sum += r.end_ps - r.start_ps;
   }
   if (s.warmup_iterations > 0) window_start = warmup_end;
-  const auto measured = it - s.warmup_iterations;
+  const auto measured = iterations - s.warmup_iterations;
   if (measured > 0) {
     s.window_ps = s.makespan_ps - window_start;
     s.mean_iteration_ps = iteration_sum / measured;
   }
-  request_latencies(res.requests, s.warmup_iterations, s, comm_);
-  return res;
+}
+
+}  // namespace
+
+struct Simulator::Run {
+  System& sys;
+  const RankMap& ranks;
+  MPI_Comm comm;
+  std::int64_t first = 0;
+  std::vector<Node> nodes;
+  ExpertMap placement;  // in effect: the coordinator may replace it between iterations
+  Coordinator coordinator;
+  EngineContext ctx;
+  RequestPool pool;
+  TokenExchange exchange;
+  Outbox box;  // the rank's outgoing messages of the current phase
+  std::vector<TokenRecord> wire_out, wire_in;
+  std::vector<Message> msgs;
+  std::vector<std::size_t> start;
+  std::vector<std::int64_t> expert_tokens;  // per (layer, expert), measured iterations
+
+  Run(System& s, const RankMap& r, MPI_Comm c)
+      : sys(s),
+        ranks(r),
+        comm(c),
+        placement(s.expert_map),
+        coordinator(s),
+        ctx{s, placement},
+        pool(*s.requests.arrivals, *s.assignment, s.cfg.nodes),
+        exchange(c),
+        expert_tokens(static_cast<std::size_t>(s.model.num_layers * s.model.routed_experts)) {
+    int rank = 0;
+    MPI_Comm_rank(comm, &rank);
+    first = ranks.first_node(rank);
+    nodes.reserve(static_cast<std::size_t>(ranks.nodes_per_rank()));
+    for (std::int64_t n = 0; n < ranks.nodes_per_rank(); ++n)
+      nodes.emplace_back(static_cast<std::int32_t>(first + n), sys, sys.take_scheduler(first + n));
+    // The front end, replicated: every rank assigns the same requests to the same nodes.
+    hand_out(
+        pool.step(0, std::vector<std::int64_t>(static_cast<std::size_t>(sys.cfg.nodes), 0), {}));
+  }
+
+  void hand_out(const std::vector<Assigned>& as) {
+    for (const auto& a : as)
+      if (a.node >= first && a.node < first + static_cast<std::int64_t>(nodes.size()))
+        nodes[static_cast<std::size_t>(a.node - first)].enqueue(a.request);
+  }
+
+  // One phase's all-to-all: the box's messages to their nodes' ranks, then each local node's
+  // share of what arrived handed to `phase` (the box emptied for the phase to fill).
+  template <class Phase>
+  void exchange_phase(Phase phase) {
+    wire_out.clear();
+    const std::vector<int> counts = pack_messages(box, ranks, wire_out);
+    exchange.exchange(wire_out, counts, wire_in);
+    unpack_messages(wire_in, first, nodes.size(), msgs, start);
+    box.clear();
+    for (std::size_t i = 0; i < nodes.size(); ++i)
+      phase(i, std::span<const Message>(msgs.data() + start[i], start[i + 1] - start[i]));
+  }
+
+  void moe_layer(std::int64_t it, std::int64_t layer) {
+    box.clear();
+    for (auto& n : nodes) n.dispatch(ctx, layer, box);
+    if (coordinator.counting()) coordinator.count(layer, box.recs);
+    if (it >= sys.cfg.workload.warmup_iterations) {
+      std::int64_t* row = expert_tokens.data() + layer * sys.model.routed_experts;
+      for (const auto& r : box.recs) ++row[r.expert];
+    }
+    exchange_phase([&](std::size_t i, std::span<const Message> m) {
+      nodes[i].run_experts(ctx, layer, m, box);
+    });
+    exchange_phase(
+        [&](std::size_t i, std::span<const Message> m) { nodes[i].combine(ctx, layer, m); });
+  }
+
+  void iteration(std::int64_t it) {
+    for (auto& n : nodes) n.begin_iteration(it);
+    for (std::int64_t layer = 0; layer < sys.model.num_layers; ++layer) {
+      if (sys.model.layers[static_cast<std::size_t>(layer)].moe)
+        moe_layer(it, layer);
+      else
+        for (auto& n : nodes) n.dense_layer(ctx, layer);
+    }
+    for (auto& n : nodes) n.end_iteration(ctx);
+    GlobalStatus g = gather_status(nodes, sys.cfg.nodes, comm);
+    if (const auto stall = coordinator.step(it, g.latest_clock_ps, placement, comm))
+      for (auto& n : nodes) n.wait_until(*stall);  // weights move; nobody computes
+    hand_out(pool.step(g.latest_clock_ps, g.outstanding, std::move(g.finished)));
+  }
+
+  RankResults finish(std::int64_t iterations) {
+    RankResults res;
+    std::int64_t counts[2] = {0, 0};  // records dispatched and combined
+    for (const auto& n : nodes) {
+      res.layers.insert(res.layers.end(), n.layer_rows().begin(), n.layer_rows().end());
+      res.iterations.insert(res.iterations.end(), n.iteration_rows().begin(),
+                            n.iteration_rows().end());
+      n.finish(res.requests);
+      counts[0] += n.records_dispatched();
+      counts[1] += n.records_combined();
+    }
+    MPI_Allreduce(MPI_IN_PLACE, counts, 2, MPI_INT64_T, MPI_SUM, comm);
+    res.totals = reduce_iterations(res.iterations, iterations, comm);
+    res.placements = coordinator.rows();
+    collect_expert_load(res);
+    summarize(sys, iterations, res);
+    res.summary.requests = pool.total();
+    res.summary.requests_finished = pool.finished();
+    res.summary.records_dispatched = counts[0];
+    res.summary.records_combined = counts[1];
+    request_latencies(res.requests, res.summary.warmup_iterations, res.summary, comm);
+    return res;
+  }
+
+  void collect_expert_load(RankResults& res) {
+    const std::int64_t experts = sys.model.routed_experts;
+    MPI_Allreduce(MPI_IN_PLACE, expert_tokens.data(), static_cast<int>(expert_tokens.size()),
+                  MPI_INT64_T, MPI_SUM, comm);
+    for (std::int64_t l = 0; l < sys.model.num_layers; ++l) {
+      if (!sys.model.layers[static_cast<std::size_t>(l)].moe) continue;
+      for (std::int64_t e = 0; e < experts; ++e)
+        res.expert_load.push_back(ExpertLoadRow{
+            l, e, expert_tokens[static_cast<std::size_t>(l * experts + e)],
+            static_cast<std::int64_t>(placement.replicas(l, static_cast<std::int32_t>(e)).size())});
+    }
+  }
+};
+
+Simulator::Simulator(System& sys, const RankMap& ranks, MPI_Comm comm)
+    : sys_(sys), ranks_(ranks), comm_(comm) {}
+
+Simulator::~Simulator() = default;
+
+RankResults Simulator::run(const std::function<void(const Progress&)>& progress) {
+  Run r(sys_, ranks_, comm_);
+  const auto limit = sys_.cfg.workload.max_iterations;
+  std::int64_t it = 0;
+  for (; !r.pool.done() && (limit == 0 || it < limit); ++it) {
+    r.iteration(it);
+    if (progress) progress(Progress{it + 1, limit, r.pool.finished(), r.pool.total()});
+  }
+  exchanges_ = r.exchange.calls();
+  return r.finish(it);
 }
 
 std::vector<IterationRow> reduce_iterations(const std::vector<IterationRow>& local,

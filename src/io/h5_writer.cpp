@@ -136,8 +136,8 @@ void or_abort(const std::string& tmp, MPI_Comm comm, Fn fn) {
 
 }  // namespace
 
-ResultFile::ResultFile(const std::string& path, const Experiment& x, const RunInfo& info,
-                       bool multi, MPI_Comm comm)
+ResultFile::ResultFile(const std::string& path, const Experiment& x, const ModelSpec& model,
+                       const RunInfo& info, bool multi, MPI_Comm comm)
     : path_(path), tmp_(path + ".partial"), multi_(multi), comm_(comm) {
   H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
   or_abort(tmp_, comm_, [&] {
@@ -157,8 +157,8 @@ ResultFile::ResultFile(const std::string& path, const Experiment& x, const RunIn
     h5::write_attr(file_, "schema_version", static_cast<std::int64_t>(kSchemaVersion));
     h5::write_attr(file_, "config", x.resolved_yaml);
     h5::write_attr(file_, "config_file", x.file);
-    h5::write_attr(file_, "model_name", x.model.name);
-    h5::write_attr(file_, "model_config_json", x.model.config_json);
+    h5::write_attr(file_, "model_name", model.name);
+    h5::write_attr(file_, "model_config_json", model.config_json);
     h5::write_attr(file_, "command_line", info.command_line);
     h5::write_attr(file_, "ranks", static_cast<std::int64_t>(info.ranks));
     h5::write_attr(file_, "nodes", x.nodes);

@@ -10,6 +10,7 @@
 
 #include "config/experiment.hpp"
 #include "engine/results.hpp"
+#include "model/model.hpp"
 
 namespace sievesim {
 
@@ -36,8 +37,9 @@ struct RunInfo {
 // root. Several (`multi`: a comparison and/or a sweep): one group per run under /runs.
 class ResultFile {
  public:
-  ResultFile(const std::string& path, const Experiment& x, const RunInfo& info, bool multi,
-             MPI_Comm comm);
+  // `x`: the (closed) settings of the first run; `model`: the model they load.
+  ResultFile(const std::string& path, const Experiment& x, const ModelSpec& model,
+             const RunInfo& info, bool multi, MPI_Comm comm);
   ~ResultFile();
   ResultFile(const ResultFile&) = delete;
   ResultFile& operator=(const ResultFile&) = delete;

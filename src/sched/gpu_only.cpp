@@ -1,4 +1,6 @@
-// No PIM at all: attention and every expert on the GPU.
+// Every expert on the GPU. Two published baselines share the rule and differ only in where
+// attention runs: GPU-only has no PIM at all; NoExp puts attention on the PIM (the PIM
+// accelerates attention only).
 #include <numeric>
 
 #include "sched/scheduler.hpp"
@@ -6,9 +8,9 @@
 namespace sievesim {
 namespace {
 
-class GpuOnlyScheduler final : public ExpertScheduler {
+class AllOnGpuScheduler final : public ExpertScheduler {
  public:
-  explicit GpuOnlyScheduler(const Params&) : ExpertScheduler(false, false) {}
+  explicit AllOnGpuScheduler(bool attention_on_pim) : ExpertScheduler(attention_on_pim, false) {}
   ExpertSplit split(const SchedulerInput& in) override {
     ExpertSplit s;
     s.gpu.resize(in.experts.size());
@@ -20,6 +22,8 @@ class GpuOnlyScheduler final : public ExpertScheduler {
 }  // namespace
 
 SIEVESIM_REGISTER(SchedulerRegistry, "gpu-only", "attention and all experts on the GPU",
-                  [](const Params& p) { return std::make_unique<GpuOnlyScheduler>(p); })
+                  [](const Params&) { return std::make_unique<AllOnGpuScheduler>(false); })
+SIEVESIM_REGISTER(SchedulerRegistry, "noexp", "attention on the PIM, all experts on the GPU",
+                  [](const Params&) { return std::make_unique<AllOnGpuScheduler>(true); })
 
 }  // namespace sievesim

@@ -58,18 +58,23 @@ class PimoeScheduler final : public ExpertScheduler {
 
   ExpertSplit split(const SchedulerInput& in) override {
     ExpertSplit s;
-    s.group_channels = std::min(group_channels_, in.pim.channels());
-    const std::int64_t groups = std::max<std::int64_t>(1, in.pim.channels() / s.group_channels);
-    for (std::size_t i = 0; i < in.experts.size(); ++i) {
-      const auto idx = static_cast<std::int32_t>(i);
-      if (in.experts[i].tokens <= threshold_) {
-        s.pim.push_back(idx);
-        s.pim_group.push_back(static_cast<std::int32_t>(in.experts[i].local % groups));
-      } else {
-        s.gpu.push_back(idx);
-      }
-    }
+    for (std::size_t i = 0; i < in.experts.size(); ++i)
+      (in.experts[i].tokens <= threshold_ ? s.pim : s.gpu).push_back(static_cast<std::int32_t>(i));
     return s;
+  }
+
+  // Channel-level expert parallelism: each PIM expert on the channel group its local index
+  // falls in, the groups in parallel.
+  sim_time_t execute(const Execution& e, NodeDevices& devices) override {
+    require_whole_experts(e, "pimoe");
+    const std::int64_t ch = std::min(group_channels_, e.in.pim.channels());
+    const std::int64_t groups = std::max<std::int64_t>(1, e.in.pim.channels() / ch);
+    group_of_.clear();
+    for (auto i : e.split.pim)
+      group_of_.push_back(
+          static_cast<std::int32_t>(e.in.experts[static_cast<std::size_t>(i)].local % groups));
+    const sim_time_t gpu_end = run_gpu_set(e, devices);
+    return std::max(gpu_end, run_pim_sequence(e, devices, *this, ch, group_of_));
   }
 
  private:
@@ -99,6 +104,7 @@ class PimoeScheduler final : public ExpertScheduler {
   }
 
   std::int64_t group_channels_;
+  std::vector<std::int32_t> group_of_;  // execute()'s scratch: the channel group of each pim[k]
   std::int64_t threshold_ = 0;
   std::int64_t groups_ = 1;
   bool given_ = false;

@@ -1,6 +1,7 @@
 #pragma once
 // Expert schedulers: per node, per MoE layer, per iteration, split the active local experts into a
-// GPU set and an (ordered) PIM set, seeing only what a real runtime could see.
+// GPU set and an (ordered) PIM set, seeing only what a real runtime could see, and say how the
+// split runs on the node's devices (execute, with the strategies of execution.hpp).
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -15,6 +16,7 @@
 #include "hw/gpu/gpu_model.hpp"
 #include "hw/pim/pim_model.hpp"
 #include "model/model.hpp"
+#include "sched/execution.hpp"
 
 namespace sievesim {
 
@@ -58,11 +60,6 @@ struct ExpertSplit {
   // true when `pim` is cold-first and the decision can only take experts from the hot end, so
   // what the PIM starts first stays on the PIM (with overlap on).
   bool pim_before_decision = false;
-  // Channel-level expert parallelism (PIMoE): when set, pim_group[i] is the channel group that
-  // holds expert pim[i]; groups of `group_channels` channels run in parallel, each its own
-  // experts one after another. Empty: every expert striped over all channels, one at a time.
-  std::vector<std::int32_t> pim_group;
-  std::int64_t group_channels = 0;
 };
 
 class ExpertScheduler {
@@ -81,6 +78,10 @@ class ExpertScheduler {
   // Whether split() reads ExpertLoad::local (costs the engine a lookup per layer).
   virtual bool uses_local_index() const { return false; }
   virtual ExpertSplit split(const SchedulerInput& in) = 0;
+  // Runs the split on the node's devices (execution.hpp): fills `e.done` and returns when the
+  // last expert work ends. By default the GPU set as one grouped GEMM and the PIM set one expert
+  // at a time over all channels; a scheduler with its own way of running experts overrides it.
+  virtual sim_time_t execute(const Execution& e, NodeDevices& devices);
   // Feedback after a PIM expert ran: its token count and the time it took.
   virtual void observe_pim(std::int32_t /*tokens*/, sim_time_t /*measured_ps*/) {}
 

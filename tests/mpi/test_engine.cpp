@@ -8,8 +8,8 @@
 
 #include "common/mpi_rows.hpp"
 #include "common/test_paths.hpp"
-#include "config/experiment.hpp"
 #include "engine/simulator.hpp"
+#include "engine/system.hpp"
 
 namespace sievesim {
 namespace {
@@ -46,11 +46,12 @@ class EngineUnderMpi : public ::testing::TestWithParam<Case> {};
 
 TEST_P(EngineUnderMpi, ConservesTokensKeepsTimeAndIgnoresTheRankLayout) {
   const Case& c = GetParam();
-  const Experiment x = load_experiment(test::quickstart(), c.overrides);
-  ASSERT_EQ(x.nodes % world_size(), 0) << "test cases use 4 or 8 nodes";
+  auto x_sys = System::assemble(test::quickstart(), c.overrides);
+  System& x = *x_sys;
+  ASSERT_EQ(x.cfg.nodes % world_size(), 0) << "test cases use 4 or 8 nodes";
 
   // Spread over all ranks.
-  const RankMap spread(x.nodes, world_size(), x.nodes / world_size());
+  const RankMap spread(x.cfg.nodes, world_size(), x.cfg.nodes / world_size());
   Simulator sim(x, spread, MPI_COMM_WORLD);
   const RankResults res = sim.run();
   const auto rows = gather_rows(res.layers);
@@ -71,7 +72,7 @@ TEST_P(EngineUnderMpi, ConservesTokensKeepsTimeAndIgnoresTheRankLayout) {
   EXPECT_EQ(out, pairs);
 
   // Time: per node, layers follow each other and milestones are ordered.
-  ASSERT_EQ(rows.size(), static_cast<std::size_t>(x.nodes * iterations * x.model.num_layers));
+  ASSERT_EQ(rows.size(), static_cast<std::size_t>(x.cfg.nodes * iterations * x.model.num_layers));
   for (std::size_t i = 0; i < rows.size(); ++i) {
     const auto& r = rows[i];
     EXPECT_LE(r.start_ps, r.attention_end_ps);
@@ -90,8 +91,10 @@ TEST_P(EngineUnderMpi, ConservesTokensKeepsTimeAndIgnoresTheRankLayout) {
 
   // The same experiment with every node on one rank gives identical rows and summary.
   if (world_rank() == 0) {
-    const RankMap alone(x.nodes, 1, x.nodes);
-    Simulator solo(x, alone, MPI_COMM_SELF);
+    const RankMap alone(x.cfg.nodes, 1, x.cfg.nodes);
+    // A system serves one run: the same experiment assembled again.
+    auto again = System::assemble(x.cfg.file, x.cfg.overrides);
+    Simulator solo(*again, alone, MPI_COMM_SELF);
     const RankResults ref = solo.run();
     ASSERT_EQ(ref.layers.size(), rows.size());
     for (std::size_t i = 0; i < rows.size(); ++i)
@@ -145,8 +148,9 @@ INSTANTIATE_TEST_SUITE_P(
     [](const ::testing::TestParamInfo<Case>& i) { return std::string(i.param.name); });
 
 TEST(IterationReduction, GlobalRowsSpanAllNodes) {
-  const Experiment x = load_experiment(test::quickstart(), {"workload.requests.output=3"});
-  const RankMap spread(x.nodes, world_size(), x.nodes / world_size());
+  auto x_sys = System::assemble(test::quickstart(), {"workload.requests.output=3"});
+  System& x = *x_sys;
+  const RankMap spread(x.cfg.nodes, world_size(), x.cfg.nodes / world_size());
   Simulator sim(x, spread, MPI_COMM_WORLD);
   const RankResults res = sim.run();
   const auto its = reduce_iterations(res.iterations, 3, MPI_COMM_WORLD);
@@ -174,8 +178,9 @@ struct ModeRun {
 
 ModeRun run_with(std::vector<std::string> overrides) {
   overrides.push_back("workload.requests.output=2");
-  const Experiment x = load_experiment(test::quickstart(), overrides);
-  const RankMap spread(x.nodes, world_size(), x.nodes / world_size());
+  auto x_sys = System::assemble(test::quickstart(), overrides);
+  System& x = *x_sys;
+  const RankMap spread(x.cfg.nodes, world_size(), x.cfg.nodes / world_size());
   Simulator sim(x, spread, MPI_COMM_WORLD);
   const RankResults res = sim.run();
   std::int64_t bytes = 0;
@@ -220,8 +225,9 @@ struct Timing {
 };
 
 Timing timing(std::vector<std::string> overrides) {
-  const Experiment x = load_experiment(test::quickstart(), overrides);
-  const RankMap spread(x.nodes, world_size(), x.nodes / world_size());
+  auto x_sys = System::assemble(test::quickstart(), overrides);
+  System& x = *x_sys;
+  const RankMap spread(x.cfg.nodes, world_size(), x.cfg.nodes / world_size());
   Simulator sim(x, spread, MPI_COMM_WORLD);
   const RankResults res = sim.run();
   const auto& its = res.totals;
@@ -301,8 +307,9 @@ TEST(SieveDecision, OnASideStreamItOverlapsTheDispatchAndTheSharedExperts) {
     auto o = base;
     o.push_back(extra);
     // One node: every rank runs it alone.
-    const Experiment x = load_experiment(test::quickstart(), o);
-    Simulator sim(x, RankMap(x.nodes, 1, x.nodes), MPI_COMM_SELF);
+    auto x_sys = System::assemble(test::quickstart(), o);
+    System& x = *x_sys;
+    Simulator sim(x, RankMap(x.cfg.nodes, 1, x.cfg.nodes), MPI_COMM_SELF);
     return sim.run().summary.makespan_ps;
   };
   const sim_time_t side = with("scheduler.sieve.decision_stream=side");

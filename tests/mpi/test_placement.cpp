@@ -8,8 +8,8 @@
 
 #include "common/mpi_rows.hpp"
 #include "common/test_paths.hpp"
-#include "config/experiment.hpp"
 #include "engine/simulator.hpp"
+#include "engine/system.hpp"
 
 namespace sievesim {
 namespace {
@@ -31,8 +31,9 @@ std::vector<std::int64_t> row_values(const PlacementRow& r) {
 }
 
 TEST(Coordinator, StallingRebalancesMoveWeightsAndMatchAnyRankLayout) {
-  const Experiment x = load_experiment(test::quickstart(), drifting_eplb("stall"));
-  Simulator sim(x, RankMap(x.nodes, test::world_size(), x.nodes / test::world_size()),
+  auto x_sys = System::assemble(test::quickstart(), drifting_eplb("stall"));
+  System& x = *x_sys;
+  Simulator sim(x, RankMap(x.cfg.nodes, test::world_size(), x.cfg.nodes / test::world_size()),
                 MPI_COMM_WORLD);
   const RankResults res = sim.run();
   // Iterations 2, 5 and 8 end a window of 3: three rebalances after the initial placement.
@@ -57,7 +58,9 @@ TEST(Coordinator, StallingRebalancesMoveWeightsAndMatchAnyRankLayout) {
   int rank = 0;
   MPI_Comm_rank(MPI_COMM_WORLD, &rank);
   if (rank == 0) {
-    Simulator solo(x, RankMap(x.nodes, 1, x.nodes), MPI_COMM_SELF);
+    // A system serves one run: the same experiment assembled again.
+    auto again = System::assemble(x.cfg.file, x.cfg.overrides);
+    Simulator solo(*again, RankMap(x.cfg.nodes, 1, x.cfg.nodes), MPI_COMM_SELF);
     const RankResults ref = solo.run();
     ASSERT_EQ(ref.placements.size(), res.placements.size());
     for (std::size_t i = 0; i < res.placements.size(); ++i)
@@ -69,8 +72,9 @@ TEST(Coordinator, StallingRebalancesMoveWeightsAndMatchAnyRankLayout) {
 
 TEST(Coordinator, BackgroundMigrationNeverStallsAndStallingCostsTime) {
   auto run = [](const char* migration) {
-    const Experiment x = load_experiment(test::quickstart(), drifting_eplb(migration));
-    Simulator sim(x, RankMap(x.nodes, test::world_size(), x.nodes / test::world_size()),
+    auto x_sys = System::assemble(test::quickstart(), drifting_eplb(migration));
+    System& x = *x_sys;
+    Simulator sim(x, RankMap(x.cfg.nodes, test::world_size(), x.cfg.nodes / test::world_size()),
                   MPI_COMM_WORLD);
     return sim.run();
   };
@@ -91,14 +95,15 @@ TEST(Coordinator, BackgroundMigrationNeverStallsAndStallingCostsTime) {
 
 TEST(Coordinator, DenseLayersHoldNoExpertsToCountOrMove) {
   // DeepSeek-V3's first three layers are dense: they take no HBM slots and move no weights.
-  const Experiment x = load_experiment(
+  auto x_sys = System::assemble(
       test::quickstart(),
       {"model.config=" + test::source_dir() + "/models/deepseek-v3.json", "system.nodes=8",
        "system.gpus_per_server=8", "placement.policy=eplb", "placement.eplb.redundant_experts=32",
        "placement.rebalance_every=2", "workload.requests.output=4",
        "workload.requests.closed.concurrency=64", "workload.requests.prompt=256"});
+  System& x = *x_sys;
   EXPECT_EQ(x.expert_slots(0), 58 * (256 + 32) / 8);
-  Simulator sim(x, RankMap(x.nodes, test::world_size(), x.nodes / test::world_size()),
+  Simulator sim(x, RankMap(x.cfg.nodes, test::world_size(), x.cfg.nodes / test::world_size()),
                 MPI_COMM_WORLD);
   const RankResults res = sim.run();
   ASSERT_EQ(res.placements.size(), 3u);
@@ -111,9 +116,10 @@ TEST(Coordinator, DenseLayersHoldNoExpertsToCountOrMove) {
 }
 
 TEST(Coordinator, StaticPoliciesNeverRebalance) {
-  const Experiment x = load_experiment(
-      test::quickstart(), {"placement.rebalance_every=2", "workload.requests.output=5"});
-  Simulator sim(x, RankMap(x.nodes, test::world_size(), x.nodes / test::world_size()),
+  auto x_sys = System::assemble(test::quickstart(),
+                                {"placement.rebalance_every=2", "workload.requests.output=5"});
+  System& x = *x_sys;
+  Simulator sim(x, RankMap(x.cfg.nodes, test::world_size(), x.cfg.nodes / test::world_size()),
                 MPI_COMM_WORLD);
   const RankResults res = sim.run();
   ASSERT_EQ(res.placements.size(), 1u);  // the initial (contiguous) placement only
@@ -129,12 +135,13 @@ TEST(ReplicaDispatch, RulesConserveTokensMatchAnyRankLayoutAndDoWhatTheySay) {
   };
   std::map<std::string, Outcome> got;
   for (const std::string rule : {"even", "nearest", "least-loaded"}) {
-    const Experiment x = load_experiment(
+    auto x_sys = System::assemble(
         test::quickstart(),
         {"system.gpus_per_server=2", "placement.policy=eplb", "placement.eplb.redundant_experts=64",
          "placement.replica_dispatch=" + rule, "workload.routing.zipf={s: 1.0}",
          "workload.requests.output=4", "workload.requests.closed.concurrency=128"});
-    Simulator sim(x, RankMap(x.nodes, test::world_size(), x.nodes / test::world_size()),
+    System& x = *x_sys;
+    Simulator sim(x, RankMap(x.cfg.nodes, test::world_size(), x.cfg.nodes / test::world_size()),
                   MPI_COMM_WORLD);
     const RankResults res = sim.run();
     EXPECT_EQ(res.summary.records_dispatched, res.summary.records_combined) << rule;
@@ -156,7 +163,9 @@ TEST(ReplicaDispatch, RulesConserveTokensMatchAnyRankLayoutAndDoWhatTheySay) {
     int rank = 0;
     MPI_Comm_rank(MPI_COMM_WORLD, &rank);
     if (rank == 0) {
-      Simulator solo(x, RankMap(x.nodes, 1, x.nodes), MPI_COMM_SELF);
+      // A system serves one run: the same experiment assembled again.
+      auto again = System::assemble(x.cfg.file, x.cfg.overrides);
+      Simulator solo(*again, RankMap(x.cfg.nodes, 1, x.cfg.nodes), MPI_COMM_SELF);
       const RankResults ref = solo.run();
       ASSERT_EQ(ref.layers.size(), rows.size()) << rule;
       for (std::size_t i = 0; i < rows.size(); ++i) {

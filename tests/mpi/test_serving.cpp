@@ -8,8 +8,8 @@
 
 #include "common/mpi_rows.hpp"
 #include "common/test_paths.hpp"
-#include "config/experiment.hpp"
 #include "engine/simulator.hpp"
+#include "engine/system.hpp"
 
 namespace sievesim {
 namespace {
@@ -27,8 +27,8 @@ std::vector<std::int64_t> columns(const Row& r, const std::vector<ColumnDef<Row>
   return v;
 }
 
-RankResults run_alone(const Experiment& x) {
-  Simulator sim(x, RankMap(x.nodes, 1, x.nodes), MPI_COMM_SELF);
+RankResults run_alone(System& x) {
+  Simulator sim(x, RankMap(x.cfg.nodes, 1, x.cfg.nodes), MPI_COMM_SELF);
   return sim.run();
 }
 
@@ -58,7 +58,7 @@ std::vector<std::string> constant_costs(std::vector<std::string> more) {
 // gate/up GEMM, activation and down GEMM, unpermute, residual add (16); then final norm, LM head
 // and sampling when the iteration yields a token.
 constexpr double kLaunchPs = 1e9;
-double kernels_per_iteration(const Experiment& x, bool yields_token) {
+double kernels_per_iteration(System& x, bool yields_token) {
   return static_cast<double>(x.model.num_layers) * 16.0 + (yields_token ? 3.0 : 0.0);
 }
 
@@ -69,9 +69,10 @@ TEST(ServingMetrics, OneRequestWithConstantCosts) {
         return r;
       }() != 0)
     GTEST_SKIP() << "runs on rank 0 only";
-  const Experiment x = load_experiment(
+  auto x_sys = System::assemble(
       test::quickstart(),
       constant_costs({"workload.requests.closed.concurrency=1", "workload.requests.output=5"}));
+  System& x = *x_sys;
   const RankResults r = run_alone(x);
   const double iter_ps = kernels_per_iteration(x, true) * kLaunchPs;
   const Summary& s = r.summary;
@@ -85,9 +86,10 @@ TEST(ServingMetrics, OneRequestWithConstantCosts) {
   EXPECT_NEAR(s.interactivity_tokens_per_s_per_user(), 1e12 / iter_ps, 1e12 / iter_ps * 1e-3);
 
   // Two requests sharing the batch: same kernels, so the same latencies and twice the tokens.
-  const Experiment x2 = load_experiment(
+  auto x2_sys = System::assemble(
       test::quickstart(),
       constant_costs({"workload.requests.closed.concurrency=2", "workload.requests.output=5"}));
+  System& x2 = *x2_sys;
   const Summary s2 = run_alone(x2).summary;
   EXPECT_EQ(s2.iterations, 5);
   EXPECT_NEAR(static_cast<double>(s2.tpot.p99), iter_ps, iter_ps * 1e-3);
@@ -97,10 +99,11 @@ TEST(ServingMetrics, OneRequestWithConstantCosts) {
 
   // Prefill and decode colocated: a 16-token prompt under a 6-token budget takes 3 iterations
   // (6 + 6 + 4; the last yields the first token), then 2 decode iterations for 3 tokens.
-  const Experiment x3 = load_experiment(
+  auto x3_sys = System::assemble(
       test::quickstart(),
       constant_costs({"workload.mode=serve", "workload.requests.closed.concurrency=1",
                       "workload.requests.output=3", "workload.batching.max_tokens=6"}));
+  System& x3 = *x3_sys;
   const RankResults r3 = run_alone(x3);
   // The first two chunks yield nothing: no LM head.
   const double ttft_ps =
@@ -123,20 +126,22 @@ TEST(ServingMetrics, KvCapacityQueuesRequestsAndWarmupIsLeftOut) {
   const std::vector<std::string> base = {"workload.requests.closed.concurrency=4",
                                          "workload.requests.output=3", "system.nodes=1",
                                          "system.gpus_per_server=1"};
-  const Experiment probe = load_experiment(test::quickstart(), base);
+  auto probe_sys = System::assemble(test::quickstart(), base);
+  System& probe = *probe_sys;
   const double per_request = probe.model.sequence_kv_bytes(2048 + 3);
   // hbm_utilization such that the KV capacity is 2.5 requests.
   const double util = (probe.weight_bytes_on(0) + 2.5 * per_request) / probe.usable_hbm_bytes();
   auto o = base;
   o.push_back("workload.batching.hbm_utilization=" + std::to_string(util));
   o.push_back("workload.warmup_iterations=1");
-  const Experiment x = load_experiment(test::quickstart(), o);
+  auto x_sys = System::assemble(test::quickstart(), o);
+  System& x = *x_sys;
   const RankResults r = run_alone(x);
   ASSERT_EQ(r.summary.iterations, 6);
   for (std::size_t i = 0; i < r.totals.size(); ++i) {
     EXPECT_EQ(r.totals[i].batch, 2) << i;
     EXPECT_LE(static_cast<double>(r.totals[i].kv_used_bytes),
-              x.workload.batching.kv_capacity_bytes);
+              x.cfg.workload.batching.kv_capacity_bytes);
   }
   EXPECT_EQ(r.totals[0].queued, 2);
   EXPECT_EQ(r.totals[3].queued, 0);
@@ -158,8 +163,9 @@ struct ServeCase {
 class ServingUnderMpi : public ::testing::TestWithParam<ServeCase> {};
 
 TEST_P(ServingUnderMpi, RequestsInFlightGiveTheSameResultsOnAnyRankLayout) {
-  const Experiment x = load_experiment(test::quickstart(), GetParam().overrides);
-  Simulator sim(x, RankMap(x.nodes, world_size(), x.nodes / world_size()), MPI_COMM_WORLD);
+  auto x_sys = System::assemble(test::quickstart(), GetParam().overrides);
+  System& x = *x_sys;
+  Simulator sim(x, RankMap(x.cfg.nodes, world_size(), x.cfg.nodes / world_size()), MPI_COMM_WORLD);
   const RankResults res = sim.run();
   auto by_request = [](const RequestRow& r) { return r.request; };
   auto by_layer = [](const LayerRow& r) { return std::tie(r.node, r.iteration, r.layer); };
@@ -193,7 +199,9 @@ TEST_P(ServingUnderMpi, RequestsInFlightGiveTheSameResultsOnAnyRankLayout) {
   int rank = 0;
   MPI_Comm_rank(MPI_COMM_WORLD, &rank);
   if (rank == 0) {
-    const RankResults ref = run_alone(x);
+    // A system serves one run: the same experiment assembled again.
+    auto again = System::assemble(x.cfg.file, x.cfg.overrides);
+    const RankResults ref = run_alone(*again);
     auto ref_requests = ref.requests;
     std::sort(ref_requests.begin(), ref_requests.end(),
               [&](const auto& a, const auto& b) { return by_request(a) < by_request(b); });

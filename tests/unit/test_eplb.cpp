@@ -51,16 +51,16 @@ TEST(Eplb, OutputsAreConsistent) {
 }  // namespace sievesim
 
 #include "common/test_paths.hpp"
-#include "config/experiment.hpp"
+#include "engine/system.hpp"
 
 namespace sievesim {
 namespace {
 
 // Expected tokens per node of the heaviest layer under the warm-up estimate.
-double max_over_mean_node_load(const Experiment& x) {
+double max_over_mean_node_load(System& x) {
   double worst = 0;
   for (std::int64_t l = 0; l < x.model.num_layers; ++l) {
-    std::vector<double> node(static_cast<std::size_t>(x.nodes), 0.0);
+    std::vector<double> node(static_cast<std::size_t>(x.cfg.nodes), 0.0);
     std::vector<std::int32_t> ex(static_cast<std::size_t>(x.model.top_k));
     std::vector<float> g(ex.size());
     for (std::uint64_t r = 0; r < 2048; ++r) {
@@ -82,11 +82,12 @@ TEST(EplbPlacement, BalancesSkewedLoadBetterThanContiguous) {
   const std::vector<std::string> skew = {"workload.routing.zipf.s=1.2"};
   auto with = [&](std::vector<std::string> more) {
     more.insert(more.end(), skew.begin(), skew.end());
-    return load_experiment(test::quickstart(), more);
+    return System::assemble(test::quickstart(), more);
   };
-  const Experiment contiguous = with({});
-  const Experiment eplb = with({"placement.policy=eplb", "placement.eplb.redundant_experts=16"});
-  const double before = max_over_mean_node_load(contiguous), after = max_over_mean_node_load(eplb);
+  const auto contiguous = with({});
+  const auto eplb = with({"placement.policy=eplb", "placement.eplb.redundant_experts=16"});
+  const double before = max_over_mean_node_load(*contiguous),
+               after = max_over_mean_node_load(*eplb);
   EXPECT_GT(before, 1.1);
   EXPECT_LT(after, before);
   EXPECT_LT(after, 1.1);

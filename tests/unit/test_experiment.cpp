@@ -3,21 +3,22 @@
 
 #include "base/error.hpp"
 #include "common/test_paths.hpp"
-#include "config/experiment.hpp"
+#include "engine/system.hpp"
 
 namespace sievesim {
 namespace {
 
 TEST(Experiment, QuickstartFitsAndUsesThePimStacksCapacity) {
-  const Experiment x = load_experiment(test::quickstart(), {});
+  auto x_sys = System::assemble(test::quickstart(), {});
+  System& x = *x_sys;
   // B200 has 180 GB; 8 HBM3E PIM stacks of 24 GB hold 192 GB: the smaller one counts.
   EXPECT_DOUBLE_EQ(x.usable_hbm_bytes(), 180e9);
-  const Experiment small =
-      load_experiment(test::quickstart(), {"system.pim.capacity_GB_per_stack=5"});
+  auto small_sys = System::assemble(test::quickstart(), {"system.pim.capacity_GB_per_stack=5"});
+  System& small = *small_sys;
   EXPECT_DOUBLE_EQ(small.usable_hbm_bytes(), 40e9);
   // KV capacity: 90 % of HBM minus the weights of the node; contiguous placement spreads the
   // experts evenly, so every node has the same.
-  EXPECT_DOUBLE_EQ(x.workload.batching.kv_capacity_bytes, 0.9 * 180e9 - x.weight_bytes_on(0));
+  EXPECT_DOUBLE_EQ(x.cfg.workload.batching.kv_capacity_bytes, 0.9 * 180e9 - x.weight_bytes_on(0));
   EXPECT_DOUBLE_EQ(x.weight_bytes_on(0), x.weight_bytes_on(3));
   EXPECT_NEAR(x.weight_bytes_on(0),
               x.model.non_expert_weight_bytes() + x.model.routed_expert_bytes_total() / 4, 1.0);
@@ -26,45 +27,23 @@ TEST(Experiment, QuickstartFitsAndUsesThePimStacksCapacity) {
 
 TEST(Experiment, WeightsOrARequestThatCanNeverFitAreInputErrors) {
   // Weights alone too big.
-  EXPECT_THROW(load_experiment(test::quickstart(), {"system.pim.capacity_GB_per_stack=0.5"}),
+  EXPECT_THROW(System::assemble(test::quickstart(), {"system.pim.capacity_GB_per_stack=0.5"}),
                InputError);
   // A request whose KV cache alone exceeds what the weights leave.
   try {
-    load_experiment(test::quickstart(), {"workload.requests.prompt=10000000"});
+    System::assemble(test::quickstart(), {"workload.requests.prompt=10000000"});
     FAIL() << "expected an InputError";
   } catch (const InputError& e) {
     EXPECT_EQ(e.key(), "workload.requests");
   }
   // The bound of a distribution counts, not its typical value.
-  EXPECT_THROW(load_experiment(test::quickstart(),
-                               {"workload.requests.prompt={dist: uniform, uniform: {min: 10, "
-                                "max: 10000000}}"}),
+  EXPECT_THROW(System::assemble(test::quickstart(),
+                                {"workload.requests.prompt={dist: uniform, uniform: {min: 10, "
+                                 "max: 10000000}}"}),
                InputError);
-  EXPECT_NO_THROW(load_experiment(
+  EXPECT_NO_THROW(System::assemble(
       test::quickstart(),
       {"workload.requests.prompt={dist: lognormal, lognormal: {median: 1000, sigma: 1}}"}));
-}
-
-}  // namespace
-}  // namespace sievesim
-
-#include "engine/results.hpp"
-
-namespace sievesim {
-namespace {
-
-TEST(Percentiles, NearestRankOnSortedValues) {
-  std::vector<sim_time_t> v;
-  for (sim_time_t i = 100; i >= 1; --i) v.push_back(i);  // unsorted on purpose
-  const Percentiles p = Percentiles::of(v);
-  EXPECT_EQ(p.mean, 50);  // 50.5 truncated
-  EXPECT_EQ(p.p50, 50);
-  EXPECT_EQ(p.p90, 90);
-  EXPECT_EQ(p.p99, 99);
-  const Percentiles one = Percentiles::of({7});
-  EXPECT_EQ(one.p50, 7);
-  EXPECT_EQ(one.p99, 7);
-  EXPECT_EQ(Percentiles::of({}).p99, 0);
 }
 
 }  // namespace

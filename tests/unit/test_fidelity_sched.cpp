@@ -5,9 +5,10 @@
 #include <set>
 
 #include "base/params.hpp"
+#include "common/recording_devices.hpp"
 #include "common/test_paths.hpp"
-#include "config/experiment.hpp"
 #include "engine/ports.hpp"
+#include "engine/system.hpp"
 #include "hw/gpu/gpu_model.hpp"
 #include "hw/net/fabric_model.hpp"
 #include "hw/pim/pim_model.hpp"
@@ -23,21 +24,24 @@ std::string paper(const std::string& name) {
 
 TEST(PaperSetups, RunEveryModelInBf16AndKeepTheCheckpointFormatAsAVariant) {
   for (const char* setup : {"qwen3-30b-1gpu", "gpt-oss-120b-4gpu", "qwen3.5-397b-8gpu"}) {
-    const Experiment x = load_experiment(paper(setup), {});
+    auto x_sys = System::assemble(paper(setup), {});
+    System& x = *x_sys;
     EXPECT_EQ(x.model.expert.weight_dtype, DType::kBF16) << setup;
     EXPECT_EQ(x.model.shared_expert.weight_dtype, DType::kBF16) << setup;
     EXPECT_EQ(x.model.weight_dtype, DType::kBF16) << setup;
   }
-  const Experiment mx =
-      load_experiment(paper("gpt-oss-120b-4gpu"), {"model.weight_dtype=checkpoint"});
+  auto mx_sys = System::assemble(paper("gpt-oss-120b-4gpu"), {"model.weight_dtype=checkpoint"});
+  System& mx = *mx_sys;
   EXPECT_EQ(mx.model.expert.weight_dtype, DType::kMXFP4);
   EXPECT_EQ(mx.model.weight_dtype, DType::kBF16);  // attention stays BF16 in the checkpoint
   // BF16 experts are 2 / (4.25 / 8) = 3.76x the bytes of MXFP4 ones.
-  const Experiment bf = load_experiment(paper("gpt-oss-120b-4gpu"), {});
+  auto bf_sys = System::assemble(paper("gpt-oss-120b-4gpu"), {});
+  System& bf = *bf_sys;
   EXPECT_NEAR(bf.model.expert.weight_bytes() / mx.model.expert.weight_bytes(), 3.76, 0.05);
-  const Experiment f8 = load_experiment(paper("qwen3-30b-1gpu"), {"model.weight_dtype=fp8"});
+  auto f8_sys = System::assemble(paper("qwen3-30b-1gpu"), {"model.weight_dtype=fp8"});
+  System& f8 = *f8_sys;
   EXPECT_EQ(f8.model.expert.weight_dtype, DType::kFP8);
-  EXPECT_THROW(load_experiment(paper("qwen3-30b-1gpu"), {"model.weight_dtype=int3"}), InputError);
+  EXPECT_THROW(System::assemble(paper("qwen3-30b-1gpu"), {"model.weight_dtype=int3"}), InputError);
 }
 
 struct Hw : ::testing::Test {
@@ -76,22 +80,40 @@ TEST_F(Hw, PimoeSpreadsANodesOwnExpertsOverAllItsChannels) {
     loads.push_back(
         ExpertLoad{static_cast<std::int32_t>(1000 + 3 * i), 1, 0, static_cast<std::int32_t>(i)});
   auto s = sched("name: pimoe\npimoe: {threshold_tokens: 4}");
-  const ExpertSplit split = s->split(input(loads));
+  const SchedulerInput in = input(loads);
+  const ExpertSplit split = s->split(in);
   ASSERT_EQ(static_cast<std::int64_t>(split.pim.size()), channels);
-  EXPECT_EQ(split.group_channels, 1);
-  const std::set<std::int32_t> groups(split.pim_group.begin(), split.pim_group.end());
-  EXPECT_EQ(static_cast<std::int64_t>(groups.size()), channels);  // every channel busy
   EXPECT_TRUE(s->uses_local_index());
+  // Every channel busy with its one expert, all in parallel: each finishes after one expert's
+  // time on one channel (two on a channel would finish twice as late).
+  test::RecordingDevices dev;
+  std::vector<sim_time_t> done;
+  const sim_time_t one = pim->expert_ps(model.expert, 1, 1, 0);
+  EXPECT_EQ(test::execute_alone(*s, in, split, done, dev), one);
+  for (const auto d : done) EXPECT_EQ(d, one);
+  EXPECT_EQ(dev.pim_busy_ps, one);  // as busy as its busiest group
+  EXPECT_EQ(dev.experts[1], channels);
 }
 
 TEST_F(Hw, PimoeChannelsPerExpertSetsTheGroups) {
   std::vector<ExpertLoad> loads;
   for (std::int32_t i = 0; i < 64; ++i) loads.push_back(ExpertLoad{i, 1, 0, i});
   auto s = sched("name: pimoe\npimoe: {threshold_tokens: 4, channels_per_expert: 8}");
-  const ExpertSplit split = s->split(input(loads));
-  EXPECT_EQ(split.group_channels, 8);
-  const std::set<std::int32_t> groups(split.pim_group.begin(), split.pim_group.end());
-  EXPECT_EQ(static_cast<std::int64_t>(groups.size()), pim->channels() / 8);
+  const SchedulerInput in = input(loads);
+  const ExpertSplit split = s->split(in);
+  ASSERT_EQ(split.pim.size(), 64u);
+  // 64 experts over channels / 8 groups of 8 channels: each group runs 64 / groups experts one
+  // after another, the groups side by side.
+  const std::int64_t groups = pim->channels() / 8;
+  ASSERT_EQ(64 % groups, 0);
+  sim_time_t group_end = 0;
+  for (std::int64_t k = 0; k < 64 / groups; ++k)
+    group_end += pim->expert_ps(model.expert, 1, 8, group_end);
+  test::RecordingDevices dev;
+  std::vector<sim_time_t> done;
+  EXPECT_EQ(test::execute_alone(*s, in, split, done, dev), group_end);
+  const std::set<sim_time_t> finish_times(done.begin(), done.end());
+  EXPECT_EQ(static_cast<std::int64_t>(finish_times.size()), 64 / groups);
 }
 
 TEST_F(Hw, PimoeThresholdIsWherePowerLimitedPimStopsBeatingTheGpu) {

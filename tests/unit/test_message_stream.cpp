@@ -11,10 +11,10 @@
 #include "base/error.hpp"
 #include "base/rng.hpp"
 #include "common/test_paths.hpp"
-#include "config/experiment.hpp"
 #include "engine/node.hpp"
 #include "engine/op_costs.hpp"
 #include "engine/ports.hpp"
+#include "engine/system.hpp"
 #include "mpi/message_stream.hpp"
 
 namespace sievesim {
@@ -154,12 +154,10 @@ TEST(MessageStream, MalformedStreamsAreRejected) {
 // gets the combine back; `tamper` changes the combine messages on the way.
 template <class Tamper>
 void one_node_layer(Tamper tamper) {
-  const Experiment x =
-      load_experiment(test::quickstart(), {"system.nodes=1", "system.gpus_per_server=1"});
-  const Topology topo(x.gpus_per_server, *x.scale_up, *x.scale_out, x.gpu->hbm_bandwidth_Bps());
-  const OpCosts costs(x.model, *x.gpu, *x.pim);
-  const EngineContext ctx{x, topo, costs, x.expert_map};
-  Node node(0, x);
+  auto x_sys = System::assemble(test::quickstart(), {"system.nodes=1", "system.gpus_per_server=1"});
+  System& x = *x_sys;
+  const EngineContext ctx{x, x.expert_map};
+  Node node(0, x, x.take_scheduler(0));
   for (std::int64_t r = 0; r < 16; ++r) node.enqueue(RequestSpec{r, 0, 128, 4});
   node.begin_iteration(0);
   std::int64_t layer = 0;
