@@ -1,8 +1,7 @@
-// Reads a Hugging Face config.json as published and derives the shapes,
-// parameter counts and KV/state bytes the time model needs. The model_type
-// picks a family (model_family.hpp, one file each under families/); only what
-// costs time or memory is modelled (no rotary tables, no dropout, no MTP
-// layers, no vision tower).
+// Reads a Hugging Face config.json as published and derives the shapes, parameter counts and
+// KV/state bytes the time model needs. The model_type picks a family (model_family.hpp, one file
+// each under families/); only what costs time or memory is modelled (no rotary tables, no
+// dropout, no MTP layers, no vision tower).
 #include <filesystem>
 #include <fstream>
 #include <memory>
@@ -10,6 +9,7 @@
 #include <sstream>
 #include <string>
 
+#include <spdlog/spdlog.h>
 #include <nlohmann/json.hpp>
 
 #include "base/error.hpp"
@@ -25,7 +25,7 @@ using json = nlohmann::json;
 using hf::kMaxVocab;
 using hf::Section;
 
-std::string display_name(const std::string &path) {
+std::string display_name(const std::string& path) {
   const std::filesystem::path p(path);
   std::string file = p.filename().string();
   for (const std::string suffix : {"_config.json", ".json"}) {
@@ -34,42 +34,29 @@ std::string display_name(const std::string &path) {
       break;
     }
   }
-  // A bare config.json (an HF snapshot directory) is better known by its
-  // directory.
-  if (file == "config" && p.has_parent_path() &&
-      !p.parent_path().filename().empty())
+  // A bare config.json (an HF snapshot directory) is better known by its directory.
+  if (file == "config" && p.has_parent_path() && !p.parent_path().filename().empty())
     return p.parent_path().filename().string();
   return file;
 }
 
-} // namespace
+}  // namespace
 
-ModelSpec parse_hf_config(const std::string &json_text,
-                          const std::string &path) {
+ModelSpec parse_hf_config(const std::string& json_text, const std::string& path) {
   json root;
   try {
     root = json::parse(json_text);
-  } catch (const json::parse_error &e) {
+  } catch (const json::parse_error& e) {
     throw InputError(path, "", std::string("malformed JSON: ") + e.what());
   }
-  if (!root.is_object())
-    throw InputError(path, "", "expected a JSON object at top level");
+  if (!root.is_object()) throw InputError(path, "", "expected a JSON object at top level");
   const Section top(root, path, "");
   std::string type = top.string("model_type");
-  const ModelFamilyRegistry::Entry *entry =
-      ModelFamilyRegistry::instance().find(type);
-  if (!entry) {
-    std::string supported;
-    for (const std::string &name : ModelFamilyRegistry::instance().names())
-      supported += (supported.empty() ? "" : ", ") + name;
-    top.fail("model_type",
-             "unsupported model type '" + type + "'; supported: " + supported);
-  }
-  const std::unique_ptr<ModelFamily> family = entry->make();
+  const ModelFamilyRegistry::Entry* entry = ModelFamilyRegistry::instance().find(type);
+  const std::unique_ptr<ModelFamily> family = entry ? entry->make() : make_generic_moe_family();
   std::optional<ModelFamily::TextModel> text = family->text_model(top);
-  if (text)
-    type = text->model_type;
-  const Section &cfg = text ? text->section : top;
+  if (text) type = text->model_type;
+  const Section& cfg = text ? text->section : top;
 
   ModelSpec m;
   m.name = display_name(path);
@@ -91,36 +78,32 @@ ModelSpec parse_hf_config(const std::string &json_text,
   m.layers.assign(m.num_layers, LayerSpec{});
 
   family->build(cfg, dt, m);
+  if (!entry)
+    spdlog::info("{}: model_type '{}' has no family of its own; loaded with the generic MoE family",
+                 path, type);
 
-  // Every field is capped, but the layer count times a large layer can still
-  // exceed int64; check the total in floating point before ModelSpec sums it in
-  // integers.
+  // Every field is capped, but the layer count times a large layer can still exceed int64;
+  // check the total in floating point before ModelSpec sums it in integers.
   double total = 2.0 * static_cast<double>(m.vocab * m.hidden);
-  for (const LayerSpec &l : m.layers)
-    total += static_cast<double>(l.attention_params) +
-             static_cast<double>(l.dense_ffn_params) +
+  for (const LayerSpec& l : m.layers)
+    total += static_cast<double>(l.attention_params) + static_cast<double>(l.dense_ffn_params) +
              static_cast<double>(l.router_params) +
-             static_cast<double>(m.routed_experts) *
-                 static_cast<double>(m.expert.params()) +
-             static_cast<double>(m.shared_experts) *
-                 static_cast<double>(m.shared_expert.params());
-  if (total > 1e18)
-    throw InputError(path, "", "implausibly large model (parameter overflow)");
+             static_cast<double>(m.routed_experts) * static_cast<double>(m.expert.params()) +
+             static_cast<double>(m.shared_experts) * static_cast<double>(m.shared_expert.params());
+  if (total > 1e18) throw InputError(path, "", "implausibly large model (parameter overflow)");
   return m;
 }
 
-ModelSpec load_hf_config(const std::string &path) {
+ModelSpec load_hf_config(const std::string& path) {
   std::error_code ec;
   if (std::filesystem::is_directory(path, ec))
     throw InputError(path, "", "is a directory; expected a config.json file");
   std::ifstream in(path, std::ios::binary);
-  if (!in)
-    throw InputError(path, "", "cannot open model config");
+  if (!in) throw InputError(path, "", "cannot open model config");
   std::ostringstream text;
   text << in.rdbuf();
-  if (in.bad())
-    throw InputError(path, "", "cannot read model config");
+  if (in.bad()) throw InputError(path, "", "cannot read model config");
   return parse_hf_config(text.str(), path);
 }
 
-} // namespace sievesim
+}  // namespace sievesim

@@ -358,13 +358,18 @@ TEST(ModelErrors, TopKZeroOnMoe) {
   EXPECT_EQ(parse_error(j.dump()).key(), "num_experts_per_tok");
 }
 
-TEST(ModelErrors, UnsupportedModelType) {
+TEST(ModelLoader, UnknownModelTypeReadsAsGenericMoe) {
   json j = qwen3_30b();
   j["model_type"] = "llama4";
-  const InputError e = parse_error(j.dump());
-  EXPECT_EQ(e.key(), "model_type");
-  EXPECT_NE(std::string(e.what()).find("unsupported model type 'llama4'"), std::string::npos)
-      << e.what();
+  const ModelSpec generic = parse_hf_config(j.dump(), "x.json");
+  const ModelSpec qwen = load_model("qwen3-30b-a3b.json");
+  EXPECT_EQ(generic.model_type, "llama4");
+  EXPECT_EQ(generic.routed_experts, 128);
+  EXPECT_EQ(generic.top_k, 8);
+  EXPECT_EQ(generic.expert.params(), qwen.expert.params());
+  EXPECT_DOUBLE_EQ(generic.kv_bytes_per_token(), qwen.kv_bytes_per_token());
+  // All it cannot know is Qwen3's per-head q/k RMSNorm: 2 x head_dim 128 in each of 48 layers.
+  EXPECT_EQ(qwen.total_params() - generic.total_params(), 48 * 2 * 128);
 }
 
 TEST(ModelErrors, ImpossibleShapes) {
