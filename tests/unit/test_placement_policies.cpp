@@ -1,5 +1,6 @@
-// Placement policies under rebalancing (invariants on random loads, the sieve policy on a hand
-// case and its migration budget), replica dispatch rules, and user-given load files.
+// Placement policies: initial placements (contiguous, random), rebalancing (invariants on random
+// loads, the sieve policy on a hand case and its migration budget), replica dispatch rules, and
+// user-given load files.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -51,6 +52,42 @@ std::vector<int> per_node(const ExpertMap& map, std::int64_t layer) {
   for (std::int32_t e = 0; e < map.experts(); ++e)
     for (auto n : map.replicas(layer, e)) ++c[static_cast<std::size_t>(n)];
   return c;
+}
+
+// ---- initial placement --------------------------------------------------------------------------
+
+TEST(Placement, ContiguousSpreadsExpertsEvenly) {
+  const ModelSpec m = test::toy_model(128, 1, 2);
+  auto p = make_placement_policy(Params(YAML::Load("policy: contiguous"), "t.yaml"));
+  const ExpertMap map = p->initial(PlacementContext{m, 4, 4, 1});
+  map.check();
+  for (std::int32_t n = 0; n < 4; ++n) {
+    const auto local = map.local_experts(1, n);
+    ASSERT_EQ(local.size(), 32u);
+    EXPECT_EQ(local.front(), 32 * n);
+  }
+  // Uneven: 10 experts on 4 nodes -> 3, 2, 3, 2 (e * N / E).
+  const ExpertMap m10 = p->initial(PlacementContext{test::toy_model(10, 1, 1), 4, 4, 1});
+  EXPECT_EQ(m10.local_experts(0, 0).size() + m10.local_experts(0, 1).size() +
+                m10.local_experts(0, 2).size() + m10.local_experts(0, 3).size(),
+            10u);
+}
+
+TEST(Placement, RandomReplicasLandOnDistinctNodesAndAreSeeded) {
+  const ModelSpec m = test::toy_model(64, 1, 3);
+  auto p = make_placement_policy(
+      Params(YAML::Load("policy: random\nrandom: {max_replicas: 3}"), "t.yaml"));
+  const ExpertMap a = p->initial(PlacementContext{m, 8, 4, 5});
+  const ExpertMap b = p->initial(PlacementContext{m, 8, 4, 5});
+  a.check();
+  int replicated = 0;
+  for (std::int64_t l = 0; l < 3; ++l)
+    for (std::int32_t e = 0; e < 64; ++e) {
+      const auto ra = a.replicas(l, e), rb = b.replicas(l, e);
+      EXPECT_TRUE(std::equal(ra.begin(), ra.end(), rb.begin(), rb.end()));
+      replicated += ra.size() > 1;
+    }
+  EXPECT_GT(replicated, 0);
 }
 
 // ---- sieve placement --------------------------------------------------------------------------

@@ -1,17 +1,17 @@
-// Expert schedulers and placement policies.
+// Expert schedulers: the static ones, Sieve, Duplex, PIMoE and the oracle on hand-made and
+// random loads, and the PIM cost table Sieve learns from.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <functional>
 #include <numeric>
 
 #include "base/params.hpp"
 #include "base/rng.hpp"
 #include "common/recording_devices.hpp"
-#include "common/toy_model.hpp"
 #include "hw/gpu/gpu_model.hpp"
 #include "hw/pim/pim_model.hpp"
 #include "hw/preset.hpp"
-#include "place/placement.hpp"
 #include "sched/pim_cost_table.hpp"
 #include "sched/scheduler.hpp"
 
@@ -210,50 +210,6 @@ TEST(PimCostTable, RooflineUntilMeasuredThenMovingAverage) {
   EXPECT_FALSE(t.known(big - 1));
   EXPECT_FALSE(t.known(-1));
 }
-
-ModelSpec toy(std::int64_t experts, std::int64_t layers) {
-  return test::toy_model(experts, 1, layers);
-}
-
-TEST(Placement, ContiguousSpreadsExpertsEvenly) {
-  const ModelSpec m = toy(128, 2);
-  auto p = make_placement_policy(Params(YAML::Load("policy: contiguous"), "t.yaml"));
-  const ExpertMap map = p->initial(PlacementContext{m, 4, 4, 1});
-  map.check();
-  for (std::int32_t n = 0; n < 4; ++n) {
-    const auto local = map.local_experts(1, n);
-    ASSERT_EQ(local.size(), 32u);
-    EXPECT_EQ(local.front(), 32 * n);
-  }
-  // Uneven: 10 experts on 4 nodes -> 3, 2, 3, 2 (e * N / E).
-  const ExpertMap m10 = p->initial(PlacementContext{toy(10, 1), 4, 4, 1});
-  EXPECT_EQ(m10.local_experts(0, 0).size() + m10.local_experts(0, 1).size() +
-                m10.local_experts(0, 2).size() + m10.local_experts(0, 3).size(),
-            10u);
-}
-
-TEST(Placement, RandomReplicasLandOnDistinctNodesAndAreSeeded) {
-  const ModelSpec m = toy(64, 3);
-  auto p = make_placement_policy(
-      Params(YAML::Load("policy: random\nrandom: {max_replicas: 3}"), "t.yaml"));
-  const ExpertMap a = p->initial(PlacementContext{m, 8, 4, 5});
-  const ExpertMap b = p->initial(PlacementContext{m, 8, 4, 5});
-  a.check();
-  int replicated = 0;
-  for (std::int64_t l = 0; l < 3; ++l)
-    for (std::int32_t e = 0; e < 64; ++e) {
-      const auto ra = a.replicas(l, e), rb = b.replicas(l, e);
-      EXPECT_TRUE(std::equal(ra.begin(), ra.end(), rb.begin(), rb.end()));
-      replicated += ra.size() > 1;
-    }
-  EXPECT_GT(replicated, 0);
-}
-
-}  // namespace
-}  // namespace sievesim
-
-namespace sievesim {
-namespace {
 
 // Sieve's objective with the PIM model's own costs, for any split.
 sim_time_t true_objective(const SchedulerInput& in, const ExpertSplit& s) {
