@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <numeric>
 
 #include "base/error.hpp"
 #include "base/params.hpp"
@@ -62,32 +63,52 @@ TEST(Placement, ContiguousSpreadsExpertsEvenly) {
   const ExpertMap map = p->initial(PlacementContext{m, 4, 4, 1});
   map.check();
   for (std::int32_t n = 0; n < 4; ++n) {
-    const auto local = map.local_experts(1, n);
-    ASSERT_EQ(local.size(), 32u);
-    EXPECT_EQ(local.front(), 32 * n);
+    std::vector<std::int32_t> want(32);
+    std::iota(want.begin(), want.end(), 32 * n);
+    EXPECT_EQ(map.local_experts(1, n), want) << "node " << n;
   }
-  // Uneven: 10 experts on 4 nodes -> 3, 2, 3, 2 (e * N / E).
+  // Uneven: 10 experts on 4 nodes -> 3, 2, 3, 2 (e * N / E: 0 0 0 1 1 2 2 2 3 3), not 3 3 3 1
+  // as blocks of ceil(E / N) would give.
   const ExpertMap m10 = p->initial(PlacementContext{test::toy_model(10, 1, 1), 4, 4, 1});
-  EXPECT_EQ(m10.local_experts(0, 0).size() + m10.local_experts(0, 1).size() +
-                m10.local_experts(0, 2).size() + m10.local_experts(0, 3).size(),
-            10u);
+  m10.check();
+  EXPECT_EQ(m10.local_experts(0, 0), (std::vector<std::int32_t>{0, 1, 2}));
+  EXPECT_EQ(m10.local_experts(0, 1), (std::vector<std::int32_t>{3, 4}));
+  EXPECT_EQ(m10.local_experts(0, 2), (std::vector<std::int32_t>{5, 6, 7}));
+  EXPECT_EQ(m10.local_experts(0, 3), (std::vector<std::int32_t>{8, 9}));
 }
 
 TEST(Placement, RandomReplicasLandOnDistinctNodesAndAreSeeded) {
-  const ModelSpec m = test::toy_model(64, 1, 3);
+  const std::int64_t L = 3, E = 64, N = 8;
+  const ModelSpec m = test::toy_model(E, 1, L);
   auto p = make_placement_policy(
       Params(YAML::Load("policy: random\nrandom: {max_replicas: 3}"), "t.yaml"));
-  const ExpertMap a = p->initial(PlacementContext{m, 8, 4, 5});
-  const ExpertMap b = p->initial(PlacementContext{m, 8, 4, 5});
-  a.check();
-  int replicated = 0;
-  for (std::int64_t l = 0; l < 3; ++l)
-    for (std::int32_t e = 0; e < 64; ++e) {
+  const ExpertMap a = p->initial(PlacementContext{m, N, 4, 5});
+  const ExpertMap b = p->initial(PlacementContext{m, N, 4, 5});
+  a.check();  // every expert has a copy, none twice on a node
+  std::vector<int> by_copies(4, 0), by_node(static_cast<std::size_t>(N), 0);
+  for (std::int64_t l = 0; l < L; ++l)
+    for (std::int32_t e = 0; e < E; ++e) {
       const auto ra = a.replicas(l, e), rb = b.replicas(l, e);
       EXPECT_TRUE(std::equal(ra.begin(), ra.end(), rb.begin(), rb.end()));
-      replicated += ra.size() > 1;
+      ASSERT_LE(ra.size(), 3u);
+      ++by_copies[ra.size()];
+      for (auto n : ra) ++by_node[static_cast<std::size_t>(n)];
     }
-  EXPECT_GT(replicated, 0);
+  // Each of the L x E = 192 (layer, expert) pairs draws 1, 2 or 3 copies with probability 1/3:
+  // each count is Binomial(192, 1/3), mean 64, sd 6.5. Five sd, as for the routing counts.
+  const double pairs = static_cast<double>(L * E);
+  const double sd_copies = std::sqrt(pairs * (1.0 / 3) * (2.0 / 3));
+  EXPECT_EQ(by_copies[0], 0);
+  for (int c = 1; c <= 3; ++c)
+    EXPECT_NEAR(by_copies[static_cast<std::size_t>(c)], pairs / 3, 5 * sd_copies) << c << " copies";
+  // A pair's copies are a uniform subset of the nodes, so a node holds one of them with
+  // probability copies / N, E[copies] / N = 2/8 overall: Bernoulli(1/4) per pair, 48 per node,
+  // sd 6.0.
+  const double share = 2.0 / static_cast<double>(N);
+  for (std::int64_t n = 0; n < N; ++n)
+    EXPECT_NEAR(by_node[static_cast<std::size_t>(n)], pairs * share,
+                5 * std::sqrt(pairs * share * (1 - share)))
+        << "node " << n;
 }
 
 // ---- sieve placement --------------------------------------------------------------------------
