@@ -1,6 +1,6 @@
-// Model loader: every shipped and reference HF config loads, parameter counts match the
-// published figures, per-expert and KV shapes match the hand-derived values in
-// shared/reference/models.md, and bad input raises InputError naming the key.
+// Model loader: parameter counts match the published figures, per-expert and KV shapes match the
+// hand-derived values in shared/reference/models.md, and bad input raises InputError naming the
+// key. (test_model_families.cpp rederives every figure of every config from its fields.)
 #include <cmath>
 #include <filesystem>
 #include <string>
@@ -57,13 +57,6 @@ ModelSpec load_reference(const std::string& file) {
   return load_hf_config((reference_dir() / file).string());
 }
 
-std::vector<fs::path> json_files(const fs::path& dir) {
-  std::vector<fs::path> out;
-  for (const auto& e : fs::directory_iterator(dir))
-    if (e.path().extension() == ".json") out.push_back(e.path());
-  return out;
-}
-
 std::int64_t count_kind(const ModelSpec& m, AttentionKind k) {
   std::int64_t n = 0;
   for (const LayerSpec& l : m.layers) n += l.attention == k ? 1 : 0;
@@ -72,65 +65,6 @@ std::int64_t count_kind(const ModelSpec& m, AttentionKind k) {
 
 constexpr double kKiB = 1024.0;
 constexpr double kMiB = 1024.0 * 1024.0;
-
-void expect_sane(const ModelSpec& m) {
-  SCOPED_TRACE(m.source_path);
-  EXPECT_FALSE(m.name.empty());
-  EXPECT_FALSE(m.config_json.empty());
-  EXPECT_GT(m.hidden, 0);
-  EXPECT_GT(m.vocab, 0);
-  EXPECT_GT(m.num_heads, 0);
-  EXPECT_GT(m.num_kv_heads, 0);
-  EXPECT_GT(m.head_dim, 0);
-  ASSERT_EQ(static_cast<std::int64_t>(m.layers.size()), m.num_layers);
-  if (m.routed_experts > 0) {
-    EXPECT_GE(m.top_k, 1);
-    EXPECT_LE(m.top_k, m.routed_experts);
-    EXPECT_GT(m.num_moe_layers(), 0);
-    EXPECT_GT(m.expert.params(), 0);
-    EXPECT_GT(m.routed_expert_bytes_total(), 0);
-  } else {
-    EXPECT_EQ(m.num_moe_layers(), 0);
-  }
-  for (const LayerSpec& l : m.layers) {
-    EXPECT_GT(l.attention_params, 0);
-    if (l.moe) {
-      EXPECT_GT(l.router_params, 0);
-    } else {
-      EXPECT_GT(l.dense_ffn_params, 0);
-    }
-    if (l.attention == AttentionKind::kLinear) {
-      EXPECT_GT(l.state_bytes_per_sequence, 0);
-    } else {
-      EXPECT_GT(l.kv_bytes_per_token, 0);
-    }
-    if (l.attention == AttentionKind::kSlidingWindow) {
-      EXPECT_GT(l.window_tokens, 0);
-    }
-  }
-  EXPECT_GT(m.kv_bytes_per_token(), 0);
-  EXPECT_GT(m.active_params(), 0);
-  EXPECT_GT(m.active_params_with_embedding(), m.active_params());
-  EXPECT_GE(m.total_params(), m.active_params_with_embedding());
-  EXPECT_GT(m.non_expert_weight_bytes(), 0);
-  EXPECT_GT(m.token_bytes(), 0);
-}
-
-TEST(ModelLoader, EveryReferenceConfigLoads) {
-  const fs::path dir = reference_dir();
-  ASSERT_FALSE(dir.empty()) << "shared/model_configs/hf_reference not found";
-  const auto files = json_files(dir);
-  EXPECT_GE(files.size(), 8u);
-  for (const fs::path& f : files) expect_sane(load_hf_config(f.string()));
-}
-
-TEST(ModelLoader, EveryShippedModelLoads) {
-  const fs::path dir = models_dir();
-  ASSERT_FALSE(dir.empty()) << "models/ not found";
-  const auto files = json_files(dir);
-  EXPECT_GE(files.size(), 5u);
-  for (const fs::path& f : files) expect_sane(load_hf_config(f.string()));
-}
 
 // Totals and actives against the model cards, each in the card's own convention: Qwen,
 // DeepSeek and Mistral count the input embedding table as active; OpenAI's 5.1B for GPT-OSS
@@ -263,11 +197,17 @@ TEST(ModelShapes, DeepSeekKeySpellingsAgree) {
 }
 
 TEST(ModelShapes, DeepSeekV32AddsIndexer) {
+  // The two files differ in the indexer fields alone (and key spellings).
   const ModelSpec v3 = load_reference("deepseek_v3_config.json");
   const ModelSpec v32 = load_reference("deepseek_v3.2_config.json");
-  EXPECT_GT(v32.total_params(), v3.total_params());
-  EXPECT_LT(v32.total_params(), v3.total_params() + 2'000'000'000);
-  EXPECT_GT(v32.layers[0].kv_bytes_per_token, 1152.0);
+  // wq_b (q_lora 1536 -> 64 heads x 128), wk (7168 -> 128), k_norm (weight and bias of 128),
+  // weights_proj (7168 -> 64 heads), in each of the 61 layers.
+  const std::int64_t indexer = 1536LL * 64 * 128 + 7168 * 128 + 2 * 128 + 7168 * 64;
+  EXPECT_EQ(indexer, 13'959'424);
+  EXPECT_EQ(v32.total_params() - v3.total_params(), 61 * indexer);
+  EXPECT_EQ(v32.active_params() - v3.active_params(), 61 * indexer);
+  // Its key cache: 128 FP8 values and one fp32 scale per token and layer.
+  EXPECT_DOUBLE_EQ(v32.layers[0].kv_bytes_per_token, 1152.0 + 128 + 4);
 }
 
 TEST(ModelShapes, DenseQwen3_8B) {
@@ -285,6 +225,29 @@ TEST(ModelShapes, Qwen35FP8Checkpoint) {
   EXPECT_EQ(m.weight_dtype, DType::kFP8);
   EXPECT_EQ(m.activation_dtype, DType::kBF16);
   EXPECT_NEAR(static_cast<double>(m.total_params()) / 1e9, 122, 0.03 * 122);
+}
+
+TEST(ModelShapes, Qwen3SlidesFromMaxWindowLayersOn) {
+  json j = json::parse(load_model("qwen3-30b-a3b.json").config_json);
+  j["use_sliding_window"] = true;
+  j["sliding_window"] = 4096;
+  j["max_window_layers"] = 10;
+  const ModelSpec m = parse_hf_config(j.dump(), "swa.json");
+  for (std::int64_t i = 0; i < m.num_layers; ++i) {
+    const LayerSpec& l = m.layers[static_cast<std::size_t>(i)];
+    EXPECT_EQ(l.attention, i >= 10 ? AttentionKind::kSlidingWindow : AttentionKind::kFull) << i;
+    EXPECT_EQ(l.window_tokens, i >= 10 ? 4096 : 0) << i;
+  }
+  // 10 full layers hold all 8192 tokens, 38 sliding ones 4096; 2 KiB of K/V per token and layer.
+  EXPECT_DOUBLE_EQ(m.sequence_kv_bytes(8192), (10.0 * 8192 + 38.0 * 4096) * 2 * kKiB);
+}
+
+TEST(ModelShapes, MixtralSlidesEveryLayerWhenAWindowIsSet) {
+  json j = json::parse(load_model("mixtral-8x7b.json").config_json);
+  j["sliding_window"] = 4096;
+  const ModelSpec m = parse_hf_config(j.dump(), "swa.json");
+  EXPECT_EQ(count_kind(m, AttentionKind::kSlidingWindow), 32);
+  EXPECT_EQ(m.layers[31].window_tokens, 4096);
 }
 
 TEST(DTypes, BytesAndNames) {
