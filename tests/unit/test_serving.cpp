@@ -44,15 +44,21 @@ TEST(Lengths, ScalarIsFixedAndDistributionsStayInTheirBounds) {
   auto c = make_length_distribution(p, "c", 1);
   EXPECT_EQ(c->max_tokens(), 4000);  // 8 x median by default
   std::vector<std::int64_t> ls;
-  bool saw_min = false, saw_max = false;
-  for (int i = 0; i < 20000; ++i) {
+  std::vector<int> seen(11, 0);  // lengths 10..20
+  const int draws = 20000;
+  for (int i = 0; i < draws; ++i) {
     const auto v = b->sample(rng);
     ASSERT_GE(v, 10);
     ASSERT_LE(v, 20);
-    saw_min |= v == 10, saw_max |= v == 20;
+    ++seen[static_cast<std::size_t>(v - 10)];
     ls.push_back(c->sample(rng));
   }
-  EXPECT_TRUE(saw_min && saw_max);
+  // Both bounds included: each of the 11 lengths is Binomial(20000, 1/11), 1818 +- 41 (sd);
+  // an exclusive max would leave 20 at 0 and the others at 2000.
+  const double each = 1.0 / 11;
+  for (std::size_t i = 0; i < seen.size(); ++i)
+    EXPECT_NEAR(seen[i], draws * each, 5 * std::sqrt(draws * each * (1 - each)))
+        << "length " << 10 + i;
   std::sort(ls.begin(), ls.end());
   EXPECT_NEAR(static_cast<double>(ls[ls.size() / 2]), 500.0, 15.0);  // the median
   // exp(sigma) is the ratio of the 84th percentile to the median.
