@@ -48,7 +48,7 @@ json time_json(sim_time_t ps) {
 }
 
 struct PimOpts {
-  std::string preset = "hbm3-bank-pim", kernel = "gemv", dtype = "fp16", power_limit;
+  std::string preset = kDefaultPimPreset, kernel = "gemv", dtype = "fp16", power_limit;
   std::int64_t rows = 0, cols = 0, tokens = 1, seq_len = 0, heads = 1, head_dim = 128, stacks = 0;
   double start_ns = 0;
   std::vector<std::string> params;
@@ -112,7 +112,8 @@ int run_pim(const PimOpts& o) {
 }
 
 struct GpuOpts {
-  std::string preset = "h100", dtype = "bf16", act_dtype = "bf16", kernel = "grouped-gemm", graphs;
+  std::string preset = kDefaultGpuPreset, dtype = "bf16", act_dtype = "bf16",
+              kernel = "grouped-gemm", graphs;
   std::int64_t experts = 1, rows = 0, cols = 0;
   std::vector<std::int64_t> tokens = {1};
   // attention: a batch of sequences of seq_len cached tokens
@@ -187,8 +188,8 @@ int run_gpu(const GpuOpts& o) {
 }
 
 struct NetOpts {
-  std::string preset = "nvlink5", scale_out = "ib-ndr", mode = "per-destination",
-              phase = "dispatch";
+  std::string preset = kDefaultScaleUpPreset, scale_out = kDefaultScaleOutPreset,
+              mode = "per-destination", phase = "dispatch";
   std::int64_t gpus_per_server = 8, nodes = 8, tokens = 64, hidden = 4096, topk = 8, act_bytes = 2;
   std::vector<std::string> params;
 };

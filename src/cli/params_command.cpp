@@ -9,6 +9,7 @@
 #include "base/error.hpp"
 #include "base/params.hpp"
 #include "cli/commands.hpp"
+#include "config/experiment.hpp"
 #include "hw/gpu/gpu_model.hpp"
 #include "hw/net/fabric_model.hpp"
 #include "hw/pim/pim_model.hpp"
@@ -34,14 +35,13 @@ struct Group {
   std::vector<Described> members;
 };
 
-// Hook for the experiment's own keys (system.nodes, workload.mode, ...), which
-// config/experiment.cpp reads: once config/ can describe them (a describe_experiment()
-// returning ParamDocs), return them here as a group, e.g.
-//   return {Group{"Experiment", "the sections of the experiment file",
-//                 {{"experiment", "top-level keys", describe_experiment()}}}};
-// They are then listed first, and `sievesim params experiment` shows them alone.
+// The experiment's own keys (system.nodes, workload.mode, ...), which config/ reads: listed
+// first, and `sievesim params experiment` shows them alone.
 std::vector<Group> experiment_groups() {
-  return {};
+  return {Group{
+      "Experiment",
+      "the sections of the experiment file (config/experiment.cpp)",
+      {{"experiment", "the settings every run reads; components below", describe_experiment()}}}};
 }
 
 template <class Reg, class... Ctx>

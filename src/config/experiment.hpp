@@ -62,6 +62,10 @@ struct Experiment {
   void close();
 };
 
+// Every key the settings read (not the components' own parameters, which their registries
+// describe), with type, default, range and description: for `sievesim params`.
+ParamDocs describe_experiment();
+
 // Reads and checks the plain settings. Throws InputError (file, key, what) on bad input.
 Experiment read_experiment(const std::string& path, const std::vector<std::string>& overrides);
 

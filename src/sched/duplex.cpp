@@ -12,7 +12,11 @@ class DuplexScheduler final : public ExpertScheduler {
  public:
   explicit DuplexScheduler(const Params& p)
       : ExpertScheduler(true, false),
-        decision_ps_(us_to_ps(p.param<double>("decision_us").min(0).max(1e6).dflt(0.0))) {}
+        decision_ps_(us_to_ps(p.param<double>("decision_us")
+                                  .min(0)
+                                  .max(1e6)
+                                  .desc("GPU time of one decision, us (Duplex reports none)")
+                                  .dflt(0.0))) {}
 
   ExpertSplit split(const SchedulerInput& in) override {
     std::vector<sim_time_t> pim_cost(in.experts.size());

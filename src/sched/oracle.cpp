@@ -24,6 +24,8 @@ class OracleScheduler final : public ExpertScheduler {
         max_states_(p.param<std::int64_t>("max_states")
                         .min(1000)
                         .max(std::int64_t{1} << 34)
+                        .desc("dynamic-program states one decision may visit before the oracle "
+                              "gives up with an error (bounds memory and time)")
                         .dflt(50'000'000)) {}
 
   ExpertSplit split(const SchedulerInput& in) override {

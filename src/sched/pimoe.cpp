@@ -23,8 +23,18 @@ class PimoeScheduler final : public ExpertScheduler {
  public:
   explicit PimoeScheduler(const Params& p)
       : ExpertScheduler(true, false),
-        group_channels_(p.param<std::int64_t>("channels_per_expert").min(1).max(4096).dflt(1)) {
-    const std::string t = p.param<std::string>("threshold_tokens").dflt("auto");
+        group_channels_(p.param<std::int64_t>("channels_per_expert")
+                            .min(1)
+                            .max(4096)
+                            .desc("PIM channels holding one expert's weights: the channel "
+                                  "group size of channel-level expert parallelism")
+                            .dflt(1)) {
+    const std::string t = p.param<std::string>("threshold_tokens")
+                              .range("auto, or a token count in [0, 1048576]")
+                              .desc(
+                                  "experts with at most this many tokens run on the PIM; auto: "
+                                  "derived from the cost models (throttle-aware)")
+                              .dflt("auto");
     if (t != "auto") {
       std::size_t used = 0;
       long long v = -1;

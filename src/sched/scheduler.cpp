@@ -10,10 +10,18 @@ namespace sievesim {
 std::unique_ptr<ExpertScheduler> make_scheduler(const Params& p) {
   auto s = make_selected<SchedulerRegistry>(p, "name", "sieve", "scheduler");
   const std::string where =
-      p.param<std::string>("attention").one_of({"default", "gpu", "pim"}).dflt("default");
+      p.param<std::string>("attention")
+          .one_of({"default", "gpu", "pim"})
+          .desc(
+              "where decode attention runs; default: where the scheduler's published system "
+              "runs it")
+          .dflt("default");
   if (where != "default") s->set_attention_on_pim(where == "pim");
   const std::string overlap = p.param<std::string>("overlap")
                                   .one_of({"default", "on", "off", "true", "false"})
+                                  .desc(
+                                      "whether GPU, PIM and communication overlap within a "
+                                      "layer; default: as the scheduler's published system")
                                   .dflt("default");
   if (overlap != "default") s->set_overlap(overlap == "on" || overlap == "true");
   return s;

@@ -27,13 +27,31 @@ class SieveScheduler final : public ExpertScheduler {
  public:
   explicit SieveScheduler(const Params& p)
       : ExpertScheduler(true, true),
-        decision_ref_ps_(us_to_ps(p.param<double>("decision_us").min(0).max(1e6).dflt(20.0))),
+        decision_ref_ps_(us_to_ps(p.param<double>("decision_us")
+                                      .min(0)
+                                      .max(1e6)
+                                      .desc("GPU time of one decision over "
+                                            "decision_reference_experts active experts, us "
+                                            "(the paper: ~20 us on a B200)")
+                                      .dflt(20.0))),
         ref_experts_(
-            p.param<std::int64_t>("decision_reference_experts").min(1).max(1 << 20).dflt(256)),
+            p.param<std::int64_t>("decision_reference_experts")
+                .min(1)
+                .max(1 << 20)
+                .desc("active experts decision_us refers to; the cost scales linearly with the "
+                      "active count past the launch (256: DeepSeek-R1's routed experts)")
+                .dflt(256)),
         blocking_(
-            p.param<std::string>("decision_stream").one_of({"side", "blocking"}).dflt("side") ==
-            "blocking"),
-        table_(p.param<double>("ema_alpha").above(0).max(1).dflt(0.25)) {}
+            p.param<std::string>("decision_stream")
+                .one_of({"side", "blocking"})
+                .desc("side: the decision kernel runs on a side stream beside the dispatch and "
+                      "shared experts (the paper's runtime); blocking: the compute stream waits")
+                .dflt("side") == "blocking"),
+        table_(p.param<double>("ema_alpha")
+                   .above(0)
+                   .max(1)
+                   .desc("weight of the newest measurement in the PIM cost table's moving average")
+                   .dflt(0.25)) {}
 
   ExpertSplit split(const SchedulerInput& in) override {
     std::vector<sim_time_t> pim_cost(in.experts.size());

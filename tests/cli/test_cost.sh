@@ -18,7 +18,7 @@ check gemv.json "d['time_ps'] == round(d['time_ns'] * 1000)" "time in ps and ns 
 check gemv.json "d['commands_per_channel']['mac'] == 96" "96 all-bank MACs per channel"
 check gemv.json "1.8 <= d['ratio_to_roofline'] <= 4.2" "command model 1.8-4.2x the roofline"
 check gemv.json "abs(d['achieved_bandwidth_GBps'] - d['bytes'] / d['time_ns']) < 1e-6 * d['achieved_bandwidth_GBps']" "achieved bandwidth = bytes / time"
-must_succeed "cost pim gemv --power-limit off" "$SIEVESIM" cost pim --rows 2048 --cols 768 --stacks 1 --power-limit off
+must_succeed "cost pim gemv --power-limit off" "$SIEVESIM" cost pim --preset hbm3-bank-pim --rows 2048 --cols 768 --stacks 1 --power-limit off
 cp last.out free.json
 check free.json "597 <= d['time_ns'] <= 947" "unlimited bank PIM GEMV in 0.6-0.95 us"
 [[ $(json free.json "d['time_ps']") -lt $(json gemv.json "d['time_ps']") ]] || fail "lifting the power limit must speed the GEMV up"
@@ -27,7 +27,7 @@ must_succeed "two tokens" "$SIEVESIM" cost pim --rows 2048 --cols 768 --stacks 1
 check last.out "d['passes'] == 2" "two tokens, two passes"
 
 step "PIM attention, 64 heads of 128 on one stack"
-must_succeed "cost pim attention" "$SIEVESIM" cost pim --kernel attention --seq-len 4096 --heads 64 --head-dim 128
+must_succeed "cost pim attention" "$SIEVESIM" cost pim --preset hbm3-bank-pim --kernel attention --seq-len 4096 --heads 64 --head-dim 128
 check last.out "4600 <= d['achieved_bandwidth_GBps'] <= 6030" "effective 4.6-6.0 TB/s with the power limit (AttAcc config.py: 9x)"
 
 step "GPU grouped GEMM and network all-to-all"

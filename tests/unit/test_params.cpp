@@ -2,15 +2,19 @@
 // the parameter docs (describing readers) and the construction counts of the registries.
 #include <gtest/gtest.h>
 
+#include <set>
+
 #include "base/error.hpp"
 #include "base/params.hpp"
 #include "base/select.hpp"
+#include "config/experiment.hpp"
 #include "hw/gpu/gpu_model.hpp"
 #include "hw/net/fabric_model.hpp"
 #include "hw/pim/pim_model.hpp"
 #include "hw/preset.hpp"
 #include "place/placement.hpp"
 #include "place/replica_dispatch.hpp"
+#include "sched/scheduler.hpp"
 #include "workload/assignment.hpp"
 #include "workload/requests.hpp"
 #include "workload/routing.hpp"
@@ -200,6 +204,19 @@ void expect_described(const char* registry, const Ctx&... ctx) {
 }
 
 TEST(ParamDocs, EveryParameterHasADescription) {
+  expect_described<SchedulerRegistry>("scheduler");
+  // The experiment's own keys: each once, each described.
+  const ParamDocs x = describe_experiment();
+  std::set<std::string> keys;
+  for (const auto& d : x) {
+    EXPECT_FALSE(d.desc.empty()) << d.key;
+    EXPECT_TRUE(keys.insert(d.key).second) << d.key << " listed twice";
+  }
+  for (const char* k : {"system.nodes", "system.dispatch", "model.config", "workload.mode",
+                        "workload.batching.max_tokens", "placement.rebalance_every", "output.path",
+                        "sweep.values", "scheduler.name", "scheduler.attention"})
+    EXPECT_EQ(keys.count(k), 1u) << k;
+  EXPECT_EQ(keys.count("scheduler.sieve.decision_us"), 0u);  // the scheduler's own: its registry
   expect_described<GpuRegistry>("GPU model");
   expect_described<PimRegistry>("PIM model");
   expect_described<FabricRegistry>("fabric model");
