@@ -92,16 +92,17 @@ sim_time_t Node::attention_phase(const EngineContext& ctx, std::int64_t layer) {
 
 void Node::dispatch(const EngineContext& ctx, std::int64_t layer, Outbox& out) {
   attention_phase(ctx, layer);
-  const auto batch = tokens_;
-  const auto& slots = batch_.tokens();
-  const sim_time_t route_ps = row_.attention_end_ps;
-
   // Shared experts run on the home GPU while the routed tokens are away; they are queued after
   // the expert scheduler's decision (run_experts), which is on the PIM's critical path.
-  shared_ps_ = ctx.sys.costs->shared_experts_ps(batch);
-  shared_end_ps_ = route_ps;
+  shared_ps_ = ctx.sys.costs->shared_experts_ps(tokens_);
+  shared_end_ps_ = row_.attention_end_ps;
+  route_tokens(ctx, layer);
+  send_dispatch(ctx, out);
+}
 
-  const auto pairs = static_cast<std::size_t>(batch * k_);
+void Node::route_tokens(const EngineContext& ctx, std::int64_t layer) {
+  const auto& slots = batch_.tokens();
+  const auto pairs = static_cast<std::size_t>(tokens_ * k_);
   routed_.resize(pairs);
   routed_node_.resize(pairs);
   const auto nodes = static_cast<std::size_t>(ctx.sys.cfg.nodes);
@@ -115,7 +116,7 @@ void Node::dispatch(const EngineContext& ctx, std::int64_t layer, Outbox& out) {
   dests_.clear();
   const DispatchView view{id_, ctx.sys.cfg.gpus_per_server, sent_to_};
   pairs_fingerprint_ = 0;
-  for (std::int64_t s = 0; s < batch; ++s) {
+  for (std::int64_t s = 0; s < tokens_; ++s) {
     const auto su = static_cast<std::size_t>(s);
     const std::size_t base = su * static_cast<std::size_t>(k_);
     std::span<std::int32_t> ex(routed_.data() + base, static_cast<std::size_t>(k_));
@@ -141,9 +142,12 @@ void Node::dispatch(const EngineContext& ctx, std::int64_t layer, Outbox& out) {
     }
   }
   pairs_out_ = static_cast<std::int64_t>(pairs);
+}
 
-  // One message per destination, in ascending destination order; the records of each keep the
-  // token order (a counting sort over the destinations touched).
+// One message per destination, in ascending destination order; the records of each keep the
+// token order (a counting sort over the destinations touched).
+void Node::send_dispatch(const EngineContext& ctx, Outbox& out) {
+  const sim_time_t route_ps = row_.attention_end_ps;
   std::sort(dests_.begin(), dests_.end());
   const double token_bytes = ctx.sys.model.token_bytes();
   const std::size_t first_head = out.heads.size();
@@ -166,7 +170,7 @@ void Node::dispatch(const EngineContext& ctx, std::int64_t layer, Outbox& out) {
     last_slot_[n] = -1;
   }
   out.recs.resize(at);
-  for (std::size_t i = 0; i < pairs; ++i) {
+  for (std::size_t i = 0; i < routed_.size(); ++i) {
     auto& pos = sent_to_[static_cast<std::size_t>(routed_node_[i])];
     out.recs[static_cast<std::size_t>(pos++)] =
         TokenRecord{static_cast<std::int32_t>(i / static_cast<std::size_t>(k_)), routed_[i]};

@@ -79,6 +79,9 @@ class Node final : private NodeDevices {
 
  private:
   sim_time_t attention_phase(const EngineContext& ctx, std::int64_t layer);
+  // Dispatch: each token's experts and the node each pair goes to; then the messages.
+  void route_tokens(const EngineContext& ctx, std::int64_t layer);
+  void send_dispatch(const EngineContext& ctx, Outbox& out);
   // Serializes `msgs` on this node's egress ports and copies each message's timing into the
   // header of the same destination in `heads` (ascending destination).
   void send(const EngineContext& ctx, std::vector<OutMessage>& msgs, std::span<MessageHeader> heads,
