@@ -62,7 +62,7 @@ TEST(GpuRoofline, GroupedGemmStaysMemoryBoundToAboutThreeHundredTokensOnH100) {
   };
   EXPECT_NEAR(t(295), memory_bound(295), 2.0);
   // At 800 tokens (13 tiles of 64, 832 rows computed) the 3 x 2048 x 768 weights' FLOPs at 80%
-  // of 989 TFLOPS take 9.9 us, 1.5x the memory time.
+  // of 989 TFLOPS take 9.9 us, against 6.2 us to stream the weights and activations.
   auto compute_bound = [&](std::int32_t n) {
     const double padded = std::ceil(n / 64.0) * 64;
     return 2.0 * 3 * 2048 * 768 * padded / (989e12 * 0.8) * 1e12 + 1e6;
