@@ -122,6 +122,10 @@ TEST_F(Hw, PimoeThresholdIsWherePowerLimitedPimStopsBeatingTheGpu) {
   const std::string d = derived(*s, "threshold");
   ASSERT_NE(d.find("derived"), std::string::npos) << d;
   const std::int32_t t = std::stoi(d);
+  // At one token per expert the PIM wins (t >= 1): the 128 experts, one per channel, take one
+  // expert's time on one channel (about 21 us), while the GPU streams all their 1.2 GB of
+  // weights (about 180 us).
+  ASSERT_GE(t, 1);
   // The definition, checked from outside: at t the PIM (every channel busy, one expert each) is
   // no slower than one grouped GEMM of the same experts; at t + 1 it is.
   const auto groups = pim->channels();
@@ -131,18 +135,15 @@ TEST_F(Hw, PimoeThresholdIsWherePowerLimitedPimStopsBeatingTheGpu) {
   auto gpu_ps = [&](std::int32_t n) {
     return gpu->grouped_gemm_ps(std::vector<std::int32_t>(local, n), model.expert, DType::kBF16);
   };
-  if (t > 0) {
-    EXPECT_LE(pim_ps(t), gpu_ps(t));
-  }
+  EXPECT_LE(pim_ps(t), gpu_ps(t));
   EXPECT_GT(pim_ps(t + 1), gpu_ps(t + 1));
   // The split follows it.
   std::vector<ExpertLoad> loads = {{0, t, 0, 0}, {1, t + 1, 0, 1}};
   const ExpertSplit split = s->split(input(loads));
-  if (t > 0) {
-    ASSERT_EQ(split.pim.size(), 1u);
-    EXPECT_EQ(split.pim[0], 0);
-  }
-  EXPECT_EQ(split.gpu.back(), 1);
+  ASSERT_EQ(split.pim.size(), 1u);
+  EXPECT_EQ(split.pim[0], 0);
+  ASSERT_EQ(split.gpu.size(), 1u);
+  EXPECT_EQ(split.gpu[0], 1);
   // An explicit value overrides the derivation; anything else is an input error.
   EXPECT_EQ(derived(*sched("name: pimoe\npimoe: {threshold_tokens: 7}"), "threshold"), "7 (given)");
   EXPECT_THROW(sched("name: pimoe\npimoe: {threshold_tokens: lots}"), InputError);
@@ -155,7 +156,9 @@ TEST_F(Hw, PimoeThresholdFallsWhenThePimIsPowerLimited) {
   const auto free_pim = make_pim_model(resolve_preset(p, "p", "pim", "hbm3e-bank-pim"));
   auto s = make_scheduler(Params(YAML::Load("name: pimoe"), "t.yaml", "scheduler"));
   s->setup(SchedulerSetup{model, *gpu, *free_pim, 128});
-  EXPECT_LE(std::stoi(derived(*limited, "threshold")), std::stoi(derived(*s, "threshold")));
+  // Strictly: the power limit spaces the MACs 6 tCK apart instead of 4, so the PIM stops
+  // beating the GPU at fewer tokens per expert.
+  EXPECT_LT(std::stoi(derived(*limited, "threshold")), std::stoi(derived(*s, "threshold")));
 }
 
 TEST_F(Hw, SieveDecisionCostGrowsWithTheExpertsItSorts) {
