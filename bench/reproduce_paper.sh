@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Reproduction of the Sieve paper's comparison: the three shipped setups (configs/paper/),
 # concurrency 1..256, every scheduler on the identical routing. Prints, per setup, throughput and
-# interactivity of each scheduler (Pareto table) and Sieve's ratio over each baseline at each
-# concurrency and at each one's best point.
+# interactivity of each scheduler (Pareto table) and each scheduler's ratio over Sieve (below 1:
+# Sieve faster; the report's one convention is scheduler over baseline) at each concurrency and
+# at each one's best point.
 #
 #   bash bench/reproduce_paper.sh [build-dir] [out-dir]     (RANKS=N: MPI ranks, default 1)
 #

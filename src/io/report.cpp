@@ -236,11 +236,10 @@ void print_reports(const std::vector<std::string>& paths, const ReportOptions& o
         if (r.row.scheduler == sched) return true;
     return false;
   };
-  // Points of a job array are one file per scheduler, each its own baseline: across files the
-  // question is Sieve's ratio over the others.
+  // One rule however many files: --baseline, else the first file's own baseline (the first of
+  // its --schedulers, or the scheduler of a single run).
   std::string baseline = options.baseline;
-  if (baseline.empty())
-    baseline = files.size() > 1 && used("sieve") ? "sieve" : files.front().baseline;
+  if (baseline.empty()) baseline = files.front().baseline;
   const bool found = used(baseline);
   if (!found)
     throw InputError("", "--baseline",

@@ -111,8 +111,8 @@ void write_report_csv(const std::string& dir, const std::vector<ReportedRun>& ru
 
   Csv compare(d / "compare.csv",
               with(kRunKey, {"baseline", "throughput_tokens_per_s_per_gpu",
-                             "interactivity_tokens_per_s_per_user", "throughput_baseline_over_run",
-                             "interactivity_baseline_over_run"}));
+                             "interactivity_tokens_per_s_per_user", "throughput_over_baseline",
+                             "interactivity_over_baseline"}));
   for (const auto& r : runs) {
     if (!r.baseline) continue;
     auto ratio = [](double b, double o) { return o > 0 ? num(b / o) : std::string(); };
@@ -120,8 +120,8 @@ void write_report_csv(const std::string& dir, const std::vector<ReportedRun>& ru
     cells.push_back(r.baseline->label);
     cells.push_back(num(r.row.throughput));
     cells.push_back(num(r.row.interactivity));
-    cells.push_back(ratio(r.baseline->throughput, r.row.throughput));
-    cells.push_back(ratio(r.baseline->interactivity, r.row.interactivity));
+    cells.push_back(ratio(r.row.throughput, r.baseline->throughput));
+    cells.push_back(ratio(r.row.interactivity, r.baseline->interactivity));
     compare.row(cells);
   }
 }

@@ -28,14 +28,15 @@ const RunRow* find_run(const std::vector<RunRow>& rows, const std::string& sched
   return nullptr;
 }
 
-// A matrix: one line per sweep point, one column per scheduler, value(baseline) / value(other),
-// then the same ratio between each one's best point.
+// A matrix: one line per sweep point, one column per scheduler, value(scheduler) /
+// value(baseline) (the convention of every table and CSV: a scheduler over the baseline, above 1
+// when it is better), then the same ratio between each one's best point.
 template <class Get>
 void ratio_table(const std::vector<RunRow>& rows, const std::vector<std::string>& scheds,
                  const std::string& baseline, const std::string& leaf, const char* what, Get get,
                  std::ostream& out) {
   char buf[64];
-  out << "  " << what << ": " << baseline << " / scheduler\n";
+  out << "  " << what << ": scheduler over " << baseline << "\n";
   std::snprintf(buf, sizeof buf, "  %11s", leaf.c_str());
   out << buf;
   for (const auto& s : scheds) {
@@ -44,7 +45,7 @@ void ratio_table(const std::vector<RunRow>& rows, const std::vector<std::string>
   }
   out << "\n";
   auto cell = [&](double b, double o) {
-    std::snprintf(buf, sizeof buf, " %9s", o > 0 ? fmt("%.3f", b / o).c_str() : "-");
+    std::snprintf(buf, sizeof buf, " %9s", b > 0 && o > 0 ? fmt("%.3f", o / b).c_str() : "-");
     out << buf;
   };
   for (const auto& r : rows) {
@@ -213,7 +214,7 @@ void print_comparison(const std::vector<RunRow>& rows, const std::string& baseli
   for (const auto& r : rows)
     if (!base && r.label == baseline) base = &r;
   if (!base) base = &rows.front();
-  out << "comparison (ratios against " << base->label << ")\n";
+  out << "comparison (each scheduler over " << base->label << ")\n";
   char buf[256];
   std::snprintf(buf, sizeof buf, "  %-10s %14s %14s %12s %12s %12s\n", "scheduler", "tokens/s/GPU",
                 "tokens/s/user", "TPOT (us)", "throughput x", "interact. x");
@@ -252,7 +253,7 @@ void print_sweep(const std::vector<RunRow>& rows, const std::string& key,
       out << buf;
     }
   if (scheds.size() < 2) return;
-  out << "ratios of " << baseline << " over each scheduler, per point and at each one's best\n";
+  out << "ratios of each scheduler over " << baseline << ", per point and at each one's best\n";
   ratio_table(
       rows, scheds, baseline, leaf, "throughput (tokens/s per GPU)",
       [](const RunRow& r) { return r.throughput; }, out);
