@@ -6,9 +6,24 @@
 #include <cstdlib>
 #include <map>
 #include <sstream>
+#include <type_traits>
 
 namespace sievesim {
 namespace {
+
+// A value for the resolved tree. Doubles get their shortest text that reads back as the same
+// double (0.8, not yaml-cpp's 17 digits 0.80000000000000004), so the resolved configuration
+// `validate` prints and result files keep reads as the user wrote it.
+template <class T>
+YAML::Node as_node(const T& v) {
+  if constexpr (std::is_same_v<T, double>) {
+    char buf[64];
+    const auto r = std::to_chars(buf, buf + sizeof buf, v);
+    return YAML::Node(std::string(buf, r.ptr));
+  } else {
+    return YAML::Node(v);
+  }
+}
 
 std::vector<std::string> split_path(const std::string& path) {
   std::vector<std::string> parts;
@@ -218,7 +233,7 @@ std::vector<double> Params::number_list(const std::string& key, std::vector<doub
   YAML::Node n = raw(key);
   if (!n.IsDefined() || n.IsNull()) {
     YAML::Node seq(YAML::NodeType::Sequence);
-    for (double v : fallback) seq.push_back(v);
+    for (double v : fallback) seq.push_back(as_node(v));
     record(key, seq);
     return fallback;
   }
@@ -406,7 +421,7 @@ T ParamSpec<T>::required() const {
   auto v = read();
   if (!v && owner_.describing()) {
     const T s = sample();
-    owner_.record(key_, YAML::Node(s));
+    owner_.record(key_, as_node(s));
     document(Kind::kRequired, std::nullopt, nullptr);
     return s;
   }
@@ -421,7 +436,7 @@ T ParamSpec<T>::required() const {
     }
     owner_.fail(key_, "missing required key (expected " + expectation() + ")");
   }
-  owner_.record(key_, YAML::Node(*v));
+  owner_.record(key_, as_node(*v));
   if (owner_.describing()) document(Kind::kRequired, v, nullptr);
   return *v;
 }
@@ -430,7 +445,7 @@ template <class T>
 T ParamSpec<T>::dflt(const T& fallback) const {
   auto v = read();
   const T out = v ? *v : fallback;
-  owner_.record(key_, YAML::Node(out));
+  owner_.record(key_, as_node(out));
   if (owner_.describing()) document(Kind::kDefault, v, &fallback);
   return out;
 }
@@ -438,7 +453,7 @@ T ParamSpec<T>::dflt(const T& fallback) const {
 template <class T>
 std::optional<T> ParamSpec<T>::optional() const {
   auto v = read();
-  owner_.record(key_, v ? YAML::Node(*v) : YAML::Node(YAML::NodeType::Null));
+  owner_.record(key_, v ? as_node(*v) : YAML::Node(YAML::NodeType::Null));
   if (owner_.describing()) document(Kind::kOptional, v, nullptr);
   return v;
 }

@@ -55,7 +55,12 @@ void print_figures(const System& x) {
                                           num(x.usable_hbm_bytes() / 1e9, "%.0f GB"));
   figure("KV cache per node (smallest)",
          num(x.cfg.workload.batching.kv_capacity_bytes / 1e9, "%.2f GB"));
-  figure("KV bytes of a 1024 + 128 token request", num(m.sequence_kv_bytes(1024 + 128), "%.0f"));
+  // The experiment's own longest request: the one the KV capacity check is about.
+  const std::int64_t prompt = x.requests.arrivals->max_prompt_tokens(),
+                     output = x.requests.arrivals->max_output_tokens();
+  figure("KV bytes of the longest request", num(m.sequence_kv_bytes(prompt + output), "%.0f") +
+                                                " (" + std::to_string(prompt) + " + " +
+                                                std::to_string(output) + " tokens)");
   figure("requests", std::to_string(x.total_requests));
   // What the scheduler derived from the models (e.g. PIMoE's throttle-aware threshold).
   for (const auto& [label, value] : x.scheduler(0).derived()) figure(label.c_str(), value);

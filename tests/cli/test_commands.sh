@@ -66,6 +66,14 @@ grep -Eq '^#[[:space:]]+total params[[:space:]]+30\.53 B$' validate.txt ||
 grep -Eq '^#[[:space:]]+routed experts, top-k[[:space:]]+128, 8$' validate.txt ||
   fail "validate: no 'routed experts, top-k 128, 8' line"
 ok "resolved config has every section, the b200 defaults (hbm_bandwidth_GBps: 8000), total params 30.53 B"
+# Numbers read back as written (shortest round-trip text, not 17 digits).
+contains validate.txt "    hbm_utilization: 0.9" "validate prints 0.9"
+contains validate.txt "      s: 0.8" "validate prints the Zipf exponent 0.8"
+! grep -Eq '[0-9]\.[0-9]{15,}' validate.txt || { show validate.txt >&2; fail "a 17-digit number in the resolved config"; }
+# The KV figure is the experiment's own longest request (prompt 2048 + output 16 in the quickstart).
+grep -Eq '^#[[:space:]]+KV bytes of the longest request[[:space:]]+[0-9]+ \(2048 \+ 16 tokens\)$' validate.txt ||
+  { show validate.txt >&2; fail "validate: no KV line for the longest request (2048 + 16)"; }
+ok "numbers as written; the KV figure is the experiment's longest request"
 
 # The resolved configuration is itself a valid experiment that resolves to the same thing
 # (model.config is relative to the quickstart, so it is overridden with the absolute path).
