@@ -9,6 +9,7 @@
 #include <map>
 #include <ostream>
 #include <sstream>
+#include <string_view>
 
 #include "base/error.hpp"
 
@@ -69,55 +70,167 @@ std::vector<std::string> read_lines_gz(const std::string& path) {
 
 }  // namespace
 
-RoutingTrace read_trace(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) throw InputError(path, "", "cannot open trace file");
-  RoutingTrace t;
+void RoutingTrace::shape(std::vector<std::int64_t> lengths) {
+  length = std::move(lengths);
+  sequences = static_cast<std::int64_t>(length.size());
+  start.assign(length.size(), 0);
+  tokens = 0;
+  positions = 0;
+  for (std::size_t s = 0; s < length.size(); ++s) {
+    start[s] = tokens;
+    tokens += length[s];
+    positions = std::max(positions, length[s]);
+  }
+  expert.assign(static_cast<std::size_t>(layers * tokens * topk), -1);
+  weight.assign(expert.size(), 0.0f);
+}
+
+namespace {
+
+// The header lines `name,value` (any order, each once) into the named fields.
+void read_header(std::istream& in, const std::string& path, std::int64_t& no,
+                 const std::map<std::string, std::int64_t*>& header) {
+  std::string names;
+  for (const auto& [name, field] : header) names += (names.empty() ? "" : ", ") + name;
   std::string line;
-  std::int64_t no = 0;
-  if (!std::getline(in, line) || line.rfind("# sievesim-trace 1", 0) != 0)
-    throw InputError(path, "line 1", "not a sievesim trace (expected '# sievesim-trace 1')");
-  ++no;
-  std::map<std::string, std::int64_t*> header = {{"experts", &t.experts},
-                                                 {"topk", &t.topk},
-                                                 {"sequences", &t.sequences},
-                                                 {"positions", &t.positions},
-                                                 {"layers", &t.layers}};
+  std::vector<std::string> seen;
   for (std::size_t h = 0; h < header.size(); ++h) {
     if (!std::getline(in, line))
       throw InputError(path, "line " + std::to_string(no + 1), "truncated header");
     ++no;
     const auto f = split_csv(line);
     auto it = header.find(f[0]);
-    if (f.size() != 2 || it == header.end())
-      throw InputError(
-          path, "line " + std::to_string(no),
-          "expected 'name,value' with name one of experts, topk, sequences, positions, layers");
+    if (f.size() != 2 || it == header.end() ||
+        std::find(seen.begin(), seen.end(), f[0]) != seen.end())
+      throw InputError(path, "line " + std::to_string(no),
+                       "expected 'name,value' with name one of " + names + " (each once)");
+    seen.push_back(f[0]);
     *it->second = number<std::int64_t>(f[1], path, no, "a positive integer");
     if (*it->second < 1 || *it->second > (1 << 24))
       throw InputError(path, "line " + std::to_string(no), f[0] + " out of range");
+  }
+}
+
+// Version 2's request table: R rows `request,tokens,first_position,row_index,source`.
+std::vector<std::int64_t> read_request_table(std::istream& in, const std::string& path,
+                                             std::int64_t& no, RoutingTrace& t,
+                                             std::int64_t requests) {
+  std::string line;
+  if (!std::getline(in, line) || line.rfind("request,tokens,first_position,row_index,source", 0))
+    throw InputError(path, "line " + std::to_string(no + 1),
+                     "expected the request table header "
+                     "'request,tokens,first_position,row_index,source'");
+  ++no;
+  std::vector<std::int64_t> lengths;
+  for (std::int64_t r = 0; r < requests; ++r) {
+    if (!std::getline(in, line))
+      throw InputError(path, "line " + std::to_string(no + 1),
+                       "request table ends after " + std::to_string(r) + " of " +
+                           std::to_string(requests) + " requests");
+    ++no;
+    auto f = split_csv(line);
+    if (f.size() < 5)
+      throw InputError(path, "line " + std::to_string(no),
+                       "expected request,tokens,first_position,row_index,source");
+    if (number<std::int64_t>(f[0], path, no, "a request index") != r)
+      throw InputError(path, "line " + std::to_string(no),
+                       "expected request " + std::to_string(r) + " (rows in order)");
+    const auto tokens = number<std::int64_t>(f[1], path, no, "a token count");
+    if (tokens < 1 || tokens > (1 << 24))
+      throw InputError(path, "line " + std::to_string(no), "tokens out of range");
+    lengths.push_back(tokens);
+    TraceRequest q;
+    q.first_position = number<std::int64_t>(f[2], path, no, "a first position");
+    q.row_index = number<std::int64_t>(f[3], path, no, "a row index");
+    // The source is the rest of the line (a path may contain commas).
+    q.source = line.substr(f[0].size() + f[1].size() + f[2].size() + f[3].size() + 4);
+    if (!q.source.empty() && q.source.back() == '\r') q.source.pop_back();
+    t.requests.push_back(std::move(q));
+  }
+  return lengths;
+}
+
+// Splits a row into `fields` without allocating (rows are read by the million).
+void split_row(const std::string& line, std::vector<std::string_view>& fields) {
+  fields.clear();
+  std::size_t from = 0;
+  std::size_t end = line.size();
+  if (end > 0 && line[end - 1] == '\r') --end;
+  for (std::size_t i = 0; i <= end; ++i)
+    if (i == end || line[i] == ',') {
+      fields.emplace_back(line.data() + from, i - from);
+      from = i + 1;
+    }
+}
+
+template <class T>
+T field(std::string_view s, const std::string& file, std::int64_t line, const char* what) {
+  T v{};
+  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (ec != std::errc() || p != s.data() + s.size())
+    throw InputError(file, "line " + std::to_string(line),
+                     std::string("expected ") + what + ", got '" + std::string(s) + "'");
+  return v;
+}
+
+}  // namespace
+
+RoutingTrace read_trace(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) throw InputError(path, "", "cannot open trace file");
+  RoutingTrace t;
+  std::string line;
+  std::int64_t no = 1;
+  int version = 0;
+  if (std::getline(in, line)) {
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    if (line == "# sievesim-trace 1") version = 1;
+    if (line == "# sievesim-trace 2") version = 2;
+  }
+  if (version == 0)
+    throw InputError(
+        path, "line 1",
+        "not a sievesim trace (expected '# sievesim-trace 1' or '# sievesim-trace 2')");
+  std::vector<std::int64_t> lengths;
+  if (version == 1) {
+    read_header(in, path, no,
+                {{"experts", &t.experts},
+                 {"topk", &t.topk},
+                 {"sequences", &t.sequences},
+                 {"positions", &t.positions},
+                 {"layers", &t.layers}});
+    lengths.assign(static_cast<std::size_t>(t.sequences), t.positions);
+  } else {
+    std::int64_t requests = 0;
+    read_header(in, path, no,
+                {{"experts", &t.experts},
+                 {"topk", &t.topk},
+                 {"layers", &t.layers},
+                 {"requests", &requests}});
+    lengths = read_request_table(in, path, no, t, requests);
   }
   if (t.topk > t.experts) throw InputError(path, "topk", "larger than experts");
   if (!std::getline(in, line))
     throw InputError(path, "line " + std::to_string(no + 1), "missing column header");
   ++no;
-  const std::size_t rows = static_cast<std::size_t>(t.layers * t.sequences * t.positions);
-  t.expert.assign(rows * static_cast<std::size_t>(t.topk), -1);
-  t.weight.assign(t.expert.size(), 0.0f);
+  t.shape(std::move(lengths));
+  const std::size_t rows = static_cast<std::size_t>(t.layers * t.tokens);
   std::vector<bool> seen(rows, false);
   const auto k = static_cast<std::size_t>(t.topk);
+  std::vector<std::string_view> f;
   while (std::getline(in, line)) {
     ++no;
     if (line.empty()) continue;
-    const auto f = split_csv(line);
+    split_row(line, f);
     if (f.size() != 3 + 2 * k)
       throw InputError(
           path, "line " + std::to_string(no),
           "expected " + std::to_string(3 + 2 * k) + " columns, got " + std::to_string(f.size()));
-    const auto l = number<std::int64_t>(f[0], path, no, "a layer index");
-    const auto s = number<std::int64_t>(f[1], path, no, "a sequence index");
-    const auto p = number<std::int64_t>(f[2], path, no, "a position");
-    if (l < 0 || l >= t.layers || s < 0 || s >= t.sequences || p < 0 || p >= t.positions)
+    const auto l = field<std::int64_t>(f[0], path, no, "a layer index");
+    const auto s = field<std::int64_t>(f[1], path, no, "a sequence index");
+    const auto p = field<std::int64_t>(f[2], path, no, "a position");
+    if (l < 0 || l >= t.layers || s < 0 || s >= t.sequences || p < 0 ||
+        p >= t.length[static_cast<std::size_t>(s)])
       throw InputError(path, "line " + std::to_string(no),
                        "layer, sequence or position out of range");
     const std::size_t r = t.row(l, s, p);
@@ -125,7 +238,7 @@ RoutingTrace read_trace(const std::string& path) {
       throw InputError(path, "line " + std::to_string(no), "duplicate (layer, sequence, position)");
     seen[r / k] = true;
     for (std::size_t j = 0; j < k; ++j) {
-      const auto e = number<std::int32_t>(f[3 + j], path, no, "an expert id");
+      const auto e = field<std::int32_t>(f[3 + j], path, no, "an expert id");
       if (e < 0 || e >= t.experts)
         throw InputError(path, "line " + std::to_string(no), "expert id out of range");
       if (std::find(t.expert.begin() + static_cast<std::ptrdiff_t>(r),
@@ -133,7 +246,7 @@ RoutingTrace read_trace(const std::string& path) {
                     e) != t.expert.begin() + static_cast<std::ptrdiff_t>(r + j))
         throw InputError(path, "line " + std::to_string(no), "expert listed twice in one row");
       t.expert[r + j] = e;
-      const auto w = number<float>(f[3 + k + j], path, no, "a weight");
+      const auto w = field<float>(f[3 + k + j], path, no, "a weight");
       if (!(w >= 0)) throw InputError(path, "line " + std::to_string(no), "negative weight");
       t.weight[r + j] = w;
     }
@@ -143,7 +256,9 @@ RoutingTrace read_trace(const std::string& path) {
   return t;
 }
 
-void write_trace(const RoutingTrace& t, std::ostream& out) {
+namespace {
+
+void write_v1(const RoutingTrace& t, std::ostream& out) {
   out << "# sievesim-trace 1\nexperts," << t.experts << "\ntopk," << t.topk << "\nsequences,"
       << t.sequences << "\npositions," << t.positions << "\nlayers," << t.layers
       << "\nlayer,sequence,position";
@@ -161,6 +276,49 @@ void write_trace(const RoutingTrace& t, std::ostream& out) {
           out << ',' << t.weight[r + static_cast<std::size_t>(j)];
         out << '\n';
       }
+}
+
+void write_v2(const RoutingTrace& t, std::ostream& out) {
+  out << "# sievesim-trace 2\nexperts," << t.experts << "\ntopk," << t.topk << "\nlayers,"
+      << t.layers << "\nrequests," << t.sequences
+      << "\nrequest,tokens,first_position,row_index,source\n";
+  for (std::int64_t s = 0; s < t.sequences; ++s) {
+    const auto& q = t.requests[static_cast<std::size_t>(s)];
+    out << s << ',' << t.length[static_cast<std::size_t>(s)] << ',' << q.first_position << ','
+        << q.row_index << ',' << q.source << '\n';
+  }
+  out << "layer,request,position";
+  for (std::int64_t j = 0; j < t.topk; ++j) out << ",expert_" << j;
+  for (std::int64_t j = 0; j < t.topk; ++j) out << ",weight_" << j;
+  out << "\n";
+  std::string row;
+  char buf[32];
+  for (std::int64_t l = 0; l < t.layers; ++l)
+    for (std::int64_t s = 0; s < t.sequences; ++s)
+      for (std::int64_t p = 0; p < t.length[static_cast<std::size_t>(s)]; ++p) {
+        const std::size_t r = t.row(l, s, p);
+        row = std::to_string(l) + ',' + std::to_string(s) + ',' + std::to_string(p);
+        for (std::int64_t j = 0; j < t.topk; ++j)
+          row += ',' + std::to_string(t.expert[r + static_cast<std::size_t>(j)]);
+        for (std::int64_t j = 0; j < t.topk; ++j) {
+          // Shortest form that reads back as the same float.
+          const auto res =
+              std::to_chars(buf, buf + sizeof buf, t.weight[r + static_cast<std::size_t>(j)]);
+          row += ',';
+          row.append(buf, res.ptr);
+        }
+        row += '\n';
+        out << row;
+      }
+}
+
+}  // namespace
+
+void write_trace(const RoutingTrace& t, std::ostream& out) {
+  if (t.request_level())
+    write_v2(t, out);
+  else
+    write_v1(t, out);
 }
 
 RoutingTrace import_flame_decode(const std::string& dir) {
@@ -217,9 +375,7 @@ RoutingTrace import_flame_decode(const std::string& dir) {
         }
         if (t.topk == 0) {
           t.topk = static_cast<std::int64_t>(chosen.size());
-          t.expert.assign(static_cast<std::size_t>(t.layers * t.sequences * t.positions * t.topk),
-                          -1);
-          t.weight.assign(t.expert.size(), 0.0f);
+          t.shape(std::vector<std::int64_t>(static_cast<std::size_t>(t.sequences), t.positions));
         }
         if (static_cast<std::int64_t>(chosen.size()) != t.topk)
           throw InputError(path, "line " + std::to_string(s + 2),

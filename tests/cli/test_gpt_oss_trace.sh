@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# GPT-OSS-20B recorded routing from the command line: importing the 136 recorded requests into a
+# request-level trace (version 2), replaying it in a decode run of the GPT-OSS-20B config on 1
+# and 2 ranks, and a malformed recording rejected with exit 2.
+source "$(dirname "$0")/common.sh" "$@"
+GPTOSS=$SRC/../shared/traces/gpt-oss-20b
+CONFIG=$SRC/../shared/model_configs/hf_reference/gpt-oss-20b_config.json
+
+step "trace-import --format gpt-oss"
+must_succeed "trace-import gpt-oss" "$SIEVESIM" trace-import --format gpt-oss --experts 32 "$GPTOSS" -o gptoss.trace
+contains last.out "24 layers x 136 requests, 36913 tokens (longest 511), 32 experts, top-4" "trace-import summary"
+[[ $(head -1 gptoss.trace) == "# sievesim-trace 2" ]] || fail "trace file lacks its version 2 line"
+# 5 header lines, the request table (header + 136), the column header, 24 x 36,913 rows.
+[[ $(wc -l <gptoss.trace) -eq $((1 + 4 + 137 + 1 + 24 * 36913)) ]] || fail "trace file has the wrong number of rows"
+ok "gptoss.trace has 24 x 36,913 routing rows"
+must_succeed "trace-import, format detected" "$SIEVESIM" trace-import "$GPTOSS" -o auto.trace
+cmp -s gptoss.trace auto.trace || fail "the detected format imports differently from --format gpt-oss"
+ok "the format is detected"
+
+step "replay in a decode run of GPT-OSS-20B (4 nodes, concurrency 16)"
+cat >gptoss.yaml <<YAML
+system: {nodes: 4, gpus_per_server: 4}
+model: {config: $CONFIG}
+workload:
+  mode: decode
+  requests: {closed: {concurrency: 16}, prompt: 64, output: 4}
+  routing: {source: trace, trace: {path: gptoss.trace, first_position: 64, pass_offset: 7}}
+output: {layers: true}
+YAML
+must_succeed "run with gpt-oss trace routing, 1 rank" "$SIEVESIM" run gptoss.yaml -o one.h5 -q --max-iterations 6
+must_succeed "run with gpt-oss trace routing, 2 ranks" mpirun_np 2 "$SIEVESIM" run gptoss.yaml -o two.h5 -q --max-iterations 6
+h5diff one.h5 two.h5 /layers /layers >/dev/null || fail "gpt-oss replay differs between 1 and 2 ranks"
+h5diff one.h5 two.h5 /summary /summary >/dev/null || fail "gpt-oss replay summary differs between 1 and 2 ranks"
+ok "gpt-oss replay is identical on 1 and 2 ranks"
+"$PY" - one.h5 <<'PY' || fail "records are not conserved"
+import sys, h5py
+s = h5py.File(sys.argv[1], "r")["summary"].attrs
+assert s["records_dispatched"] > 0 and s["records_dispatched"] == s["records_combined"], dict(s)
+print(f"    ok: records_dispatched == records_combined == {s['records_dispatched']}")
+PY
+
+step "bad input"
+mkdir -p bad
+zcat "$(find "$GPTOSS" -name '*.json.gz' | sort | head -1)" >whole.json
+head -c 30000 whole.json >bad/cut_examples.json
+rc=0
+"$SIEVESIM" trace-import --format gpt-oss bad -o bad.trace 2>err.txt || rc=$?
+[[ $rc -eq 2 && ! -e bad.trace ]] && grep -q "cut_examples.json: byte .*invalid JSON in router_data\[" err.txt ||
+  { show err.txt >&2; fail "a truncated recording must be exit 2 naming the file and the token"; }
+ok "a truncated recording is rejected naming the file and token"
+rc=0
+"$SIEVESIM" run gptoss.yaml -q -o bad.h5 -p model.config="$SRC/models/gpt-oss-120b.json" 2>err.txt || rc=$?
+[[ $rc -eq 2 ]] && grep -q "trace has 32 experts, the model 128" err.txt && [[ ! -e bad.h5 ]] ||
+  { show err.txt >&2; fail "32 recorded experts on a 128-expert model must be exit 2 without a mapping"; }
+ok "a trace of another expert count is rejected"
+echo "test_gpt_oss_trace: all checks passed in ${SECONDS}s"
