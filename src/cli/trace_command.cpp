@@ -1,4 +1,3 @@
-#include <fstream>
 #include <iostream>
 
 #include "base/error.hpp"
@@ -31,15 +30,12 @@ Runner add_trace_command(CLI::App& app) {
       ->capture_default_str();
   cmd->add_option("input", o->input, "the recorded traces (a folder, or one file for gpt-oss)")
       ->required();
-  cmd->add_option("-o,--output", o->output, "the sievesim trace to write")->required();
+  cmd->add_option("-o,--output", o->output,
+                  "the sievesim trace to write (gzip-compressed when it ends in .gz)")
+      ->required();
   return [o]() {
     const RoutingTrace t = import_trace(o->format, o->input, o->experts);
-    std::ofstream out(o->output + ".partial");
-    if (!out) throw InputError(o->output, "-o", "cannot write");
-    write_trace(t, out);
-    out.close();
-    if (!out) throw InputError(o->output, "-o", "write failed");
-    std::rename((o->output + ".partial").c_str(), o->output.c_str());
+    write_trace_file(t, o->output);
     if (t.request_level())
       std::cout << "wrote " << o->output << ": " << t.layers << " layers x " << t.sequences
                 << " requests, " << t.tokens << " tokens (longest " << t.positions << "), "

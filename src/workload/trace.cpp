@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -61,12 +62,51 @@ std::vector<std::string> read_lines_gz(const std::string& path) {
       }
     }
   }
-  const bool failed = n < 0;
+  // A stream cut short reads as far as it goes and says so only through gzerror.
+  int code = Z_OK;
+  gzerror(f, &code);
+  const bool failed = n < 0 || (code != Z_OK && code != Z_STREAM_END);
   gzclose(f);
   if (failed) throw InputError(path, "", "corrupt gzip data");
   if (!cur.empty()) lines.push_back(cur);
   return lines;
 }
+
+// Lines of a trace file, gzip or plain (zlib reads plain files as they are), one at a time: a
+// request-level trace has about a million rows.
+class TraceLines {
+ public:
+  explicit TraceLines(const std::string& path) : path_(path), f_(gzopen(path.c_str(), "rb")) {
+    if (!f_) throw InputError(path, "", "cannot open trace file");
+    gzbuffer(f_, 1 << 17);
+  }
+  ~TraceLines() { gzclose(f_); }
+  TraceLines(const TraceLines&) = delete;
+  TraceLines& operator=(const TraceLines&) = delete;
+
+  // The next line without its end of line; false at the end of the file.
+  bool next(std::string& line) {
+    line.clear();
+    char buf[4096];
+    while (gzgets(f_, buf, sizeof buf) != nullptr) {
+      line += buf;
+      if (line.back() == '\n') {
+        line.pop_back();
+        if (!line.empty() && line.back() == '\r') line.pop_back();
+        return true;
+      }
+    }
+    int code = Z_OK;
+    const std::string why = gzerror(f_, &code);
+    if (code != Z_OK && code != Z_STREAM_END)
+      throw InputError(path_, "", "corrupt gzip data (" + why + ")");
+    return !line.empty();
+  }
+
+ private:
+  std::string path_;
+  gzFile f_;
+};
 
 }  // namespace
 
@@ -88,14 +128,14 @@ void RoutingTrace::shape(std::vector<std::int64_t> lengths) {
 namespace {
 
 // The header lines `name,value` (any order, each once) into the named fields.
-void read_header(std::istream& in, const std::string& path, std::int64_t& no,
+void read_header(TraceLines& in, const std::string& path, std::int64_t& no,
                  const std::map<std::string, std::int64_t*>& header) {
   std::string names;
   for (const auto& [name, field] : header) names += (names.empty() ? "" : ", ") + name;
   std::string line;
   std::vector<std::string> seen;
   for (std::size_t h = 0; h < header.size(); ++h) {
-    if (!std::getline(in, line))
+    if (!in.next(line))
       throw InputError(path, "line " + std::to_string(no + 1), "truncated header");
     ++no;
     const auto f = split_csv(line);
@@ -112,18 +152,18 @@ void read_header(std::istream& in, const std::string& path, std::int64_t& no,
 }
 
 // Version 2's request table: R rows `request,tokens,first_position,row_index,source`.
-std::vector<std::int64_t> read_request_table(std::istream& in, const std::string& path,
+std::vector<std::int64_t> read_request_table(TraceLines& in, const std::string& path,
                                              std::int64_t& no, RoutingTrace& t,
                                              std::int64_t requests) {
   std::string line;
-  if (!std::getline(in, line) || line.rfind("request,tokens,first_position,row_index,source", 0))
+  if (!in.next(line) || line.rfind("request,tokens,first_position,row_index,source", 0))
     throw InputError(path, "line " + std::to_string(no + 1),
                      "expected the request table header "
                      "'request,tokens,first_position,row_index,source'");
   ++no;
   std::vector<std::int64_t> lengths;
   for (std::int64_t r = 0; r < requests; ++r) {
-    if (!std::getline(in, line))
+    if (!in.next(line))
       throw InputError(path, "line " + std::to_string(no + 1),
                        "request table ends after " + std::to_string(r) + " of " +
                            std::to_string(requests) + " requests");
@@ -176,14 +216,12 @@ T field(std::string_view s, const std::string& file, std::int64_t line, const ch
 }  // namespace
 
 RoutingTrace read_trace(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) throw InputError(path, "", "cannot open trace file");
+  TraceLines in(path);
   RoutingTrace t;
   std::string line;
   std::int64_t no = 1;
   int version = 0;
-  if (std::getline(in, line)) {
-    if (!line.empty() && line.back() == '\r') line.pop_back();
+  if (in.next(line)) {
     if (line == "# sievesim-trace 1") version = 1;
     if (line == "# sievesim-trace 2") version = 2;
   }
@@ -210,7 +248,7 @@ RoutingTrace read_trace(const std::string& path) {
     lengths = read_request_table(in, path, no, t, requests);
   }
   if (t.topk > t.experts) throw InputError(path, "topk", "larger than experts");
-  if (!std::getline(in, line))
+  if (!in.next(line))
     throw InputError(path, "line " + std::to_string(no + 1), "missing column header");
   ++no;
   t.shape(std::move(lengths));
@@ -218,7 +256,7 @@ RoutingTrace read_trace(const std::string& path) {
   std::vector<bool> seen(rows, false);
   const auto k = static_cast<std::size_t>(t.topk);
   std::vector<std::string_view> f;
-  while (std::getline(in, line)) {
+  while (in.next(line)) {
     ++no;
     if (line.empty()) continue;
     split_row(line, f);
@@ -319,6 +357,33 @@ void write_trace(const RoutingTrace& t, std::ostream& out) {
     write_v2(t, out);
   else
     write_v1(t, out);
+}
+
+void write_trace_file(const RoutingTrace& t, const std::string& path) {
+  // Written aside and renamed, so a failed import leaves no file that looks complete.
+  const std::string partial = path + ".partial";
+  std::ostringstream text;
+  write_trace(t, text);
+  const std::string& bytes = text.str();
+  const bool gz = path.size() > 3 && path.compare(path.size() - 3, 3, ".gz") == 0;
+  gzFile f = gzopen(partial.c_str(), gz ? "wb6" : "wbT");  // T: plain, no gzip wrapper
+  if (!f) throw InputError(path, "-o", "cannot write");
+  std::size_t done = 0;
+  while (done < bytes.size()) {
+    const auto n = static_cast<unsigned>(std::min<std::size_t>(bytes.size() - done, 1u << 30));
+    if (gzwrite(f, bytes.data() + done, n) != static_cast<int>(n)) {
+      gzclose(f);
+      std::remove(partial.c_str());
+      throw InputError(path, "-o", "write failed");
+    }
+    done += n;
+  }
+  if (gzclose(f) != Z_OK) {
+    std::remove(partial.c_str());
+    throw InputError(path, "-o", "write failed");
+  }
+  if (std::rename(partial.c_str(), path.c_str()) != 0)
+    throw InputError(path, "-o", "cannot rename " + partial + " to it");
 }
 
 RoutingTrace import_flame_decode(const std::string& dir) {

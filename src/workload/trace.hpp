@@ -65,10 +65,13 @@ struct RoutingTrace {
   void shape(std::vector<std::int64_t> lengths);
 };
 
-// Reads a sievesim trace (version 1 or 2); InputError (file, line) on anything malformed.
+// Reads a sievesim trace (version 1 or 2, plain or gzip); InputError (file, line) on anything
+// malformed.
 RoutingTrace read_trace(const std::string& path);
 // Version 1 when the trace has no request table, else version 2.
 void write_trace(const RoutingTrace& t, std::ostream& out);
+// write_trace into `path`, gzip-compressed when it ends in .gz (read_trace reads both).
+void write_trace_file(const RoutingTrace& t, const std::string& path);
 
 // Imports the FLAME-MoE decode traces (decode/posNN_layerLL.csv.gz: one file per token position
 // and layer, 64 rows = that position of 64 sequences, one router-probability column per expert,

@@ -16,6 +16,9 @@ ok "gptoss.trace has 24 x 36,913 routing rows"
 must_succeed "trace-import, format detected" "$SIEVESIM" trace-import "$GPTOSS" -o auto.trace
 cmp -s gptoss.trace auto.trace || fail "the detected format imports differently from --format gpt-oss"
 ok "the format is detected"
+must_succeed "trace-import into a gzip file" "$SIEVESIM" trace-import "$GPTOSS" -o gptoss.trace.gz
+zcat gptoss.trace.gz | cmp -s - gptoss.trace || fail "the .gz trace is not the gzip of the plain one"
+ok "a .gz output name writes the same trace gzip-compressed"
 
 step "replay in a decode run of GPT-OSS-20B (4 nodes, concurrency 16)"
 cat >gptoss.yaml <<YAML
@@ -24,7 +27,7 @@ model: {config: $CONFIG}
 workload:
   mode: decode
   requests: {closed: {concurrency: 16}, prompt: 64, output: 4}
-  routing: {source: trace, trace: {path: gptoss.trace, first_position: 64, pass_offset: 7}}
+  routing: {source: trace, trace: {path: gptoss.trace.gz, first_position: 64, pass_offset: 7}}
 output: {layers: true}
 YAML
 must_succeed "run with gpt-oss trace routing, 1 rank" "$SIEVESIM" run gptoss.yaml -o one.h5 -q --max-iterations 6

@@ -95,6 +95,13 @@ TEST(GptOssTrace, WriteThenReadIsIdentity) {
   EXPECT_EQ(back.length, t.length);
   EXPECT_EQ(back.expert, t.expert);
   EXPECT_EQ(back.weight, t.weight);  // shortest exact form: bit for bit
+  // The same through a gzip file.
+  const fs::path gz = scratch("roundtrip") / "gpt-oss.trace.gz";
+  write_trace_file(t, gz.string());
+  EXPECT_EQ(gunzip(gz.string()), text.str());
+  const RoutingTrace back_gz = read_trace(gz.string());
+  EXPECT_EQ(back_gz.expert, t.expert);
+  EXPECT_EQ(back_gz.weight, t.weight);
   ASSERT_EQ(back.requests.size(), t.requests.size());
   for (std::size_t i = 0; i < t.requests.size(); ++i) {
     EXPECT_EQ(back.requests[i].source, t.requests[i].source);
