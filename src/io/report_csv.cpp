@@ -56,6 +56,18 @@ void add_split(std::vector<std::string>& cells, const Breakdown::Split& s) {
     cells.push_back(num(v));
 }
 
+// A latency statistic of which nothing was measured (TTFT in a decode run whose requests were all
+// admitted during the warm-up) is empty, not 0: a 0 would read as an instant first token.
+std::string summary_cell(const RunRow& r, const std::string& key) {
+  for (const char* w : {"ttft_", "tpot_", "e2e_"}) {
+    const std::string p(w);
+    if (key.rfind(p, 0) == 0 && key != p + "count" && r.ints.count(p + "count") &&
+        r.ints.at(p + "count") == 0)
+      return "";
+  }
+  return std::to_string(r.ints.at(key));
+}
+
 std::vector<std::string> with(std::vector<std::string> head, const std::vector<std::string>& tail) {
   head.insert(head.end(), tail.begin(), tail.end());
   return head;
@@ -78,7 +90,7 @@ void write_report_csv(const std::string& dir, const std::vector<ReportedRun>& ru
   Csv summary(d / "summary.csv", cols);
   for (const auto& r : runs) {
     auto cells = run_key(r.row);
-    for (const char* k : kSummaryIntKeys) cells.push_back(std::to_string(r.row.ints.at(k)));
+    for (const char* k : kSummaryIntKeys) cells.push_back(summary_cell(r.row, k));
     for (const char* k : kSummaryDoubleKeys) cells.push_back(num(r.row.doubles.at(k)));
     cells.push_back(num(r.row.node_time_imbalance));
     cells.push_back(num(r.row.node_token_imbalance));

@@ -252,6 +252,10 @@ void print_sweep(const std::vector<RunRow>& rows, const std::string& key,
                     static_cast<long long>(r.finished), static_cast<long long>(r.requests));
       out << buf;
     }
+  if (std::any_of(rows.begin(), rows.end(),
+                  [](const RunRow& r) { return r.ttft_p50_ms < 0 || r.tpot_p50_ms < 0; }))
+    out << "  (-: none measured after the warm-up; a decode run admits every request in its "
+           "first iteration, so with warm-up no first token falls in the measured window)\n";
   if (scheds.size() < 2) return;
   out << "ratios of each scheduler over " << baseline << ", per point and at each one's best\n";
   ratio_table(

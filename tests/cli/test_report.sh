@@ -17,6 +17,20 @@ done
   fail "a one-point sweep must record its value"
 ok "a one-point sweep keeps its key and value"
 
+step "nothing measured is shown as '-' with its reason and left empty in the CSV"
+must_succeed "decode point with warm-up" "$SIEVESIM" run "$QUICKSTART" -q --max-iterations 3 \
+  --sweep workload.requests.closed.concurrency=8 -p workload.warmup_iterations=1 -o warm.h5
+must_succeed "report warm.h5 --csv" "$SIEVESIM" report warm.h5 --csv warmcsv
+contains last.out "(-: none measured after the warm-up" "the '-' is explained"
+"$PY" - <<'PY' || fail "an unmeasured TTFT must be an empty CSV cell"
+import csv
+r = next(csv.DictReader(open("warmcsv/summary.csv")))
+assert r["ttft_count"] == "0", r["ttft_count"]
+assert r["ttft_p50_ps"] == "" and r["ttft_mean_ps"] == "", (r["ttft_p50_ps"], r["ttft_mean_ps"])
+assert int(r["tpot_count"]) > 0 and int(r["tpot_p50_ps"]) > 0
+PY
+ok "unmeasured TTFT: '-' explained in the table, empty in the CSV"
+
 step "merged report with CSV"
 must_succeed "report 4 files --csv" "$SIEVESIM" report p_pimoe_32.h5 p_sieve_8.h5 p_pimoe_8.h5 \
   p_sieve_32.h5 --csv csv --layers
