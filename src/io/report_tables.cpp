@@ -232,7 +232,8 @@ void print_sweep(const std::vector<RunRow>& rows, const std::string& key,
   const auto scheds = schedulers_of(rows);
   const std::string leaf = key.substr(key.rfind('.') + 1);
   char buf[256];
-  out << "sweep of " << key << ": throughput against interactivity (* = Pareto front)\n";
+  out << "sweep of " << key
+      << ": throughput against interactivity (* = on the Pareto front of all rows)\n";
   std::snprintf(buf, sizeof buf, "  %-10s %11s %14s %14s %10s %10s %9s\n", "scheduler",
                 leaf.c_str(), "tokens/s/GPU", "tokens/s/user", "TTFT p50", "TPOT p50", "finished");
   out << buf;
@@ -240,10 +241,11 @@ void print_sweep(const std::vector<RunRow>& rows, const std::string& key,
   for (const auto& s : scheds)
     for (const auto& r : rows) {
       if (r.label != s) continue;
-      // On the front: no other point of the scheduler is at least as good in both and better in
-      // one.
+      // On the front: no other row, of any scheduler, is at least as good in both and better in
+      // one. (Within one scheduler's concurrency sweep every point is on its own front:
+      // throughput rises as interactivity falls, so only the joint front says anything.)
       const bool dominated = std::any_of(rows.begin(), rows.end(), [&](const RunRow& o) {
-        return o.label == s && o.throughput >= r.throughput && o.interactivity >= r.interactivity &&
+        return o.throughput >= r.throughput && o.interactivity >= r.interactivity &&
                (o.throughput > r.throughput || o.interactivity > r.interactivity);
       });
       std::snprintf(buf, sizeof buf, "  %-10s %11s %13.1f%s %14.2f %10s %10s %4lld/%-4lld\n",

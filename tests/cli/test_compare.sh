@@ -41,6 +41,20 @@ must_succeed "run --sweep ...concurrency=4,32 --schedulers sieve,allexp" mpirun_
 contains last.out "sweep of workload.requests.closed.concurrency" "Pareto table"
 grep -Eq '^  allexp +32 +[0-9.]+[* ] +[0-9.]+ ' last.out || { show last.out >&2; fail "no allexp row at concurrency 32"; }
 ok "Pareto table has a row per (scheduler, point)"
+# The '*' marks exactly the rows no other row beats in both throughput and interactivity.
+awk '/^sweep of/{t=1; next} t && /^  (sieve|allexp) /{print}' last.out | "$PY" -c '
+import sys
+rows = []
+for line in sys.stdin:
+    f = line.split()
+    star = f[2].endswith("*")
+    rows.append((float(f[2].rstrip("*")), float(f[3]), star))
+assert len(rows) == 4, rows
+for i, (tp, it, star) in enumerate(rows):
+    beaten = any(o[0] >= tp and o[1] >= it and (o[0] > tp or o[1] > it) for j, o in enumerate(rows) if j != i)
+    assert star == (not beaten), (rows, i)
+' || { show last.out >&2; fail "Pareto marks are not the joint front"; }
+ok "the Pareto mark is the front over all rows"
 "$PY" - sweep.h5 <<'EOF' || fail "sweep.h5 layout (see above)"
 import sys, h5py, yaml
 f = h5py.File(sys.argv[1], "r")
