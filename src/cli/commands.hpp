@@ -20,7 +20,8 @@ Runner add_trace_command(CLI::App& app);
 Runner add_params_command(CLI::App& app);
 
 // The -p/--param option shared by the commands that read an experiment.
-void add_param_option(CLI::App& cmd, std::vector<std::string>& params);
+// -p KEY=VALUE; `help` replaces the experiment-override text (commands that take a preset).
+void add_param_option(CLI::App& cmd, std::vector<std::string>& params, const char* help = nullptr);
 
 // Validators whose messages say what was expected (CLI11's numeric ranges print 1.8e308).
 CLI::Validator positive_integer();

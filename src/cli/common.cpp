@@ -2,12 +2,14 @@
 
 namespace sievesim::cli {
 
-void add_param_option(CLI::App& cmd, std::vector<std::string>& params) {
+void add_param_option(CLI::App& cmd, std::vector<std::string>& params, const char* help) {
   cmd.add_option(
          "-p,--param", params,
-         "Override one key of the experiment, as key.path=value (value parsed as YAML), "
-         "e.g. -p system.nodes=8 -p scheduler.name=allexp -p system.gpu.hbm_bandwidth_GBps=4000. "
-         "Repeatable; applied before checking, so an unknown key is an error.")
+         help ? help
+              : "Override one key of the experiment, as key.path=value (value parsed as YAML), "
+                "e.g. -p system.nodes=8 -p scheduler.name=allexp -p "
+                "system.gpu.hbm_bandwidth_GBps=4000. Repeatable; applied before checking, so an "
+                "unknown key is an error.")
       ->allow_extra_args(false)
       ->type_name("KEY=VALUE");
 }

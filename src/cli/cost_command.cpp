@@ -293,7 +293,10 @@ Runner add_cost_command(CLI::App& app) {
       ->capture_default_str();
   pim->add_option("--stacks", po->stacks, "stacks (default: the preset's; attention: 1)")
       ->check(positive_integer());
-  add_param_option(*pim, po->params);
+  add_param_option(*pim, po->params,
+                   "Override one parameter of the PIM preset, as key=value (value parsed as "
+                   "YAML), e.g. -p tRFC_ns=280 -p power_limit=false; `sievesim params "
+                   "hbm3e-bank-pim` lists them. Repeatable; an unknown key is an error.");
 
   auto go = std::make_shared<GpuOpts>();
   auto* gpu = cost->add_subcommand(
@@ -337,7 +340,10 @@ Runner add_cost_command(CLI::App& app) {
   gpu->add_flag("--shared-kv", go->shared_kv,
                 "attention: keys and values are one latent read once (MLA)");
   gpu->add_option("--bytes", go->bytes, "elementwise: bytes read and written");
-  add_param_option(*gpu, go->params);
+  add_param_option(*gpu, go->params,
+                   "Override one parameter of the GPU preset, as key=value (value parsed as "
+                   "YAML), e.g. -p hbm_bandwidth_GBps=4000 -p fixed_graph_us=0; `sievesim "
+                   "params b200` lists them. Repeatable; an unknown key is an error.");
 
   auto no = std::make_shared<NetOpts>();
   auto* net = cost->add_subcommand("net", "One MoE dispatch all-to-all with uniform routing");
@@ -370,7 +376,10 @@ Runner add_cost_command(CLI::App& app) {
                   "bytes per hidden element on the wire (2 for BF16, 1 for FP8 dispatch)")
       ->check(positive_integer())
       ->capture_default_str();
-  add_param_option(*net, no->params);
+  add_param_option(*net, no->params,
+                   "Override one parameter of the scale-up fabric preset, as key=value (value "
+                   "parsed as YAML), e.g. -p bandwidth_GBps=450; `sievesim params nvlink5` "
+                   "lists them. Repeatable; an unknown key is an error.");
 
   return [pim, gpu, net, po, go, no]() {
     if (pim->parsed()) return run_pim(*po);

@@ -53,6 +53,15 @@ expect2() {
   grep -qF -- "$frag" err.txt || { show err.txt >&2; fail "$what: stderr lacks '$frag'"; }
   ok "$what"
 }
+# The -p examples each subcommand's --help gives must work as written.
+for sub in pim gpu net; do
+  must_succeed "cost $sub --help" "$SIEVESIM" cost $sub --help
+  grep -q "Override one parameter of the" last.out || fail "cost $sub: -p help is not about the preset"
+done
+must_succeed "cost pim -p example" "$SIEVESIM" cost pim --rows 2048 --cols 768 --stacks 1 -p tRFC_ns=280 -p power_limit=false
+must_succeed "cost gpu -p example" "$SIEVESIM" cost gpu --experts 1 --tokens-per-expert 1 --rows 64 --cols 64 -p hbm_bandwidth_GBps=4000 -p fixed_graph_us=0
+must_succeed "cost net -p example" "$SIEVESIM" cost net --nodes 8 --gpus-per-server 8 --tokens-per-node 64 --hidden 2048 --topk 8 -p bandwidth_GBps=450
+ok "the -p examples of the cost help texts run"
 expect2 "unknown preset" "unknown pim preset 'nope'" "$SIEVESIM" cost pim --preset nope --rows 1 --cols 1
 expect2 "unknown preset parameter" "pim.bogus: unknown key" "$SIEVESIM" cost pim --rows 8 --cols 8 -p bogus=1
 expect2 "missing gemv shape" "--rows/--cols" "$SIEVESIM" cost pim
