@@ -174,7 +174,8 @@ TP, IA = "throughput_tokens_per_s_per_gpu", "interactivity_tokens_per_s_per_user
 
 def pareto_flags(points):
     """True for each (x, y) that no other point matches in both and beats in one (larger is
-    better for both) — the same rule as the `*` of `sievesim report`."""
+    better for both) — the rule of the `*` of `sievesim report`, which applies it to all rows
+    (here: pareto_all)."""
     flags = []
     for x, y in points:
         dominated = any(ox >= x and oy >= y and (ox > x or oy > y) for ox, oy in points)
@@ -549,9 +550,16 @@ def draw_experts(data, out):
 def plot_all(paths, run_name, outdir):
     """The three plots into outdir, each with its numbers as NAME.json. Every input is read
     before anything is drawn, so a bad one leaves no partial set of plots."""
-    plots = {"pareto": (pareto_data(paths), draw_pareto),
-             "timeline": (timeline_data(paths[0], run_name, None, 0, None), draw_timeline),
-             "experts": (experts_data(paths[0], run_name, None), draw_experts)}
+    plots = {"pareto": (pareto_data(paths), draw_pareto)}
+    # A result written with output.layers: false (every shipped paper setup) has no /layers: the
+    # timeline is left out with a note, the plots that need only /summary and /expert_load stay.
+    try:
+        plots["timeline"] = (timeline_data(paths[0], run_name, None, 0, None), draw_timeline)
+    except InputError as e:
+        if "output.layers: false" not in str(e):
+            raise
+        print(f"{PROG}: note: no timeline: {e}", file=sys.stderr)
+    plots["experts"] = (experts_data(paths[0], run_name, None), draw_experts)
     for name, (data, draw) in plots.items():
         draw(data, os.path.join(outdir, name + ".png"))
         write_data(data, os.path.join(outdir, name + ".json"))
