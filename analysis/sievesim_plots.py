@@ -15,15 +15,28 @@ import json
 import os
 import sys
 
+
+
+def missing(module):
+    """The fix for a missing module: Debian's packages serve the system python, so under another
+    interpreter (a pyenv or venv python3) the fix is to run the script with /usr/bin/python3."""
+    system = "/usr/bin/python3"
+    if os.path.realpath(sys.executable) != os.path.realpath(system) and os.path.exists(system):
+        return (f"sievesim_plots: error: {module} is missing from {sys.executable}; run the "
+                f"script with {system} (or as ./analysis/sievesim_plots.py), where "
+                "scripts/install-deps.sh installs python3-h5py, python3-numpy and "
+                "python3-matplotlib")
+    return (f"sievesim_plots: error: {module} is missing: apt-get install -y python3-h5py "
+            "python3-numpy python3-matplotlib (scripts/install-deps.sh)")
+
+
 try:
     import h5py
     import numpy as np
 except ImportError as e:
-    sys.exit(f"sievesim_plots: error: {e.name} is missing: apt-get install -y python3-h5py "
-             "python3-numpy python3-matplotlib (scripts/install-deps.sh)")
+    sys.exit(missing(e.name))
 if importlib.util.find_spec("matplotlib") is None:
-    sys.exit("sievesim_plots: error: matplotlib is missing: apt-get install -y "
-             "python3-matplotlib (scripts/install-deps.sh)")
+    sys.exit(missing("matplotlib"))
 
 PROG = "sievesim_plots"
 PS_PER_US = 1e6

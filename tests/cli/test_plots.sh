@@ -120,6 +120,19 @@ check_png nolayers/experts.png || fail "the experts plot must still be drawn"
   fail "the pareto plot must still be drawn"
 ok "without /layers: pareto and experts drawn, the timeline skipped with a note"
 
+# Under a python3 that is not the system one and lacks h5py (pyenv, a venv), the hint must say
+# to use the system python, not to apt-get what is already installed. Checked where such an
+# interpreter is on the PATH.
+while read -r alt; do
+  [[ $(realpath "$alt") == $(realpath /usr/bin/python3) ]] && continue
+  "$alt" -c "import h5py" 2>/dev/null && continue
+  rc=0
+  "$alt" "$PLOTS" --help >/dev/null 2>alt.err || rc=$?
+  [[ $rc -ne 0 ]] && grep -q "run the script with /usr/bin/python3" alt.err ||
+    { show alt.err >&2; fail "$alt: the missing-module hint must point at /usr/bin/python3"; }
+  ok "$alt without h5py is told to use /usr/bin/python3"
+done < <(type -ap python3)
+
 step "the plotted numbers equal the HDF5 files"
 must_succeed "report of the three points" "$SIEVESIM" report point_32.h5 slow_16.h5 point_8.h5
 cp last.out report_points.txt
