@@ -17,6 +17,7 @@
 #include "base/error.hpp"
 #include "base/logging.hpp"
 #include "cli/commands.hpp"
+#include "cli/progress.hpp"
 #include "engine/simulator.hpp"
 #include "engine/system.hpp"
 #include "io/h5_writer.hpp"
@@ -32,6 +33,7 @@ struct RunOpts {
   std::int64_t nodes_per_rank = 0;
   std::int64_t seed = -1, iterations = -1;
   bool log_all_ranks = false, quiet = false, output_given = false;
+  double progress_every_s = 10;
   std::vector<std::string> schedulers;
   std::string baseline, sweep;
   std::string command_line;
@@ -146,7 +148,8 @@ int simulate(RunOpts& o, const boost::mpi::communicator& world) {
 
   const std::string output_path = plan.front().sys->cfg.output_path;
   const auto t0 = std::chrono::steady_clock::now();
-  const bool show_progress = world.rank() == 0 && !o.quiet && isatty(STDERR_FILENO);
+  ProgressLine progress(world.rank() == 0 && !o.quiet, isatty(STDERR_FILENO) != 0,
+                        o.progress_every_s);
   RunInfo info;
   info.command_line = o.command_line;
   info.date_utc = world.rank() == 0 ? utc_now() : std::string();
@@ -162,13 +165,19 @@ int simulate(RunOpts& o, const boost::mpi::communicator& world) {
   const bool multi = plan.size() > 1 || !sweep_key.empty() || !o.schedulers.empty();
   ResultFile file(output_path, plan.front().sys->cfg, plan.front().sys->model, info, multi, world);
   std::int64_t iterations = 0;
-  for (Planned& p : plan) {
+  for (std::size_t point = 0; point < plan.size(); ++point) {
+    Planned& p = plan[point];
     System& e = *p.sys;
     spdlog::info("{} on {} nodes ({} ranks x {} nodes per rank), scheduler {}{}, {} requests",
                  e.model.name, e.cfg.nodes, world.size(), ranks.nodes_per_rank(), e.scheduler_name,
                  p.sweep_value.empty() ? "" : ", " + sweep_key + " = " + p.sweep_value,
                  e.total_requests);
-    const auto t_run = std::chrono::steady_clock::now();
+    if (e.scheduler_name == "oracle" && e.cfg.workload.batching.mode == ServeMode::kDecode &&
+        e.total_requests / e.cfg.nodes > 64)
+      spdlog::warn(
+          "the oracle's exact search grows with the distinct token counts per expert: at "
+          "{} requests per GPU one decision can take seconds",
+          e.total_requests / e.cfg.nodes);
     Simulator sim(e, ranks, world);
     RunOutput out;
     out.name = p.name;
@@ -176,17 +185,9 @@ int simulate(RunOpts& o, const boost::mpi::communicator& world) {
     out.sweep_value = p.sweep_value;
     out.experiment = &e.cfg;
     const std::string label = p.name.empty() ? e.scheduler_name : p.name;
-    out.results = sim.run([&](const Progress& pr) {
-      if (!show_progress) return;
-      const double el =
-          std::chrono::duration<double>(std::chrono::steady_clock::now() - t_run).count();
-      std::fprintf(stderr,
-                   "\r[sievesim] %s: iteration %lld, %lld/%lld requests done, %.1f s elapsed   ",
-                   label.c_str(), static_cast<long long>(pr.iterations_done),
-                   static_cast<long long>(pr.requests_finished),
-                   static_cast<long long>(pr.requests_total), el);
-    });
-    if (show_progress) std::fprintf(stderr, "\n");
+    progress.start_point(point, plan.size(), label);
+    out.results = sim.run([&](const Progress& pr) { progress.update(pr); });
+    progress.end_point();
     const Summary& s = out.results.summary;
     if (s.requests_finished < s.requests)
       spdlog::warn("{}: stopped after workload.max_iterations = {} with {} of {} requests finished",
@@ -273,6 +274,11 @@ Runner add_run_command(CLI::App& app, int& argc, char**& argv) {
       ->type_name("KEY=V1,V2,...");
   cmd->add_flag("--log-all-ranks", o->log_all_ranks, "log from every rank, not only rank 0");
   cmd->add_flag("-q,--quiet", o->quiet, "print only warnings and errors, no summary");
+  cmd->add_option("--progress-every", o->progress_every_s,
+                  "seconds between progress lines when stderr is not a terminal (0: every "
+                  "iteration; on a terminal the line is redrawn every iteration)")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
   return [o, output, &argc, &argv]() {
     o->output_given = output->count() > 0;
     for (int i = 0; i < argc; ++i) o->command_line += (i ? " " : "") + std::string(argv[i]);

@@ -174,7 +174,8 @@ struct Simulator::Run {
         [&](std::size_t i, std::span<const Message> m) { nodes[i].combine(ctx, layer, m); });
   }
 
-  void iteration(std::int64_t it) {
+  // Returns the latest node clock after the iteration.
+  sim_time_t iteration(std::int64_t it) {
     for (auto& n : nodes) n.begin_iteration(it);
     for (std::int64_t layer = 0; layer < sys.model.num_layers; ++layer) {
       if (sys.model.layers[static_cast<std::size_t>(layer)].moe)
@@ -187,6 +188,7 @@ struct Simulator::Run {
     if (const auto stall = coordinator.step(it, g.latest_clock_ps, placement, comm))
       for (auto& n : nodes) n.wait_until(*stall);  // weights move; nobody computes
     hand_out(pool.step(g.latest_clock_ps, g.outstanding, std::move(g.finished)));
+    return g.latest_clock_ps;
   }
 
   RankResults finish(std::int64_t iterations) {
@@ -237,8 +239,8 @@ RankResults Simulator::run(const std::function<void(const Progress&)>& progress)
   const auto limit = sys_.cfg.workload.max_iterations;
   std::int64_t it = 0;
   for (; !r.pool.done() && (limit == 0 || it < limit); ++it) {
-    r.iteration(it);
-    if (progress) progress(Progress{it + 1, limit, r.pool.finished(), r.pool.total()});
+    const sim_time_t now = r.iteration(it);
+    if (progress) progress(Progress{it + 1, limit, r.pool.finished(), r.pool.total(), now});
   }
   exchanges_ = r.exchange.calls();
   return r.finish(it);

@@ -18,6 +18,7 @@ namespace sievesim {
 struct Progress {
   std::int64_t iterations_done = 0, iterations_limit = 0;  // limit 0: none
   std::int64_t requests_finished = 0, requests_total = 0;
+  sim_time_t sim_time_ps = 0;  // the latest node clock
 };
 
 class Simulator {

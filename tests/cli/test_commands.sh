@@ -52,6 +52,18 @@ help_mentions "validate --help" validate --help -- --param --ranks --nodes-per-r
 help_mentions "report --help" report --help -- results OUT.h5
 
 # ---------------------------------------------------------------------------------------------
+step "progress lines on a pipe: point i/N, iteration, simulated time; none with -q"
+must_succeed "run a 2-point sweep, --progress-every 0" "$SIEVESIM" run "$QUICKSTART" --max-iterations 2 \
+  --sweep workload.requests.closed.concurrency=8,16 --progress-every 0 -o progress.h5
+grep -Eq '^\[sievesim\] point 1/2 concurrency=8: iteration 1/2, 0/8 requests done, simulated [0-9.]+ ms' last.err ||
+  { show last.err >&2; fail "no progress line for point 1/2, iteration 1/2"; }
+grep -Eq '^\[sievesim\] point 2/2 concurrency=16: iteration 2/2, .*, done$' last.err ||
+  { show last.err >&2; fail "no closing progress line for point 2/2"; }
+must_succeed "the same with -q" "$SIEVESIM" run "$QUICKSTART" --max-iterations 2 \
+  --sweep workload.requests.closed.concurrency=8,16 --progress-every 0 -q -o progress.h5
+! grep -q '^\[sievesim\] point' last.err || fail "-q must silence the progress lines"
+ok "progress lines name the point, the iteration and the simulated time; -q silences them"
+
 step "validate prints the resolved configuration and the derived figures"
 must_succeed "validate configs/quickstart.yaml" "$SIEVESIM" validate "$QUICKSTART"
 cp last.out validate.txt
