@@ -7,6 +7,14 @@ std::unique_ptr<GpuModel> make_gpu_model(const Params& p) {
   return make_impl<GpuRegistry>(p, "GPU model");
 }
 
+GemmTiles::GemmTiles(const Params& p)
+    : tile_tokens(p.param<std::int64_t>("gemm_tile_tokens")
+                      .min(1)
+                      .max(4096)
+                      .desc("tokens per GEMM tile: each expert's tokens are padded up to a "
+                            "multiple of it")
+                      .dflt(64)) {}
+
 GpuPeaks::GpuPeaks(const Params& p)
     : bf16_flops(p.param<double>("peak_bf16_tflops")
                      .min(1e-6)

@@ -65,6 +65,16 @@ struct GpuPeaks {
   double hbm_Bps, hbm_capacity_bytes;
 };
 
+// Tensor cores work on tiles of tokens: each expert's tokens are padded up to whole tiles (what
+// both GPU models charge a grouped GEMM for).
+struct GemmTiles {
+  explicit GemmTiles(const Params& p);
+  std::int64_t padded(std::int64_t tokens) const {
+    return (tokens + tile_tokens - 1) / tile_tokens * tile_tokens;
+  }
+  std::int64_t tile_tokens;
+};
+
 using GpuRegistry = Registry<GpuModel, const Params&>;
 
 // Builds the implementation named by `impl` in `p` (a resolved preset).

@@ -19,12 +19,7 @@ class KernelGpu final : public GpuModel {
  public:
   explicit KernelGpu(const Params& p)
       : peaks_(p),
-        tile_tokens_(p.param<std::int64_t>("gemm_tile_tokens")
-                         .min(1)
-                         .max(4096)
-                         .desc("tokens per GEMM tile: each expert's tokens are padded up to a "
-                               "multiple of it")
-                         .dflt(64)),
+        tiles_(p),
         gemm_bw_eff_(eff(p, "gemm_bandwidth_efficiency",
                          "fraction of peak HBM bandwidth a saturated GEMM reaches (BF16/FP8 "
                          "weights)")),
@@ -94,9 +89,7 @@ class KernelGpu final : public GpuModel {
     return time_ps(k, compute_bound);
   }
 
-  std::int64_t padded_tokens(std::int32_t t) const override {
-    return (t + tile_tokens_ - 1) / tile_tokens_ * tile_tokens_;
-  }
+  std::int64_t padded_tokens(std::int32_t t) const override { return tiles_.padded(t); }
 
   GemmCost grouped_gemm_sums(std::int64_t experts, std::int64_t tokens, std::int64_t padded_tokens,
                              const GemmShape& g, DType act) const override {
@@ -161,7 +154,7 @@ class KernelGpu final : public GpuModel {
   double peak_flops(DType math) const { return peaks_.flops(math); }
 
   GpuPeaks peaks_;
-  std::int64_t tile_tokens_;
+  GemmTiles tiles_;
   double gemm_bw_eff_, gemm_4bit_bw_eff_, gemm_bf16_eff_, gemm_fp8_eff_, gemm_4bit_eff_;
   double attn_bw_eff_, attn_eff_, elementwise_bw_eff_, reduction_bw_eff_, vector_eff_;
   double gemm_half_bytes_, half_bytes_;

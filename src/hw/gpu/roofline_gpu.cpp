@@ -29,12 +29,7 @@ class RooflineGpu final : public GpuModel {
                                 .max(1e6)
                                 .desc("fixed cost of every kernel, us")
                                 .dflt(1.0))),
-        tile_tokens_(p.param<std::int64_t>("gemm_tile_tokens")
-                         .min(1)
-                         .max(4096)
-                         .desc("tokens per GEMM tile: each expert's tokens are padded up to a "
-                               "multiple of it")
-                         .dflt(64)),
+        tiles_(p),
         half_sat_bytes_(p.param<double>("bandwidth_half_saturation_MB")
                             .min(0)
                             .max(1e6)
@@ -52,9 +47,7 @@ class RooflineGpu final : public GpuModel {
     return seconds_to_ps(std::max(t_mem, t_cmp)) + launch_ps_;
   }
 
-  std::int64_t padded_tokens(std::int32_t t) const override {
-    return (t + tile_tokens_ - 1) / tile_tokens_ * tile_tokens_;
-  }
+  std::int64_t padded_tokens(std::int32_t t) const override { return tiles_.padded(t); }
 
   GemmCost grouped_gemm_sums(std::int64_t experts, std::int64_t tokens, std::int64_t padded_tokens,
                              const GemmShape& g, DType act) const override {
@@ -83,7 +76,7 @@ class RooflineGpu final : public GpuModel {
   GpuPeaks peaks_;
   double flops_eff_, bw_eff_;
   sim_time_t launch_ps_;
-  std::int64_t tile_tokens_;
+  GemmTiles tiles_;
   double half_sat_bytes_;
 };
 
