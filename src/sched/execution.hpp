@@ -42,8 +42,8 @@ struct Execution {
 };
 
 // The building blocks strategies are made of.
-// Throws SimulationError unless every expert is in exactly one of the split's two sets (what
-// strategies that run whole experts need).
+// Throws SimulationError unless the split's two sets together hold as many experts as are active
+// (what strategies that run whole experts need; the engine catches an expert left out).
 void require_whole_experts(const Execution& e, const char* scheduler);
 // The GPU set as one grouped GEMM once all its tokens are in; returns its end (0 if empty).
 sim_time_t run_gpu_set(const Execution& e, NodeDevices& devices);
