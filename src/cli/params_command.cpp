@@ -82,7 +82,8 @@ std::vector<Group> all_groups() {
       describing_arrival_context()));
   out.push_back(registry_group<LengthRegistry>(
       "Length distributions",
-      "workload.requests.prompt and .output: {dist: NAME, NAME: {parameters}}"));
+      "workload.requests.prompt and .output: {dist: NAME, NAME: {parameters}}",
+      describing_length_context()));
   out.push_back(registry_group<AssignmentRegistry>(
       "Assignment policies",
       "workload.batching.assignment; parameters under workload.batching.<name>"));

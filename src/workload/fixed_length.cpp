@@ -22,6 +22,8 @@ class FixedLength final : public LengthDistribution {
 }  // namespace
 
 SIEVESIM_REGISTER(LengthRegistry, "fixed", "every request has `tokens` tokens",
-                  [](const Params& p) { return std::make_unique<FixedLength>(p); })
+                  [](const Params& p, const LengthContext&) {
+                    return std::make_unique<FixedLength>(p);
+                  })
 
 }  // namespace sievesim

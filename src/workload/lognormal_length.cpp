@@ -47,6 +47,8 @@ class LognormalLength final : public LengthDistribution {
 SIEVESIM_REGISTER(LengthRegistry, "lognormal",
                   "lognormal lengths with `median` and log-space `sigma`, clipped to [1, max] "
                   "(default max 8 x median)",
-                  [](const Params& p) { return std::make_unique<LognormalLength>(p); })
+                  [](const Params& p, const LengthContext&) {
+                    return std::make_unique<LognormalLength>(p);
+                  })
 
 }  // namespace sievesim

@@ -26,15 +26,32 @@ class LengthDistribution {
   virtual ~LengthDistribution() = default;
   // One length from a uniform draw stream (the caller keys the stream by request).
   virtual std::int64_t sample(RandomStream& rng) const = 0;
+  // The length of request `id`: a draw for the distributions above, a recorded request's own
+  // length for the ones read from a trace.
+  virtual std::int64_t of_request(std::int64_t id, RandomStream& rng) const {
+    (void)id;
+    return sample(rng);
+  }
   // The largest length it can produce (for the KV-capacity check at load time).
   virtual std::int64_t max_tokens() const = 0;
 };
-using LengthRegistry = Registry<LengthDistribution, const Params&>;
+
+// What a length distribution is for: `workload.requests.prompt` or `.output`, and the folder
+// relative file names resolve against (the experiment file's).
+struct LengthContext {
+  enum class Part { kPrompt, kOutput } part = Part::kOutput;
+  std::string base_dir;
+};
+using LengthRegistry = Registry<LengthDistribution, const Params&, const LengthContext&>;
 
 // `section.key` is either a token count (a fixed length) or {dist: NAME, NAME: {...}}.
 std::unique_ptr<LengthDistribution> make_length_distribution(const Params& section,
                                                              const std::string& key,
-                                                             std::int64_t dflt);
+                                                             std::int64_t dflt,
+                                                             const LengthContext& ctx = {});
+
+// A context to describe length distributions with (LengthRegistry::describe).
+const LengthContext& describing_length_context();
 
 struct ArrivalContext {
   std::uint64_t seed = 1;

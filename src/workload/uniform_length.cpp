@@ -33,6 +33,8 @@ class UniformLength final : public LengthDistribution {
 }  // namespace
 
 SIEVESIM_REGISTER(LengthRegistry, "uniform", "lengths uniform over [min, max]",
-                  [](const Params& p) { return std::make_unique<UniformLength>(p); })
+                  [](const Params& p, const LengthContext&) {
+                    return std::make_unique<UniformLength>(p);
+                  })
 
 }  // namespace sievesim

@@ -42,6 +42,43 @@ assert s["records_dispatched"] > 0 and s["records_dispatched"] == s["records_com
 print(f"    ok: records_dispatched == records_combined == {s['records_dispatched']}")
 PY
 
+step "recorded lengths: each request's prompt and output are its recording's"
+cat >lengths.yaml <<YAML
+system: {nodes: 2, gpus_per_server: 2}
+model: {config: $CONFIG}
+workload:
+  mode: decode
+  requests:
+    closed: {concurrency: 4, per_client: 2}
+    prompt: {dist: trace, trace: {path: gptoss.trace.gz}}
+    output: {dist: trace, trace: {path: gptoss.trace.gz}}
+  routing: {source: trace, trace: {path: gptoss.trace.gz, position_origin: recorded}}
+YAML
+must_succeed "recorded lengths, 1 rank" "$SIEVESIM" run lengths.yaml -o len1.h5 -q
+must_succeed "recorded lengths, 2 ranks" mpirun_np 2 "$SIEVESIM" run lengths.yaml -o len2.h5 -q
+h5diff len1.h5 len2.h5 /summary /summary >/dev/null || fail "recorded-length replay differs between 1 and 2 ranks"
+"$PY" - len1.h5 gptoss.trace "$GPTOSS" <<'PY' || fail "output tokens are not the recorded lengths"
+import gzip, json, sys, h5py
+# Requests 0..7 replay recordings 0..7 (the trace's request table names their JSON files); each
+# generates as many tokens as its recording's router_data holds.
+rows = []
+with open(sys.argv[2]) as f:
+    for line in f:
+        if line.startswith("request,"):
+            break
+    for line in f:
+        if line.startswith("layer,"):
+            break
+        rows.append(line.strip().split(","))
+want = sum(len(json.load(gzip.open(sys.argv[3] + "/" + r[4]))["router_data"]) for r in rows[:8])
+s = h5py.File(sys.argv[1], "r")["summary"].attrs
+assert s["requests_finished"] == 8, dict(s)
+assert s["output_tokens"] == want, (s["output_tokens"], want)
+assert s["records_dispatched"] == s["records_combined"], dict(s)
+print(f"    ok: 8 requests finished with {want} output tokens, their recordings' own")
+PY
+ok "recorded prompt and output lengths, identical on 1 and 2 ranks"
+
 step "bad input"
 mkdir -p bad
 zcat "$(find "$GPTOSS" -name '*.json.gz' | sort | head -1)" >whole.json

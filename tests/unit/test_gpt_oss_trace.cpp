@@ -14,8 +14,10 @@
 
 #include "base/error.hpp"
 #include "base/params.hpp"
+#include "base/rng.hpp"
 #include "common/test_paths.hpp"
 #include "common/toy_model.hpp"
+#include "workload/requests.hpp"
 #include "workload/routing.hpp"
 #include "workload/trace.hpp"
 
@@ -174,6 +176,58 @@ TEST(GptOssTrace, FirstPositionAndPassOffsetShiftTheReplay) {
     EXPECT_EQ(route(*shifted, 5 + 2 * 136, 1000 + p, 2).experts,
               route(*plain, 5, (p + 14) % len, 2).experts);
   }
+}
+
+// position_origin: recorded: request r at position (its recording's prompt length) + j replays
+// recorded token j, whatever the prompt lengths of the recordings, on every pass.
+TEST(GptOssTrace, RecordedOriginReplaysTokenJAtPromptPlusJ) {
+  const RoutingTrace& t = gpt_oss();
+  const auto plain = replay(32, "");
+  const auto aligned = replay(32, ", position_origin: recorded");
+  for (std::uint64_t r : {0ull, 40ull, 135ull}) {
+    const auto prompt = static_cast<std::uint32_t>(t.requests[r].first_position);
+    ASSERT_GT(prompt, 0u);
+    for (std::uint32_t j : {0u, 1u, static_cast<std::uint32_t>(t.length[r] - 1)})
+      for (std::uint32_t l : {0u, 23u}) {
+        EXPECT_EQ(route(*aligned, r, prompt + j, l).experts, route(*plain, r, j, l).experts);
+        EXPECT_EQ(route(*aligned, r + 136, prompt + j, l).experts, route(*plain, r, j, l).experts);
+      }
+  }
+}
+
+// The recorded lengths: request r gets recording r mod 136's prompt (the position of its first
+// generated token, as the JSON names it) and output (its generated tokens); `scale` multiplies.
+TEST(GptOssTrace, TraceLengthsAreTheRecordedOnes) {
+  const RoutingTrace& t = gpt_oss();
+  const fs::path p = scratch("lengths") / "gpt-oss.trace";
+  {
+    std::ofstream out(p);
+    write_trace(t, out);
+  }
+  const auto dist = [&](const std::string& key, const std::string& extra) {
+    const Params section(
+        YAML::Load(key + ": {dist: trace, trace: {path: " + p.string() + extra + "}}"), "t.yaml");
+    return make_length_distribution(
+        section, key, 1,
+        {key == "prompt" ? LengthContext::Part::kPrompt : LengthContext::Part::kOutput, ""});
+  };
+  const auto prompt = dist("prompt", ""), output = dist("output", ""),
+             half = dist("output", ", scale: 0.5");
+  RandomStream rng(1, 0, 0, 0);
+  std::int64_t longest = 0;
+  for (std::int64_t r : {0, 7, 135, 136 + 7, 5 * 136 + 135}) {
+    const auto s = static_cast<std::size_t>(r % 136);
+    const json doc = json::parse(gunzip(gpt_oss_dir() + "/" + t.requests[s].source));
+    const json& data = doc.at("router_data");
+    const std::string first = data[0].begin().key();  // "token_<prompt length>"
+    EXPECT_EQ(prompt->of_request(r, rng), std::stoll(first.substr(6))) << r;
+    EXPECT_EQ(output->of_request(r, rng), static_cast<std::int64_t>(data.size())) << r;
+    EXPECT_EQ(half->of_request(r, rng),
+              std::max<std::int64_t>(1, std::llround(static_cast<double>(data.size()) * 0.5)));
+  }
+  for (std::int64_t s = 0; s < 136; ++s) longest = std::max(longest, output->of_request(s, rng));
+  EXPECT_EQ(output->max_tokens(), longest);
+  EXPECT_EQ(longest, 511);
 }
 
 TEST(GptOssTrace, SpreadMapsOntoAModelWithMoreExperts) {

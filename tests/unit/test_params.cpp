@@ -222,7 +222,7 @@ TEST(ParamDocs, EveryParameterHasADescription) {
   expect_described<FabricRegistry>("fabric model");
   expect_described<RoutingRegistry>("routing source", describing_routing_context());
   expect_described<ArrivalRegistry>("arrival process", describing_arrival_context());
-  expect_described<LengthRegistry>("length distribution");
+  expect_described<LengthRegistry>("length distribution", describing_length_context());
   expect_described<AssignmentRegistry>("assignment policy");
   expect_described<PlacementRegistry>("placement policy");
   expect_described<ReplicaDispatchRegistry>("replica dispatch rule");
