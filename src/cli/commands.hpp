@@ -26,5 +26,7 @@ void add_param_option(CLI::App& cmd, std::vector<std::string>& params, const cha
 // Validators whose messages say what was expected (CLI11's numeric ranges print 1.8e308).
 CLI::Validator positive_integer();
 CLI::Validator non_negative_integer();
+// An integer in [lo, hi], for options whose work grows with their value.
+CLI::Validator integer_between(long long lo, long long hi);
 
 }  // namespace sievesim::cli

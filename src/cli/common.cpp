@@ -1,5 +1,7 @@
 #include "cli/commands.hpp"
 
+#include <limits>
+
 namespace sievesim::cli {
 
 void add_param_option(CLI::App& cmd, std::vector<std::string>& params, const char* help) {
@@ -15,9 +17,9 @@ void add_param_option(CLI::App& cmd, std::vector<std::string>& params, const cha
 }
 
 namespace {
-CLI::Validator integer_at_least(long long lo, const char* what) {
+CLI::Validator integer_in(long long lo, long long hi, std::string what) {
   return CLI::Validator(
-      [lo, what](std::string& s) -> std::string {
+      [lo, hi, what](std::string& s) -> std::string {
         std::size_t used = 0;
         long long v = 0;
         try {
@@ -25,19 +27,25 @@ CLI::Validator integer_at_least(long long lo, const char* what) {
         } catch (const std::exception&) {
           used = 0;
         }
-        if (used != s.size() || used == 0 || v < lo)
-          return std::string("expected ") + what + ", got '" + s + "'";
+        if (used != s.size() || used == 0 || v < lo || v > hi)
+          return "expected " + what + ", got '" + s + "'";
         return {};
       },
       what);
 }
+
+constexpr long long kNoBound = std::numeric_limits<long long>::max();
 }  // namespace
 
 CLI::Validator positive_integer() {
-  return integer_at_least(1, "a positive integer");
+  return integer_in(1, kNoBound, "a positive integer");
 }
 CLI::Validator non_negative_integer() {
-  return integer_at_least(0, "a non-negative integer");
+  return integer_in(0, kNoBound, "a non-negative integer");
+}
+CLI::Validator integer_between(long long lo, long long hi) {
+  return integer_in(lo, hi,
+                    "an integer in [" + std::to_string(lo) + ", " + std::to_string(hi) + "]");
 }
 
 }  // namespace sievesim::cli

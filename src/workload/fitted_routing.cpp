@@ -42,6 +42,7 @@
 #include "base/rng.hpp"
 #include "workload/routing.hpp"
 #include "workload/trace.hpp"
+#include "workload/trace_cache.hpp"
 
 namespace sievesim {
 namespace {
@@ -79,7 +80,8 @@ class FittedRouting final : public RoutingSource {
                                  "rarely used experts do not get a row of a few samples")
                              .dflt(8.0);
     if (p.describing()) return;  // no file to read
-    const RoutingTrace t = read_trace(path.lexically_normal().string());
+    const auto held = shared_trace(path.lexically_normal().string());
+    const RoutingTrace& t = *held;
     if (t.topk != ctx.model.top_k)
       p.fail("path", "the trace has top-" + std::to_string(t.topk) + " routing, the model top-" +
                          std::to_string(ctx.model.top_k));

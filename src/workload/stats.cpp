@@ -49,7 +49,7 @@ struct Sums {
 
 std::vector<RoutingStats> routing_stats(const RoutingSource& src, const ModelSpec& m,
                                         std::int64_t batch, std::int64_t batches,
-                                        std::uint32_t first_position) {
+                                        std::span<const std::uint32_t> first_positions) {
   std::vector<RoutingStats> out;
   Sums all;
   std::vector<std::int64_t> load(static_cast<std::size_t>(m.routed_experts));
@@ -61,10 +61,11 @@ std::vector<RoutingStats> routing_stats(const RoutingSource& src, const ModelSpe
     for (std::int64_t b = 0; b < batches; ++b) {
       std::fill(load.begin(), load.end(), 0);
       for (std::int64_t r = 0; r < batch; ++r) {
-        src.route(
-            RouteKey{static_cast<std::uint64_t>(r), first_position + static_cast<std::uint32_t>(b),
-                     static_cast<std::uint32_t>(layer)},
-            ex, g);
+        const auto ru = static_cast<std::size_t>(r);
+        const std::uint32_t first = ru < first_positions.size() ? first_positions[ru] : 0;
+        src.route(RouteKey{static_cast<std::uint64_t>(r), first + static_cast<std::uint32_t>(b),
+                           static_cast<std::uint32_t>(layer)},
+                  ex, g);
         for (auto e : ex) ++load[static_cast<std::size_t>(e)];
       }
       sums.add(load);

@@ -2,6 +2,7 @@
 // Token-to-expert statistics of a routing source: how bimodal the expert loads of a batch are
 // (the quantity the GPU/PIM split feeds on), for `sievesim workload-stats` and the tests.
 #include <cstdint>
+#include <span>
 #include <vector>
 
 #include "model/model.hpp"
@@ -20,10 +21,12 @@ struct RoutingStats {
   double idle = 0;                                 // share of experts with no token (pooled)
 };
 
-// Routes `batches` batches of `batch` tokens per MoE layer: requests 0..batch-1 at positions
-// first_position, first_position + 1, ... Returns one row per MoE layer and a last row for all.
+// Routes `batches` batches of `batch` tokens per MoE layer: batch b holds requests 0..batch-1,
+// request r at position first_positions[r] + b (0 + b where first_positions is shorter), i.e.
+// `batches` consecutive decode steps of the same requests. Returns one row per MoE layer and a
+// last row for all.
 std::vector<RoutingStats> routing_stats(const RoutingSource& src, const ModelSpec& m,
                                         std::int64_t batch, std::int64_t batches,
-                                        std::uint32_t first_position = 0);
+                                        std::span<const std::uint32_t> first_positions = {});
 
 }  // namespace sievesim

@@ -79,6 +79,64 @@ print(f"    ok: 8 requests finished with {want} output tokens, their recordings'
 PY
 ok "recorded prompt and output lengths, identical on 1 and 2 ranks"
 
+step "workload-stats: trace, fitted and uniform routing side by side"
+cat >stats.yaml <<YAML
+system: {nodes: 2, gpus_per_server: 2}
+model: {config: $CONFIG}
+workload:
+  mode: decode
+  requests:
+    prompt: {dist: trace, trace: {path: gptoss.trace}}
+  routing:
+    source: zipf
+    trace: {path: gptoss.trace, position_origin: recorded}
+    fitted: {path: gptoss.trace}
+YAML
+must_succeed "workload-stats --source" "$SIEVESIM" workload-stats stats.yaml --source trace,fitted,uniform --batch 16,64 --summary --step 40 --samples 4
+contains last.out " batch  layer statistic             trace     fitted    uniform" "side-by-side header"
+[[ $(grep -c "^ *\(16\|64\) *all " last.out) -eq 16 ]] || { show last.out >&2; fail "expected 8 statistics x 2 batch sizes"; }
+cp last.out side.out
+must_succeed "workload-stats, the trace alone" "$SIEVESIM" workload-stats stats.yaml -p workload.routing.source=trace --batch 16 --summary --step 40 --samples 4
+"$PY" - side.out last.out gptoss.trace <<'PY' || fail "the trace column is not the replayed batches' statistics"
+import sys
+side = {" ".join(f[2:-3]): f[-3:] for f in map(str.split, open(sys.argv[1])) if f[:2] == ["16", "all"]}
+alone = [f for f in map(str.split, open(sys.argv[2])) if f[:2] == ["16", "all"]][0]
+assert side["active experts"][0] == alone[2], (side, alone)
+assert side["max/mean"][0] == alone[8], (side, alone)
+# Independently: requests 0..15 at recorded tokens 40..43 (their prompt + 40..43 replays recorded
+# token 40..43, each wrapping with its own length), every layer: the mean number of experts used.
+lengths, rows = {}, {}
+with open(sys.argv[3]) as f:
+    for line in f:
+        if line.startswith("request,"): break
+    for line in f:
+        if line.startswith("layer,"): break
+        r = line.split(","); lengths[int(r[0])] = int(r[1])
+    for line in f:
+        r = line.split(",")
+        rows[(int(r[0]), int(r[1]), int(r[2]))] = r[3:7]
+active = []
+for layer in range(24):
+    for b in range(4):
+        used = set()
+        for q in range(16):
+            used.update(rows[(layer, q, (40 + b) % lengths[q])])
+        active.append(len(used))
+want = sum(active) / len(active)
+assert abs(float(alone[2]) - want) < 0.006, (alone[2], want)
+print(f"    ok: trace column = alone = independent replay: {want:.2f} active experts at batch 16")
+PY
+ok "side-by-side statistics agree with the single-source run and an independent count"
+expect_exit2() {
+  local what=$1 frag=$2 rc=0
+  shift 2
+  "$@" >/dev/null 2>err.txt || rc=$?
+  [[ $rc -eq 2 && $(wc -l <err.txt) -eq 1 ]] && grep -q -- "$frag" err.txt || { show err.txt >&2; fail "$what: expected exit 2 and one line with '$frag'"; }
+}
+expect_exit2 "an unbounded batch" "--batch" "$SIEVESIM" workload-stats stats.yaml --batch 1000000000000
+expect_exit2 "an unknown source" "workload.routing.source" "$SIEVESIM" workload-stats stats.yaml --source trace,nope
+ok "an unbounded batch and an unknown source are exit 2 with one line"
+
 step "bad input"
 mkdir -p bad
 zcat "$(find "$GPTOSS" -name '*.json.gz' | sort | head -1)" >whole.json
