@@ -76,6 +76,21 @@ assert s["requests_finished"] == 8, dict(s)
 assert s["output_tokens"] == want, (s["output_tokens"], want)
 assert s["records_dispatched"] == s["records_combined"], dict(s)
 print(f"    ok: 8 requests finished with {want} output tokens, their recordings' own")
+# Every recorded (token, layer, expert) triple of requests 0..7 dispatched exactly once: the
+# per-(layer, expert) loads equal a count over the trace rows of those requests.
+want = {}
+with open(sys.argv[2]) as f:
+    for line in f:
+        if line.startswith("layer,"): break
+    for line in f:
+        r = line.split(",")
+        if int(r[1]) < 8:
+            for e in r[3:7]:
+                want[(int(r[0]), int(e))] = want.get((int(r[0]), int(e)), 0) + 1
+el = h5py.File(sys.argv[1], "r")["expert_load"]
+got = {(int(l), int(e)): int(t) for l, e, t in zip(el["layer"][:], el["expert"][:], el["tokens"][:]) if t}
+assert got == want, sorted(set(got.items()) ^ set(want.items()))[:10]
+print(f"    ok: {sum(want.values())} recorded (token, layer, expert) triples dispatched once each")
 PY
 ok "recorded prompt and output lengths, identical on 1 and 2 ranks"
 
