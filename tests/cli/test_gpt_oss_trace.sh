@@ -35,6 +35,13 @@ must_succeed "run with gpt-oss trace routing, 2 ranks" mpirun_np 2 "$SIEVESIM" r
 h5diff one.h5 two.h5 /layers /layers >/dev/null || fail "gpt-oss replay differs between 1 and 2 ranks"
 h5diff one.h5 two.h5 /summary /summary >/dev/null || fail "gpt-oss replay summary differs between 1 and 2 ranks"
 ok "gpt-oss replay is identical on 1 and 2 ranks"
+fitted=(-p workload.routing.source=fitted -p "workload.routing.fitted={path: gptoss.trace.gz}")
+must_succeed "fitted routing, 1 rank" "$SIEVESIM" run gptoss.yaml -o fit1.h5 -q --max-iterations 6 "${fitted[@]}"
+must_succeed "fitted routing, 4 ranks" mpirun_np 4 "$SIEVESIM" run gptoss.yaml -o fit4.h5 -q --max-iterations 6 "${fitted[@]}"
+h5diff fit1.h5 fit4.h5 /layers /layers >/dev/null && h5diff fit1.h5 fit4.h5 /summary /summary >/dev/null ||
+  fail "fitted routing differs between 1 and 4 ranks"
+h5diff -q one.h5 fit1.h5 /layers /layers >/dev/null && fail "fitted routing ran exactly as the trace replay"
+ok "fitted routing is identical on 1 and 4 ranks (and differs from the replay)"
 "$PY" - one.h5 <<'PY' || fail "records are not conserved"
 import sys, h5py
 s = h5py.File(sys.argv[1], "r")["summary"].attrs
