@@ -8,6 +8,8 @@
 #include <sstream>
 #include <type_traits>
 
+#include "base/yaml_keys.hpp"
+
 namespace sievesim {
 namespace {
 
@@ -520,6 +522,11 @@ std::set<std::string> apply_overrides(YAML::Node& root, const std::vector<std::s
       value = YAML::Load(text);
     } catch (const YAML::Exception& e) {
       throw InputError(file, path, "cannot parse -p value '" + text + "': " + e.msg);
+    }
+    try {
+      reject_duplicate_keys(value, file, path);
+    } catch (const InputError& e) {
+      throw InputError(file, e.key(), "duplicate key in the -p value '" + text + "'");
     }
     const auto parts = split_path(path);
     YAML::Node cur = root;

@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "base/error.hpp"
+#include "base/yaml_keys.hpp"
 #include "sched/scheduler.hpp"
 
 namespace sievesim {
@@ -24,6 +25,7 @@ YAML::Node load_yaml(const std::string& path) {
                      "malformed YAML at line " + std::to_string(e.mark.line + 1) + ": " + e.msg);
   }
   if (!root.IsDefined() || root.IsNull()) root = YAML::Node(YAML::NodeType::Map);
+  reject_duplicate_keys(root, path);
   return root;
 }
 

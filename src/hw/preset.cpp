@@ -2,6 +2,7 @@
 
 #include "base/error.hpp"
 #include "base/registry.hpp"
+#include "base/yaml_keys.hpp"
 #include "hw/gpu/gpu_model.hpp"
 #include "hw/net/fabric_model.hpp"
 #include "hw/pim/pim_model.hpp"
@@ -40,6 +41,7 @@ namespace {
 YAML::Node expand(const std::string& family, const std::string& name, const std::string& text,
                   int depth = 0) {
   YAML::Node node = YAML::Load(text);
+  reject_duplicate_keys(node, "preset " + family + "/" + name);
   if (!node["inherit"]) return node;
   const std::string base = node["inherit"].as<std::string>();
   const std::string* base_text = PresetRegistry::instance().find(family, base);
