@@ -1,7 +1,7 @@
 # Shared by the scripts in jobs/: finding the sievesim binary, reading a points file, launching
 # one run inside or outside a Slurm job. Source it after setting SIEVESIM_ROOT (the repository);
 # the caller has `set -euo pipefail`. Nothing here is run on its own.
-# shellcheck shell=bash disable=SC2034  # POINT_ARGS and LAUNCHER are for the callers
+# shellcheck shell=bash disable=SC2034  # POINT_* and LAUNCHER are for the callers
 
 # die CODE MESSAGE: one line on stderr naming the script, then exit CODE (2 = bad input).
 die() {
@@ -20,8 +20,8 @@ sievesim_bin() {
   realpath "$bin"
 }
 
-# points_lines FILE: prints the points of a points file, one "SETUP<TAB>SCHEDULER<TAB>CONCURRENCY"
-# a line, in order, without comments (#) and blank lines. Task i of a sweep is line i (from 0).
+# points_lines FILE: prints the points of a points file, one point a line, in order, without
+# comments (#) and blank lines. Task i of a sweep is line i (from 0).
 points_lines() {
   [[ -f $1 && -r $1 ]] || die 2 "points file '$1' not found"
   grep -v -e '^[[:space:]]*#' -e '^[[:space:]]*$' -- "$1" || true
@@ -34,25 +34,42 @@ points_count() {
   echo $((n))
 }
 
-# point FILE INDEX: sets POINT_SETUP, POINT_SCHEDULER, POINT_CONCURRENCY and POINT_ARGS (the
-# `sievesim run` arguments of the point) from point INDEX (0-based); exit 2 if the index is out
-# of range or the line is malformed.
+# point FILE INDEX: sets POINT_SETUP, POINT_SCHEDULER, POINT_SWEEPS (KEY=VALUE, one per swept
+# key), POINT_TEXT (the point for the log) and POINT_ARGS (the `sievesim run` arguments of the
+# point) from point INDEX (0-based); exit 2 if the index is out of range or the line is
+# malformed. A line is SETUP<TAB>SCHEDULER<TAB>CONCURRENCY (a concurrency sweep) or
+# SETUP<TAB>SCHEDULER<TAB>KEY=VALUE[<TAB>KEY=VALUE...] (one point of a grid).
 point() {
-  local file=$1 index=$2 line n
+  local file=$1 index=$2 line n fields f
   [[ $index =~ ^[0-9]+$ ]] || die 2 "task index '$index' is not a non-negative integer"
   n=$(points_count "$file")
   ((index < n)) || die 2 "$file has $n points; there is no point $index"
   line=$(points_lines "$file" | sed -n "$((index + 1))p")
-  IFS=$'\t' read -r POINT_SETUP POINT_SCHEDULER POINT_CONCURRENCY POINT_EXTRA <<<"$line"
-  [[ -n ${POINT_SETUP:-} && -n ${POINT_SCHEDULER:-} && -n ${POINT_CONCURRENCY:-} && -z ${POINT_EXTRA:-} ]] ||
-    die 2 "$file point $index: expected SETUP<TAB>SCHEDULER<TAB>CONCURRENCY, got '$line'"
-  [[ $POINT_CONCURRENCY =~ ^[1-9][0-9]*$ ]] ||
-    die 2 "$file point $index: concurrency '$POINT_CONCURRENCY' is not a positive integer"
+  IFS=$'\t' read -r -a fields <<<"$line"
+  local expected="expected SETUP<TAB>SCHEDULER<TAB>CONCURRENCY or SETUP<TAB>SCHEDULER<TAB>KEY=VALUE..."
+  ((${#fields[@]} >= 3)) || die 2 "$file point $index: $expected, got '$line'"
+  POINT_SETUP=${fields[0]}
+  POINT_SCHEDULER=${fields[1]}
+  [[ -n $POINT_SETUP && -n $POINT_SCHEDULER ]] || die 2 "$file point $index: $expected, got '$line'"
   [[ -f $POINT_SETUP ]] || die 2 "$file point $index: setup '$POINT_SETUP' not found"
-  # A one-value sweep (rather than -p ...concurrency=C) so the result file records the swept
-  # key and value, and the merged report tells the points apart.
-  POINT_ARGS=("$POINT_SETUP" --schedulers "$POINT_SCHEDULER"
-    --sweep "workload.requests.closed.concurrency=$POINT_CONCURRENCY")
+  POINT_SWEEPS=()
+  if [[ ${fields[2]} != *=* ]]; then
+    ((${#fields[@]} == 3)) || die 2 "$file point $index: $expected, got '$line'"
+    [[ ${fields[2]} =~ ^[1-9][0-9]*$ ]] ||
+      die 2 "$file point $index: concurrency '${fields[2]}' is not a positive integer"
+    POINT_SWEEPS=("workload.requests.closed.concurrency=${fields[2]}")
+  else
+    for f in "${fields[@]:2}"; do
+      [[ $f =~ ^[A-Za-z0-9_.-]+=[^,]+$ ]] ||
+        die 2 "$file point $index: '$f' is not KEY=VALUE (one value, no comma)"
+      POINT_SWEEPS+=("$f")
+    done
+  fi
+  POINT_TEXT="${POINT_SWEEPS[*]}"
+  # One-value sweeps (rather than -p KEY=VALUE) so the result file records the swept keys and
+  # values, and the merged report tells the points apart (and groups a grid's points).
+  POINT_ARGS=("$POINT_SETUP" --schedulers "$POINT_SCHEDULER")
+  for f in "${POINT_SWEEPS[@]}"; do POINT_ARGS+=(--sweep "$f"); done
 }
 
 # check_run_options ARGS...: exit 2 if the pass-through `sievesim run` options name what a sweep
@@ -63,7 +80,7 @@ check_run_options() {
     case $a in
       -o | --output | --output=* | -o?*) die 2 "'$a': a sweep task chooses its own output file" ;;
       --schedulers | --schedulers=* | --sweep | --sweep=* | --baseline | --baseline=*)
-        die 2 "'$a': the points file sets the scheduler and the swept concurrency" ;;
+        die 2 "'$a': the points file sets the scheduler and the swept values" ;;
     esac
   done
 }

@@ -74,7 +74,7 @@ for ((i = 0; i < n; i++)); do
   point "$points" "$i"
   out=$run_dir/$i.h5
   log=$results/logs/${id}_$i.out
-  echo "point $i/$n: setup ${POINT_SETUP##*/}, scheduler $POINT_SCHEDULER, concurrency $POINT_CONCURRENCY -> $out"
+  echo "point $i/$n: setup ${POINT_SETUP##*/}, scheduler $POINT_SCHEDULER, $POINT_TEXT -> $out"
   if ! bash "$SIEVESIM_ROOT/jobs/run-local.sh" "$ranks" "${POINT_ARGS[@]}" "${run_opts[@]}" \
     -o "$out" >"$log" 2>&1; then
     sed -n '1,20s/^/  | /p' "$log" >&2

@@ -12,7 +12,6 @@
 #include <ctime>
 #include <filesystem>
 #include <iostream>
-#include <sstream>
 
 #include "base/error.hpp"
 #include "base/logging.hpp"
@@ -35,7 +34,8 @@ struct RunOpts {
   bool log_all_ranks = false, quiet = false, output_given = false;
   double progress_every_s = 10;
   std::vector<std::string> schedulers;
-  std::string baseline, sweep;
+  std::string baseline;
+  std::vector<std::string> sweeps;  // --sweep KEY=V1,V2,..., one per swept key
   std::string command_line;
 };
 
@@ -89,31 +89,24 @@ int simulate(RunOpts& o, const boost::mpi::communicator& world) {
   std::string error, sweep_key;
   try {
     const Experiment base = read_experiment(o.file, overrides);
-    sweep_key = base.sweep_key;
-    std::vector<std::string> values = base.sweep_values;
-    if (!o.sweep.empty()) {
-      const auto eq = o.sweep.find('=');
-      if (eq == std::string::npos || eq == 0 || eq + 1 == o.sweep.size())
-        throw InputError("", "--sweep", "expected KEY=V1,V2,..., got '" + o.sweep + "'");
-      sweep_key = o.sweep.substr(0, eq);
-      values.clear();
-      std::stringstream list(o.sweep.substr(eq + 1));
-      for (std::string v; std::getline(list, v, ',');)
-        if (!v.empty()) values.push_back(v);
+    std::vector<SweepAxis> axes = base.sweep;
+    if (!o.sweeps.empty()) {
+      axes.clear();
+      for (const auto& text : o.sweeps) axes.push_back(parse_sweep_option(text, "--sweep"));
+      check_sweep(axes, "", "--sweep ");
     }
-    if (values.empty()) values.push_back("");  // no sweep: one point
+    sweep_key = sweep_keys_text(axes);
     // (No --schedulers: the experiment's own, named by the assembled system.)
     const std::vector<std::string> schedulers =
         o.schedulers.empty() ? std::vector<std::string>{""} : o.schedulers;
-    const std::string leaf = sweep_key.substr(sweep_key.rfind('.') + 1);
     for (const auto& sched : schedulers)
-      for (const auto& v : values) {
+      for (const auto& point : sweep_points(axes)) {
         std::vector<std::string> with = overrides;
         if (!sched.empty()) with.push_back("scheduler.name=" + sched);
-        if (!v.empty()) with.push_back(sweep_key + "=" + v);
+        with.insert(with.end(), point.overrides.begin(), point.overrides.end());
         std::string name = sched;
-        if (!v.empty()) name += (name.empty() ? "" : "@") + leaf + "=" + v;
-        plan.push_back(Planned{name, v, read_experiment(o.file, with), nullptr});
+        if (!point.label.empty()) name += (name.empty() ? "" : "@") + point.label;
+        plan.push_back(Planned{name, point.value, read_experiment(o.file, with), nullptr});
       }
     if (!o.baseline.empty() &&
         std::find(o.schedulers.begin(), o.schedulers.end(), o.baseline) == o.schedulers.end())
@@ -170,7 +163,10 @@ int simulate(RunOpts& o, const boost::mpi::communicator& world) {
     System& e = *p.sys;
     spdlog::info("{} on {} nodes ({} ranks x {} nodes per rank), scheduler {}{}, {} requests",
                  e.model.name, e.cfg.nodes, world.size(), ranks.nodes_per_rank(), e.scheduler_name,
-                 p.sweep_value.empty() ? "" : ", " + sweep_key + " = " + p.sweep_value,
+                 p.sweep_value.empty() ? ""
+                 : sweep_key.find(',') == std::string::npos
+                     ? ", " + sweep_key + " = " + p.sweep_value
+                     : ", " + p.sweep_value,
                  e.total_requests);
     if (e.scheduler_name == "oracle" && e.cfg.workload.batching.mode == ServeMode::kDecode &&
         e.total_requests / e.cfg.nodes > 64)
@@ -266,11 +262,13 @@ Runner add_run_command(CLI::App& app, int& argc, char**& argv) {
   cmd->add_option(
       "--baseline", o->baseline,
       "with --schedulers: the scheduler the ratios are taken against (default: the first)");
-  cmd->add_option("--sweep", o->sweep,
+  cmd->add_option("--sweep", o->sweeps,
                   "run one experiment per value of a key, e.g. --sweep "
                   "workload.requests.closed.concurrency=1,2,4,8 (overrides the file's `sweep:` "
-                  "section); one result file with a group per point under /runs and a Pareto "
+                  "section); given for several keys, one per combination (the first key "
+                  "outermost); one result file with a group per point under /runs and a Pareto "
                   "table of throughput against interactivity")
+      ->allow_extra_args(false)
       ->type_name("KEY=V1,V2,...");
   cmd->add_flag("--log-all-ranks", o->log_all_ranks, "log from every rank, not only rank 0");
   cmd->add_flag("-q,--quiet", o->quiet, "print only warnings and errors, no summary");

@@ -160,6 +160,40 @@ void read_rebalance(const Params& pl, Experiment& x) {
                             .optional();
 }
 
+void read_sweep(const Params& sw, Experiment& x) {
+  const auto key = sw.param<std::string>("key")
+                       .desc(
+                           "the dotted key one run per value varies, e.g. "
+                           "workload.requests.closed.concurrency; \"\": no sweep")
+                       .dflt("");
+  std::vector<std::string> values;
+  // (An empty default list would not survive a YAML round trip of the resolved configuration.)
+  if (sw.has("values") || !key.empty() || sw.describing())
+    values = sw.scalar_list("values", "the values of the swept key, one run each");
+  if (key.empty() != values.empty() && !sw.describing())
+    sw.fail(key.empty() ? "key" : "values",
+            "a sweep needs both `key` (a dotted key) and `values` (a list of numbers or names)");
+  if (!key.empty()) x.sweep.push_back(SweepAxis{key, values});
+  if (sw.describing())
+    sw.document({"grid", "map", "{}", "dotted key: list of values",
+                 "several swept keys, one run per combination (the first key outermost), e.g. "
+                 "{workload.requests.closed.concurrency: [4, 64], placement.policy: [random, "
+                 "eplb]}; instead of key and values",
+                 nullptr});
+  if (!sw.has("grid")) {
+    check_sweep(x.sweep, sw.file(), "");
+    return;
+  }
+  if (!key.empty()) sw.fail("grid", "give either `key` and `values` or `grid`, not both");
+  const Params grid = sw.child("grid");
+  for (const auto& kv : grid.input()) {
+    const std::string k = kv.first.Scalar();
+    x.sweep.push_back(SweepAxis{k, grid.scalar_list(k)});
+  }
+  if (x.sweep.empty()) sw.fail("grid", "expected at least one key: list of values");
+  check_sweep(x.sweep, sw.file(), "sweep.grid.");
+}
+
 void read_output(const Params& top, Experiment& x) {
   const Params out = top.child("output");
   x.output_path = out.param<std::string>("path")
@@ -170,19 +204,7 @@ void read_output(const Params& top, Experiment& x) {
       out.param<bool>("layers")
           .desc("write /layers, one row per node, iteration and layer (large for long runs)")
           .dflt(true);
-  const Params sw = top.child("sweep");
-  x.sweep_key = sw.param<std::string>("key")
-                    .desc(
-                        "the dotted key one run per value varies, e.g. "
-                        "workload.requests.closed.concurrency; \"\": no sweep")
-                    .dflt("");
-  // (An empty default list would not survive a YAML round trip of the resolved configuration.)
-  if (sw.has("values") || !x.sweep_key.empty() || sw.describing())
-    x.sweep_values = sw.scalar_list("values", "the values of the swept key, one run each");
-  if (x.sweep_key.empty() != x.sweep_values.empty() && !sw.describing())
-    sw.fail(x.sweep_key.empty() ? "key" : "values",
-            "a sweep needs both `key` (a dotted key) and `values` (a list of numbers or names)");
-  if (x.sweep_key.rfind("sweep.", 0) == 0) sw.fail("key", "cannot sweep the sweep itself");
+  read_sweep(top.child("sweep"), x);
 }
 
 void read_sections(const Params& top, Experiment& x) {

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "base/params.hpp"
+#include "config/sweep.hpp"
 #include "workload/batch.hpp"
 
 namespace sievesim {
@@ -51,9 +52,9 @@ struct Experiment {
   std::optional<std::int64_t> load_iterations;
   std::string output_path;
   bool output_layers = true;  // write /layers (one row per node, iteration and layer)
-  // A sweep: the dotted key that varies and its values (`sweep:` section; empty key: none).
-  std::string sweep_key;
-  std::vector<std::string> sweep_values;
+  // A sweep (`sweep:` section): one key and its values, or several keys run as a grid; empty:
+  // none.
+  std::vector<SweepAxis> sweep;
   std::shared_ptr<const Sections> sections;
   std::string resolved_yaml;  // the complete configuration, defaults filled in (after close())
 
