@@ -2,6 +2,7 @@
 // check the hardware models alone (DESIGN §5).
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <iostream>
 #include <nlohmann/json.hpp>
 
@@ -18,6 +19,12 @@ namespace sievesim::cli {
 namespace {
 
 using json = nlohmann::json;
+
+std::string fmt_g(double v, int digits = 4) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.*g", digits, v);
+  return buf;
+}
 
 DType parse_dtype(const std::string& s) {
   if (s == "fp16") return DType::kFP16;
@@ -43,6 +50,23 @@ auto build(const std::string& family, const std::string& name,
   return model;
 }
 
+// Sizes are bounded where they enter: beyond a node's memory (or these counts) the bytes, DRAM
+// commands and picoseconds the models compute would leave 64 bits.
+constexpr std::int64_t kMaxCount = 65536;        // heads, experts, input vectors, ...
+constexpr std::int64_t kMaxTokens = 2147483647;  // the models count tokens in 32 bits
+constexpr double kMaxTransferBytes = 1e15;       // a PB: hours on the slowest link
+void at_most(const char* option, double value, double max, const std::string& unit) {
+  if (!(value <= max))
+    throw InputError("", option,
+                     "expected at most " + fmt_g(max, 10) + " " + unit + ", got " + fmt_g(value, 10));
+}
+void fits(const char* options, double bytes, double capacity_bytes, const std::string& where) {
+  if (!(bytes <= capacity_bytes))
+    throw InputError("", options,
+                     fmt_g(bytes / 1e9) + " GB do not fit in the " + fmt_g(capacity_bytes / 1e9) +
+                         " GB of " + where);
+}
+
 json time_json(sim_time_t ps) {
   return {{"time_ps", ps}, {"time_ns", static_cast<double>(ps) / 1e3}};
 }
@@ -65,6 +89,7 @@ int run_pim(const PimOpts& o) {
     params.push_back("stacks=" + std::to_string(o.stacks));
   const auto m = build("pim", o.preset, params, [](const Params& p) { return make_pim_model(p); });
   const DType dt = parse_dtype(o.dtype);
+  at_most("--start-ns", o.start_ns, 1e12, "ns");
   const sim_time_t start = ns_to_ps(o.start_ns);
   json out = {{"model", "pim"},
               {"preset", o.preset},
@@ -76,8 +101,10 @@ int run_pim(const PimOpts& o) {
   if (o.kernel == "gemv") {
     if (o.rows <= 0 || o.cols <= 0)
       throw InputError("", "--rows/--cols", "expected positive sizes");
+    at_most("--tokens", static_cast<double>(o.tokens), kMaxCount, "input vectors");
+    bytes = static_cast<double>(o.rows) * static_cast<double>(o.cols) * dtype_bytes(dt);
+    fits("--rows/--cols", bytes, m->capacity_bytes(), "PIM memory (--stacks)");
     c = m->gemv(o.rows, o.cols, static_cast<std::int32_t>(o.tokens), dt, 0, start);
-    bytes = static_cast<double>(o.rows * o.cols) * dtype_bytes(dt);
     const sim_time_t roof =
         m->roofline_gemv_ps(o.rows, o.cols, static_cast<std::int32_t>(o.tokens), dt);
     out["roofline"] = time_json(roof);
@@ -85,10 +112,13 @@ int run_pim(const PimOpts& o) {
     out["shape"] = {{"rows", o.rows}, {"cols", o.cols}, {"tokens", o.tokens}, {"dtype", o.dtype}};
   } else {
     if (o.seq_len <= 0) throw InputError("", "--seq-len", "expected a positive length");
+    at_most("--heads", static_cast<double>(o.heads), kMaxCount, "heads");
+    bytes = 2.0 * static_cast<double>(o.heads) * static_cast<double>(o.seq_len) *
+            static_cast<double>(o.head_dim) * dtype_bytes(dt);
+    fits("--heads/--seq-len/--head-dim", bytes, m->capacity_bytes(), "PIM memory (--stacks)");
     std::vector<AttentionHead> heads(static_cast<std::size_t>(o.heads),
                                      AttentionHead{o.seq_len, 1, o.head_dim, o.head_dim, dt});
     c = m->attention(heads, start);
-    bytes = 2.0 * static_cast<double>(o.heads * o.seq_len * o.head_dim) * dtype_bytes(dt);
     out["shape"] = {
         {"seq_len", o.seq_len}, {"heads", o.heads}, {"head_dim", o.head_dim}, {"dtype", o.dtype}};
   }
@@ -145,15 +175,21 @@ int run_gpu(const GpuOpts& o) {
               {"fixed_us", ps_to_us(m->launch_ps())}};
   if (o.kernel == "attention") {
     if (o.seq_len <= 0) throw InputError("", "--seq-len", "expected a positive length");
+    at_most("--queries-per-kv", static_cast<double>(o.queries_per_kv), kMaxCount, "query heads");
+    if (o.value_dim == 0 || o.value_dim < -1)
+      throw InputError("", "--value-dim", "expected a positive dimension");
+    at_most("--value-dim", static_cast<double>(o.value_dim), kMaxCount, "elements");
     const double kv = parse_dtype(o.dtype) == DType::kFP8 ? 1.0 : 2.0;
     const double vd = static_cast<double>(o.value_dim < 0 ? o.head_dim : o.value_dim);
-    const double tokens = static_cast<double>(o.batch * o.seq_len * o.kv_heads);
+    const double tokens = static_cast<double>(o.batch) * static_cast<double>(o.seq_len) *
+                          static_cast<double>(o.kv_heads);
     const double flops = 2.0 * tokens * static_cast<double>(o.queries_per_kv) *
                          (static_cast<double>(o.head_dim) + vd);
     // MLA's latent is read once and serves as keys and (its first value_dim elements) values.
     const double per_token = static_cast<double>(o.head_dim) + (o.shared_kv ? 0.0 : vd);
     const GpuKernel k{
         "decode_attention", KernelClass::kAttention, flops, tokens * per_token * kv, act, act, 0};
+    fits("--batch/--seq-len/--kv-heads/--head-dim", k.bytes, m->hbm_capacity_bytes(), "GPU memory");
     out["shape"] = {{"batch", o.batch},       {"seq_len", o.seq_len},
                     {"kv_heads", o.kv_heads}, {"queries_per_kv", o.queries_per_kv},
                     {"head_dim", o.head_dim}, {"value_dim", vd},
@@ -162,7 +198,8 @@ int run_gpu(const GpuOpts& o) {
     return kExitOk;
   }
   if (o.kernel == "elementwise") {
-    if (o.bytes < 0) throw InputError("", "--bytes", "expected a non-negative size");
+    if (!(o.bytes >= 0)) throw InputError("", "--bytes", "expected a non-negative size");
+    at_most("--bytes", o.bytes, kMaxTransferBytes, "bytes");
     const GpuKernel k{
         "elementwise", KernelClass::kElementwise, 0, o.bytes, DType::kFP32, DType::kFP32, 0};
     out["shape"] = {{"bytes", o.bytes}};
@@ -173,10 +210,18 @@ int run_gpu(const GpuOpts& o) {
   if (o.tokens.size() != 1 && static_cast<std::int64_t>(o.tokens.size()) != o.experts)
     throw InputError("", "--tokens-per-expert",
                      "expected one count or one per expert (" + std::to_string(o.experts) + ")");
+  at_most("--experts", static_cast<double>(o.experts), kMaxCount, "experts");
   std::vector<std::int32_t> t(static_cast<std::size_t>(o.experts));
-  for (std::size_t i = 0; i < t.size(); ++i)
-    t[i] = static_cast<std::int32_t>(o.tokens.size() == 1 ? o.tokens[0] : o.tokens[i]);
+  for (std::size_t i = 0; i < t.size(); ++i) {
+    const std::int64_t n = o.tokens.size() == 1 ? o.tokens[0] : o.tokens[i];
+    if (n < 0) throw InputError("", "--tokens-per-expert", "expected counts >= 0");
+    at_most("--tokens-per-expert", static_cast<double>(n), kMaxTokens, "tokens");
+    t[i] = static_cast<std::int32_t>(n);
+  }
   const DType dt = parse_dtype(o.dtype);
+  fits("--experts/--rows/--cols",
+       static_cast<double>(o.experts) * GemmShape::matrix(o.rows, o.cols, dt).weight_bytes,
+       m->hbm_capacity_bytes(), "GPU memory");
   const GemmCost c = m->grouped_gemm(t, GemmShape::matrix(o.rows, o.cols, dt), act);
   out["kernel"] = "grouped_gemm";
   out["shape"] = {{"experts", o.experts},   {"rows", o.rows},          {"cols", o.cols},
@@ -199,6 +244,9 @@ struct NetOpts {
 int run_net(const NetOpts& o) {
   if (o.nodes < 1 || o.tokens < 0 || o.hidden < 1 || o.topk < 1)
     throw InputError("", "--nodes/--tokens-per-node/--hidden/--topk", "expected positive values");
+  // Every node sends to every other: the time and memory grow with the square of --nodes.
+  at_most("--nodes", static_cast<double>(o.nodes), 16384, "nodes");
+  at_most("--topk", static_cast<double>(o.topk), kMaxCount, "experts per token");
   const auto up =
       build("fabric", o.preset, o.params, [](const Params& p) { return make_fabric_model(p); });
   const auto out_f =
@@ -208,10 +256,13 @@ int run_net(const NetOpts& o) {
   // A token reaches a given node if any of its k experts lives there (experts spread evenly):
   // once per destination, or once per expert in the low-latency mode.
   const double per_dest_tokens =
-      o.mode == "per-expert" ? static_cast<double>(o.tokens * o.topk) / n
+      o.mode == "per-expert" ? static_cast<double>(o.tokens) * static_cast<double>(o.topk) / n
                              : static_cast<double>(o.tokens) *
                                    (1.0 - std::pow(1.0 - 1.0 / n, static_cast<double>(o.topk)));
-  const double msg_bytes = per_dest_tokens * static_cast<double>(o.hidden * o.act_bytes);
+  const double msg_bytes =
+      per_dest_tokens * static_cast<double>(o.hidden) * static_cast<double>(o.act_bytes);
+  at_most("--tokens-per-node/--hidden/--topk/--act-bytes", msg_bytes * (n - 1), kMaxTransferBytes,
+          "bytes sent per node");
   // Every node's egress, then node 0's ingress.
   std::vector<InMessage> in;
   for (std::int64_t src = 0; src < o.nodes; ++src) {

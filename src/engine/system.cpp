@@ -1,6 +1,7 @@
 #include "engine/system.hpp"
 
 #include <algorithm>
+#include <filesystem>
 #include <sstream>
 
 #include "base/error.hpp"
@@ -35,6 +36,10 @@ std::unique_ptr<System> System::assemble(Experiment cfg, NodeRange local) {
 
 void System::build_hardware() {
   const Sections& sec = *cfg.sections;
+  // The loader knows only the path; here the experiment file and its key can be named.
+  if (std::filesystem::is_directory(cfg.model_config))
+    sec.model.fail("config", "'" + cfg.model_config +
+                                 "' is a directory; expected a Hugging Face config.json file");
   model = load_hf_config(cfg.model_config);
   if (cfg.weight_dtype != "checkpoint") set_weight_dtype(model, *dtype_from_name(cfg.weight_dtype));
   if (model.num_moe_layers() == 0 || model.routed_experts == 0)

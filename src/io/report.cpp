@@ -13,6 +13,7 @@
 #include "base/h5_util.hpp"
 #include "io/report_csv.hpp"
 #include "io/report_tables.hpp"
+#include "io/result_file.hpp"
 
 namespace sievesim {
 namespace {
@@ -34,12 +35,7 @@ struct LoadedFile {
 };
 
 LoadedFile load_unchecked(const std::string& path) {
-  if (!std::filesystem::exists(path)) throw InputError(path, "", "no such result file");
-  H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
-  if (H5Fis_hdf5(path.c_str()) <= 0) throw InputError(path, "", "not an HDF5 file");
-  Handle file(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose, "H5Fopen");
-  if (!h5::has_attr(file, "software") || h5::read_attr_string(file, "software") != "sievesim")
-    throw InputError(path, "", "not a sievesim result file (no software=sievesim attribute)");
+  const Handle file = open_result_file(path);
   LoadedFile f;
   f.path = path;
   f.model = h5::read_attr_string(file, "model_name");
@@ -64,14 +60,8 @@ LoadedFile load_unchecked(const std::string& path) {
   Handle runs(H5Gopen2(file, "runs", H5P_DEFAULT), H5Gclose, "H5Gopen2(runs)");
   f.baseline = h5::read_attr_string(runs, "baseline");
   f.sweep_key = h5::read_attr_string(runs, "sweep_key");
-  H5G_info_t info;
-  h5::check_status(H5Gget_info(runs, &info), "H5Gget_info");
-  for (hsize_t i = 0; i < info.nlinks; ++i) {
-    char name[256];
-    if (H5Lget_name_by_idx(runs, ".", H5_INDEX_CRT_ORDER, H5_ITER_INC, i, name, sizeof name,
-                           H5P_DEFAULT) < 0)
-      throw h5::Error("H5Lget_name_by_idx failed");
-    Handle run(H5Gopen2(runs, name, H5P_DEFAULT), H5Gclose, "H5Gopen2(run)");
+  for (const auto& name : run_names(runs)) {
+    Handle run(H5Gopen2(runs, name.c_str(), H5P_DEFAULT), H5Gclose, "H5Gopen2(run)");
     add(run, name, h5::read_attr_string(run, "scheduler"));
   }
   // Sweeps of one scheduler written before schema 4 stored no baseline.

@@ -14,6 +14,12 @@
 namespace sievesim {
 namespace {
 
+std::string fmt_tokens(double t) {
+  std::ostringstream s;
+  s << t;
+  return s.str();
+}
+
 void add(GivenLoad& g, const ModelSpec& m, const std::string& file, const std::string& where,
          std::int64_t layer, std::int64_t expert, double tokens) {
   if (layer < 0 || layer >= m.num_layers || !m.layers[static_cast<std::size_t>(layer)].moe)
@@ -23,7 +29,11 @@ void add(GivenLoad& g, const ModelSpec& m, const std::string& file, const std::s
     throw InputError(file, where,
                      "expert " + std::to_string(expert) + " out of range (the model has " +
                          std::to_string(m.routed_experts) + " routed experts)");
-  if (!(tokens >= 0)) throw InputError(file, where, "tokens must be >= 0");
+  // The placements turn per-iteration counts into 32-bit token counts for the cost models.
+  constexpr double kMaxTokens = 2147483647.0;
+  if (!(tokens >= 0 && tokens <= kMaxTokens))
+    throw InputError(file, where,
+                     "tokens must be between 0 and 2147483647 (got " + fmt_tokens(tokens) + ")");
   g.tokens[static_cast<std::size_t>(layer * m.routed_experts + expert)] += tokens;
 }
 

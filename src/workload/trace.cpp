@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -285,7 +286,10 @@ RoutingTrace read_trace(const std::string& path) {
         throw InputError(path, "line " + std::to_string(no), "expert listed twice in one row");
       t.expert[r + j] = e;
       const auto w = field<float>(f[3 + k + j], path, no, "a weight");
-      if (!(w >= 0)) throw InputError(path, "line " + std::to_string(no), "negative weight");
+      if (!std::isfinite(w))
+        throw InputError(path, "line " + std::to_string(no),
+                         "weight '" + std::string(f[3 + k + j]) + "' is not a finite number");
+      if (w < 0) throw InputError(path, "line " + std::to_string(no), "negative weight");
       t.weight[r + j] = w;
     }
   }

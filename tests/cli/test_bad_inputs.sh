@@ -2,8 +2,6 @@
 # stderr containing "error:" that names the file and the key at fault (under mpirun OpenMPI may
 # add its own lines, but only one "error:" line), and leave no result file behind (neither
 # OUT.h5 nor OUT.h5.partial, nor any other *.h5* or *.partial in the work directory).
-# The last section holds cases that fail at the time of writing (bugs reported, not fixed
-# here); they are last so that every other case runs first.
 # usage: bash test_bad_inputs.sh SIEVESIM_BINARY SOURCE_DIR WORK_DIR
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh" "$@"
 
@@ -159,26 +157,68 @@ expect_bad "report: not an HDF5 file" "in/base.yaml" "not an HDF5 file" \
 expect_bad "report: HDF5 file without software=sievesim" "in/plain.hdf5" "not a sievesim result" \
   -- "$SIEVESIM" report in/plain.hdf5
 
-step "contract cases that fail at the time of writing"
-# A typo of a REQUIRED key is reported as the required key missing ("system.nodes: missing
-# required key"), which hides the typo; the contract is to name the unknown key.
+step "contract cases once answered wrongly (issue 17)"
+# A typo of a REQUIRED key was reported as the required key missing, which hid the typo.
 expect_bad "unknown nested key replacing a required one (nodse)" "nodse.yaml" \
   "system.nodse: unknown key 'nodse'" -- run_bad in/nodse.yaml
 # An HDF5 file from another tool whose 'software' attribute is a variable-length string (what
-# h5py writes for a str) makes report fail with "internal error: HDF5: H5Aread failed", exit 1.
+# h5py writes for a str) made report fail with "internal error: HDF5: H5Aread failed", exit 1.
 "$PY" -c 'import h5py; h5py.File("in/other.hdf5", "w").attrs["software"] = "other"'
 expect_bad "report: HDF5 file written by another program" "in/other.hdf5" \
   "not a sievesim result" -- "$SIEVESIM" report in/other.hdf5
-# A truncated result file: "internal error: HDF5: H5Fopen failed", exit 1.
+# A truncated result file: was "internal error: HDF5: H5Fopen failed", exit 1.
 must_succeed "run --max-iterations 1 -o in/good.h5 (to truncate a copy)" \
   "$SIEVESIM" run in/base.yaml --max-iterations 1 --nodes-per-rank 4 -o in/good.h5 -q
 head -c 20000 in/good.h5 >in/truncated.h5
 expect_bad "report: truncated result file" "in/truncated.h5" -- "$SIEVESIM" report in/truncated.h5
-# -o naming an existing directory is found only after the simulation: "internal error on rank
-# 0: writing outdir failed: cannot rename outdir.partial to outdir", exit 1 via MPI_Abort, and
-# outdir.partial is left behind.
+# -o naming an existing directory was found only after the simulation (exit 1 via MPI_Abort).
 mkdir outdir
 expect_bad "-o naming an existing directory" "outdir" \
   -- "$SIEVESIM" run in/base.yaml --max-iterations 1 -o outdir -q
+
+# Sizes whose products leave 64 bits printed negative command counts with exit 0.
+expect_bad "cost pim: a GEMV too large for 64 bits" "--rows/--cols" "do not fit" \
+  -- "$SIEVESIM" cost pim --rows 4294967296 --cols 4294967296
+expect_bad "cost pim: attention too large for 64 bits" "--heads/--seq-len/--head-dim" \
+  -- "$SIEVESIM" cost pim --kernel attention --seq-len 4294967296 --heads 64 --head-dim 4096
+expect_bad "cost pim: more input vectors than 32 bits count" "--tokens" "at most 65536" \
+  -- "$SIEVESIM" cost pim --rows 64 --cols 64 --tokens 4294967296
+expect_bad "cost gpu: a grouped GEMM too large for 64 bits" "--experts/--rows/--cols" \
+  -- "$SIEVESIM" cost gpu --experts 4 --rows 4294967296 --cols 4294967296
+expect_bad "cost gpu: token counts beyond 32 bits" "--tokens-per-expert" "2147483647" \
+  -- "$SIEVESIM" cost gpu --rows 8 --cols 8 --tokens-per-expert 5000000000
+expect_bad "cost gpu: attention too large for 64 bits" "--batch/--seq-len/--kv-heads" \
+  -- "$SIEVESIM" cost gpu --kernel attention --seq-len 4294967296 --batch 4294967296
+expect_bad "cost gpu: elementwise bytes NaN" "--bytes" \
+  -- "$SIEVESIM" cost gpu --kernel elementwise --bytes nan
+expect_bad "cost net: bytes too large for 64 bits" "--tokens-per-node/--hidden" \
+  -- "$SIEVESIM" cost net --tokens-per-node 4294967296 --hidden 4294967296 --topk 8
+
+# Results of another schema were read as if they were of this one.
+cp in/good.h5 in/old.h5
+"$PY" -c 'import h5py; h5py.File("in/old.h5", "a").attrs["schema_version"] = 3'
+expect_bad "report: a result of an older schema" "in/old.h5" "schema_version:" "schema 3" \
+  -- "$SIEVESIM" report in/old.h5
+cp in/good.h5 in/new.h5
+"$PY" -c 'import h5py; h5py.File("in/new.h5", "a").attrs["schema_version"] = 99'
+expect_bad "report: a result of a newer schema" "in/new.h5" "schema_version:" "schema 99" \
+  -- "$SIEVESIM" report in/new.h5
+
+printf 'layer,expert,tokens\n0,1,1e23\n' >in/load_big.csv
+expect_bad "load file with 1e23 tokens" "in/load_big.csv" "line 2" "2147483647" \
+  -- run_bad in/base.yaml -p placement.policy=eplb -p placement.load_file="$WORK/in/load_big.csv"
+variant dir_model "s#$MODEL#$SRC/models#"
+expect_bad "a directory as model.config" "dir_model.yaml" "model.config:" "is a directory" \
+  -- run_bad in/dir_model.yaml
+must_succeed "trace-import (to spoil a weight)" \
+  "$SIEVESIM" trace-import "$SHARED/traces/flame-moe-290m" -o in/flame.trace
+awk -F, 'BEGIN { OFS = "," } NR == 8 { $NF = "nan" } { print }' in/flame.trace >in/nan.trace
+expect_bad "a NaN trace weight" "in/nan.trace" "line 8" "'nan' is not a finite number" \
+  -- run_bad in/base.yaml -p workload.routing.source=trace \
+  -p workload.routing.trace.path="$WORK/in/nan.trace"
+
+n=$(grep -c '^expect_bad ' "$SRC/tests/cli/test_bad_inputs.sh")
+[[ $n -ge 40 ]] || fail "the suite holds $n bad-input cases, expected at least 40"
+ok "$n bad-input cases"
 
 passed

@@ -129,7 +129,8 @@ class InDramPim final : public PimModel {
     PimCost c;
     if (tokens <= 0 || rows <= 0 || cols <= 0) return c;
     const std::int64_t ch = channels_used(channels);
-    const double bytes = static_cast<double>(rows * cols) * dtype_bytes(weights);
+    const double bytes =
+        (static_cast<double>(rows) * static_cast<double>(cols)) * dtype_bytes(weights);
     const auto per_channel = static_cast<std::int64_t>(std::ceil(bytes / static_cast<double>(ch)));
     const std::int64_t outputs = ceil_div(cols, ch);
     std::vector<Sweep> sweeps;
@@ -151,8 +152,10 @@ class InDramPim final : public PimModel {
     PimCost c;
     if (h.context <= 0 || h.queries <= 0 || count <= 0) return c;
     const double b = dtype_bytes(h.dtype);
-    const auto k_bytes = static_cast<std::int64_t>(std::ceil(h.context * h.key_dim * b));
-    const auto v_bytes = static_cast<std::int64_t>(std::ceil(h.context * h.value_dim * b));
+    const auto k_bytes = static_cast<std::int64_t>(
+        std::ceil(static_cast<double>(h.context) * static_cast<double>(h.key_dim) * b));
+    const auto v_bytes = static_cast<std::int64_t>(
+        std::ceil(static_cast<double>(h.context) * static_cast<double>(h.value_dim) * b));
     // AttAcc's order (gen_trace_attacc_bank.py): the scores of two heads, then their contexts,
     // so one head's softmax and probability moves overlap the other head's score MACs.
     std::vector<Sweep> sweeps;

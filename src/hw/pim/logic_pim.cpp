@@ -65,8 +65,10 @@ class LogicDiePim final : public PimModel {
     PimCost c;
     if (tokens <= 0 || rows <= 0 || cols <= 0) return c;
     const std::int64_t ch = channels_used(channels);
-    const double bytes = static_cast<double>(rows * cols) * dtype_bytes(weights);
-    return passes(bytes, 2.0 * static_cast<double>(rows * cols), tokens, ch, c);
+    const double bytes =
+        (static_cast<double>(rows) * static_cast<double>(cols)) * dtype_bytes(weights);
+    return passes(bytes, 2.0 * (static_cast<double>(rows) * static_cast<double>(cols)), tokens, ch,
+                  c);
   }
 
   // The units stream K and V through the TSVs; heads follow one another without overlap.
@@ -75,11 +77,11 @@ class LogicDiePim final : public PimModel {
     if (h.context <= 0 || h.queries <= 0 || count <= 0) return c;
     const double b = dtype_bytes(h.dtype);
     const auto q = static_cast<std::int32_t>(h.queries);
-    passes(static_cast<double>(h.context * h.key_dim) * b,
-           2.0 * static_cast<double>(h.context * h.key_dim), q, 1, c);
+    passes((static_cast<double>(h.context) * static_cast<double>(h.key_dim)) * b,
+           2.0 * (static_cast<double>(h.context) * static_cast<double>(h.key_dim)), q, 1, c);
     c.commands.softmax += h.queries;
-    passes(static_cast<double>(h.context * h.value_dim) * b,
-           2.0 * static_cast<double>(h.context * h.value_dim), q, 1, c);
+    passes((static_cast<double>(h.context) * static_cast<double>(h.value_dim)) * b,
+           2.0 * (static_cast<double>(h.context) * static_cast<double>(h.value_dim)), q, 1, c);
     const PimCost one = c;
     for (std::int64_t i = 1; i < count; ++i) c += one;
     return c;

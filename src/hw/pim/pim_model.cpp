@@ -25,8 +25,9 @@ PimCost& PimCost::operator+=(const PimCost& o) {
 sim_time_t PimModel::roofline_gemv_ps(std::int64_t rows, std::int64_t cols, std::int32_t tokens,
                                       DType weights) const {
   if (tokens <= 0) return 0;
-  const double bytes = static_cast<double>(rows * cols) * dtype_bytes(weights);
-  const double flops = 2.0 * static_cast<double>(rows * cols) * tokens;
+  const double bytes =
+      (static_cast<double>(rows) * static_cast<double>(cols)) * dtype_bytes(weights);
+  const double flops = 2.0 * (static_cast<double>(rows) * static_cast<double>(cols)) * tokens;
   return seconds_to_ps(std::max(bytes / peak_bandwidth_Bps(), flops / peak_flops()));
 }
 
