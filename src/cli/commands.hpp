@@ -18,6 +18,7 @@ Runner add_cost_command(CLI::App& app);
 Runner add_workload_stats_command(CLI::App& app);
 Runner add_trace_command(CLI::App& app);
 Runner add_params_command(CLI::App& app);
+Runner add_timeline_command(CLI::App& app);
 
 // The -p/--param option shared by the commands that read an experiment.
 // -p KEY=VALUE; `help` replaces the experiment-override text (commands that take a preset).

@@ -25,6 +25,7 @@ int main(int argc, char** argv) {
   cli::Runner stats = cli::add_workload_stats_command(app);
   cli::Runner trace = cli::add_trace_command(app);
   cli::Runner params = cli::add_params_command(app);
+  cli::Runner timeline = cli::add_timeline_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -40,6 +41,7 @@ int main(int argc, char** argv) {
     if (app.got_subcommand("workload-stats")) return stats();
     if (app.got_subcommand("trace-import")) return trace();
     if (app.got_subcommand("params")) return params();
+    if (app.got_subcommand("timeline")) return timeline();
   } catch (const InputError& e) {
     std::fprintf(stderr, "sievesim: error: %s\n", e.what());
     return kExitBadInput;

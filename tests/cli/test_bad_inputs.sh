@@ -217,6 +217,17 @@ expect_bad "a NaN trace weight" "in/nan.trace" "line 8" "'nan' is not a finite n
   -- run_bad in/base.yaml -p workload.routing.source=trace \
   -p workload.routing.trace.path="$WORK/in/nan.trace"
 
+step "sievesim timeline on results it cannot export"
+must_succeed "run with output.layers: false" \
+  "$SIEVESIM" run in/base.yaml --max-iterations 1 --nodes-per-rank 4 -p output.layers=false \
+  -o in/nolayers.h5 -q
+expect_bad "timeline: a result without /layers" "in/nolayers.h5" "/layers:" \
+  "output.layers: true" -- "$SIEVESIM" timeline in/nolayers.h5 -o in/t.json
+expect_bad "timeline: --point on a file of one run" "in/good.h5" "--point:" \
+  -- "$SIEVESIM" timeline in/good.h5 --point sieve -o in/t.json
+expect_bad "timeline: iterations the run does not have" "in/good.h5" "--iterations:" \
+  -- "$SIEVESIM" timeline in/good.h5 --iterations 5:9 -o in/t.json
+[[ ! -e in/t.json && ! -e in/t.json.partial ]] || fail "timeline left a trace file after bad input"
 n=$(grep -c '^expect_bad ' "$SRC/tests/cli/test_bad_inputs.sh")
 [[ $n -ge 40 ]] || fail "the suite holds $n bad-input cases, expected at least 40"
 ok "$n bad-input cases"
