@@ -15,10 +15,20 @@
 // B200 that is about (20 - 1) / 256 = 74 ns per expert, some 140 cycles at 1.9 GHz: one
 // dependent global-memory round trip per step, as an unoptimized serial scan would take.
 // `decision_stream: blocking` keeps the earlier behaviour (the compute stream waits).
+//
+// Two variants beyond the paper (issue 16), off by default:
+// - `split: token`: after the greedy, the expert at the boundary may run part of its tokens on
+//   the other device (sched/token_split.hpp), for a finer balance than whole experts.
+// - `decide: ahead`: the split is computed before the counts are known, from this layer's counts
+//   in the previous iteration (an expert not seen then predicted at one token, i.e. cold), so the
+//   decision kernel leaves the critical path; once the counts are in, a repair continues the
+//   greedy from the predicted split with the real counts, at most `repair_moves` moves, each a
+//   step of the decision kernel. Every active expert is placed whatever the prediction.
 #include <algorithm>
 
 #include "sched/pim_cost_table.hpp"
 #include "sched/scheduler.hpp"
+#include "sched/token_split.hpp"
 
 namespace sievesim {
 namespace {
@@ -51,7 +61,29 @@ class SieveScheduler final : public ExpertScheduler {
                    .above(0)
                    .max(1)
                    .desc("weight of the newest measurement in the PIM cost table's moving average")
-                   .dflt(0.25)) {}
+                   .dflt(0.25)),
+        token_split_(p.param<std::string>("split")
+                         .one_of({"expert", "token"})
+                         .desc("expert: whole experts on either device (the paper); token: the "
+                               "expert at the boundary may split its tokens between GPU and PIM")
+                         .dflt("expert") == "token"),
+        ahead_(p.param<std::string>("decide")
+                   .one_of({"on-counts", "ahead"})
+                   .desc("on-counts: decide once the token counts are known (the paper); ahead: "
+                         "from the previous iteration's counts, repaired with the real ones")
+                   .dflt("on-counts") == "ahead"),
+        repair_moves_(p.param<std::int64_t>("repair_moves")
+                          .min(0)
+                          .max(1 << 20)
+                          .desc("decide: ahead: greedy moves the repair may make with the real "
+                                "counts")
+                          .dflt(8)) {}
+
+  void setup(const SchedulerSetup& s) override {
+    if (ahead_)
+      last_.assign(static_cast<std::size_t>(s.model.num_layers),
+                   std::vector<std::int32_t>(static_cast<std::size_t>(s.model.routed_experts), 0));
+  }
 
   ExpertSplit split(const SchedulerInput& in) override {
     std::vector<sim_time_t> pim_cost(in.experts.size());
@@ -59,10 +91,26 @@ class SieveScheduler final : public ExpertScheduler {
       const auto tokens = in.experts[i].tokens;
       pim_cost[i] = table_.estimate(tokens, in.pim.roofline_expert_ps(in.shape, tokens));
     }
-    ExpertSplit s = popular_to_gpu(in, pim_cost, [&](sim_time_t gpu_ps, sim_time_t pim_ps) {
+    const auto objective = [&](sim_time_t gpu_ps, sim_time_t pim_ps) {
       return std::max({in.comm_ps, gpu_ps, pim_ps + in.attention_pim_ps});
-    });
-    s.decision_ps = decision_ps(in.gpu.launch_ps(), static_cast<std::int64_t>(in.experts.size()));
+    };
+    ExpertSplit s;
+    if (ahead_) {
+      s = decide_ahead(in, pim_cost, objective);
+    } else {
+      s = popular_to_gpu(in, pim_cost, objective);
+      s.decision_ps = decision_ps(in.gpu.launch_ps(), static_cast<std::int64_t>(in.experts.size()));
+    }
+    token_.gpu_tokens.clear();
+    if (token_split_)
+      token_ = refine_token_split(
+          in, s,
+          [&](std::size_t i, std::int32_t tokens) {
+            return tokens == in.experts[i].tokens
+                       ? pim_cost[i]
+                       : table_.estimate(tokens, in.pim.roofline_expert_ps(in.shape, tokens));
+          },
+          objective);
     s.decision_blocks_gpu = blocking_;
     // The greedy only ever moves the hottest remaining expert to the GPU, so the coldest are the
     // surest to stay on the PIM: run them first, starting while the GPU still decides where the
@@ -77,7 +125,63 @@ class SieveScheduler final : public ExpertScheduler {
     table_.observe(tokens, measured_ps);
   }
 
+  sim_time_t execute(const Execution& e, NodeDevices& devices) override {
+    if (token_.gpu_tokens.empty()) return ExpertScheduler::execute(e, devices);
+    return run_token_split(e, token_, devices, *this);
+  }
+
  private:
+  // The greedy over predicted counts (the previous iteration's, one token for an expert not seen
+  // then), then up to repair_moves further moves of the hottest remaining PIM expert with the
+  // real counts while the real objective falls. Only the repair is on the critical path: a launch
+  // and one decision step per move considered.
+  ExpertSplit decide_ahead(const SchedulerInput& in, std::span<const sim_time_t> pim_cost,
+                           const std::function<sim_time_t(sim_time_t, sim_time_t)>& objective) {
+    auto& last = last_[static_cast<std::size_t>(in.layer)];
+    std::vector<ExpertLoad> predicted(in.experts.begin(), in.experts.end());
+    std::vector<sim_time_t> predicted_cost(in.experts.size());
+    for (std::size_t i = 0; i < predicted.size(); ++i) {
+      predicted[i].tokens =
+          std::max<std::int32_t>(1, last[static_cast<std::size_t>(predicted[i].expert)]);
+      predicted_cost[i] = table_.estimate(predicted[i].tokens,
+                                          in.pim.roofline_expert_ps(in.shape, predicted[i].tokens));
+    }
+    SchedulerInput guess = in;
+    guess.experts = predicted;
+    ExpertSplit s = popular_to_gpu(guess, predicted_cost, objective);
+    for (auto& t : last) t = 0;
+    for (const auto& l : in.experts) last[static_cast<std::size_t>(l.expert)] = l.tokens;
+    // Repair: the PIM list hottest (real counts) first.
+    std::stable_sort(s.pim.begin(), s.pim.end(), [&](std::int32_t a, std::int32_t b) {
+      return in.experts[static_cast<std::size_t>(a)].tokens >
+             in.experts[static_cast<std::size_t>(b)].tokens;
+    });
+    sim_time_t t_pim = 0;
+    for (auto i : s.pim) t_pim += pim_cost[static_cast<std::size_t>(i)];
+    sim_time_t best = objective(gpu_set_ps(in, s.gpu), t_pim);
+    std::int64_t steps = 1;
+    for (std::int64_t m = 0; m < repair_moves_ && !s.pim.empty(); ++m, ++steps) {
+      const std::int32_t h = s.pim.front();
+      s.gpu.push_back(h);
+      const sim_time_t t_next = t_pim - pim_cost[static_cast<std::size_t>(h)];
+      const sim_time_t cand = objective(gpu_set_ps(in, s.gpu), t_next);
+      if (cand >= best) {
+        s.gpu.pop_back();
+        break;
+      }
+      best = cand;
+      t_pim = t_next;
+      s.pim.erase(s.pim.begin());
+    }
+    // The GPU list hottest first (refine_token_split's convention).
+    std::stable_sort(s.gpu.begin(), s.gpu.end(), [&](std::int32_t a, std::int32_t b) {
+      return in.experts[static_cast<std::size_t>(a)].tokens >
+             in.experts[static_cast<std::size_t>(b)].tokens;
+    });
+    s.decision_ps = decision_ps(in.gpu.launch_ps(), steps);
+    return s;
+  }
+
   sim_time_t decision_ps(sim_time_t launch_ps, std::int64_t experts) const {
     if (decision_ref_ps_ == 0 || experts == 0) return 0;
     const sim_time_t launch = std::min(launch_ps, decision_ref_ps_);
@@ -88,6 +192,10 @@ class SieveScheduler final : public ExpertScheduler {
   std::int64_t ref_experts_;
   bool blocking_;
   PimCostTable table_;
+  bool token_split_, ahead_;
+  std::int64_t repair_moves_;
+  TokenSplit token_;                             // the last split's token parts (split: token)
+  std::vector<std::vector<std::int32_t>> last_;  // decide: ahead: per layer, expert -> tokens
 };
 
 }  // namespace

@@ -70,4 +70,13 @@ ok "/layers of seed 1 and seed 2 differ"
 [[ $(h5attr seed2.h5 /summary iterations) == 4 ]] || fail "seed2.h5: /summary iterations is not 4"
 ok "--max-iterations 4 took effect"
 
+step "Sieve's token split and decide-ahead, and affinity placement: identical on 1, 2 and 4 ranks"
+beyond=(-p scheduler.name=sieve -p scheduler.sieve.split=token -p scheduler.sieve.decide=ahead
+  -p placement.policy=affinity --max-iterations 6 -q)
+must_succeed "beyond, 1 rank" "$SIEVESIM" run "$QUICKSTART" --nodes-per-rank 4 -o b1.h5 "${beyond[@]}"
+must_succeed "beyond, 2 ranks" mpirun_np 2 "$SIEVESIM" run "$QUICKSTART" -o b2.h5 "${beyond[@]}"
+must_succeed "beyond, 4 ranks" mpirun_np 4 "$SIEVESIM" run "$QUICKSTART" -o b4.h5 "${beyond[@]}"
+same_tables b1.h5 b2.h5
+same_tables b1.h5 b4.h5
+
 passed
