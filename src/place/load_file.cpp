@@ -31,9 +31,10 @@ void add(GivenLoad& g, const ModelSpec& m, const std::string& file, const std::s
                          std::to_string(m.routed_experts) + " routed experts)");
   // The placements turn per-iteration counts into 32-bit token counts for the cost models.
   constexpr double kMaxTokens = 2147483647.0;
-  if (!(tokens >= 0 && tokens <= kMaxTokens))
+  if (!(tokens >= 0)) throw InputError(file, where, "tokens must be >= 0");
+  if (!(tokens <= kMaxTokens))
     throw InputError(file, where,
-                     "tokens must be between 0 and 2147483647 (got " + fmt_tokens(tokens) + ")");
+                     "tokens must be at most 2147483647 (got " + fmt_tokens(tokens) + ")");
   g.tokens[static_cast<std::size_t>(layer * m.routed_experts + expert)] += tokens;
 }
 

@@ -205,7 +205,7 @@ expect_bad "report: a result of a newer schema" "in/new.h5" "schema_version:" "s
   -- "$SIEVESIM" report in/new.h5
 
 printf 'layer,expert,tokens\n0,1,1e23\n' >in/load_big.csv
-expect_bad "load file with 1e23 tokens" "in/load_big.csv" "line 2" "2147483647" \
+expect_bad "load file with 1e23 tokens" "in/load_big.csv" "line 2" "at most 2147483647" \
   -- run_bad in/base.yaml -p placement.policy=eplb -p placement.load_file="$WORK/in/load_big.csv"
 variant dir_model "s#$MODEL#$SRC/models#"
 expect_bad "a directory as model.config" "dir_model.yaml" "model.config:" "is a directory" \

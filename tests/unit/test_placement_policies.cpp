@@ -313,6 +313,7 @@ TEST(LoadFile, BadLinesNameFileAndLine) {
       {"0,1,3\n", "line 1: layer 0 is not an MoE layer"},
       {"5,1,3\n", "line 1: layer 5 is not an MoE layer"},
       {"1,1,-2\n", "line 1: tokens must be >= 0"},
+      {"1,1,1e23\n", "line 1: tokens must be at most 2147483647 (got 1e+23)"},
       {"# nothing\n", "no 'layer,expert,tokens' lines"},
   };
   int i = 0;
