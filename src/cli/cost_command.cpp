@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <iostream>
 #include <nlohmann/json.hpp>
+#include <stdexcept>
 
 #include "base/error.hpp"
 #include "base/params.hpp"
@@ -57,8 +58,9 @@ constexpr std::int64_t kMaxTokens = 2147483647;  // the models count tokens in 3
 constexpr double kMaxTransferBytes = 1e15;       // a PB: hours on the slowest link
 void at_most(const char* option, double value, double max, const std::string& unit) {
   if (!(value <= max))
-    throw InputError("", option,
-                     "expected at most " + fmt_g(max, 10) + " " + unit + ", got " + fmt_g(value, 10));
+    throw InputError(
+        "", option,
+        "expected at most " + fmt_g(max, 10) + " " + unit + ", got " + fmt_g(value, 10));
 }
 void fits(const char* options, double bytes, double capacity_bytes, const std::string& where) {
   if (!(bytes <= capacity_bytes))
@@ -433,9 +435,17 @@ Runner add_cost_command(CLI::App& app) {
                    "lists them. Repeatable; an unknown key is an error.");
 
   return [pim, gpu, net, po, go, no]() {
-    if (pim->parsed()) return run_pim(*po);
-    if (gpu->parsed()) return run_gpu(*go);
-    if (net->parsed()) return run_net(*no);
+    // The bounds above keep sizes in range; a preset slowed by -p can still stretch a kernel
+    // past what 64-bit picoseconds hold, which the models report as a range error.
+    try {
+      if (pim->parsed()) return run_pim(*po);
+      if (gpu->parsed()) return run_gpu(*go);
+      if (net->parsed()) return run_net(*no);
+    } catch (const std::range_error&) {
+      throw InputError("", "-p and the sizes",
+                       "the kernel would take longer than 2^62 ps (53 days); ask about a "
+                       "smaller one or a faster part");
+    }
     return kExitBadInput;
   };
 }

@@ -191,6 +191,9 @@ expect_bad "cost gpu: attention too large for 64 bits" "--batch/--seq-len/--kv-h
   -- "$SIEVESIM" cost gpu --kernel attention --seq-len 4294967296 --batch 4294967296
 expect_bad "cost gpu: elementwise bytes NaN" "--bytes" \
   -- "$SIEVESIM" cost gpu --kernel elementwise --bytes nan
+expect_bad "cost gpu: a kernel longer than 2^62 ps on a part slowed by -p" "-p and the sizes" \
+  "2^62 ps" -- "$SIEVESIM" cost gpu --preset h100 --rows 200000 --cols 200000 \
+  --tokens-per-expert 2147483647 --act-dtype fp32 -p peak_fp32_tflops=0.001
 expect_bad "cost net: bytes too large for 64 bits" "--tokens-per-node/--hidden" \
   -- "$SIEVESIM" cost net --tokens-per-node 4294967296 --hidden 4294967296 --topk 8
 
