@@ -67,10 +67,11 @@ class FittedRouting final : public RoutingSource {
       path = std::filesystem::path(ctx.base_dir) / path;
     const std::string split =
         p.param<std::string>("fit_split")
-            .one_of({"all", "first", "second"})
+            .one_of({"all", "first", "second", "even", "odd"})
             .desc(
-                "requests to fit on, in the trace's order: all, the first half or the second "
-                "half (fit on one half, validate against the other)")
+                "requests to fit on, in the trace's order: all, the first or second half, or "
+                "the even- or odd-numbered ones (fit on one part, validate against the other; "
+                "the halves of a trace imported in path order hold different datasets)")
             .dflt("all");
     const double prior = p.param<double>("affinity_prior")
                              .min(0)
@@ -89,11 +90,12 @@ class FittedRouting final : public RoutingSource {
       p.fail("path", "the model's experts (" + std::to_string(model_experts_) +
                          ") must be a multiple of the trace's (" + std::to_string(t.experts) + ")");
     spread_ = model_experts_ / t.experts;
-    std::int64_t lo = 0, hi = t.sequences;
+    std::int64_t lo = 0, hi = t.sequences, stride = 1;
     if (split == "first") hi = t.sequences / 2;
     if (split == "second") lo = t.sequences / 2;
+    if (split == "even" || split == "odd") stride = 2, lo = split == "odd" ? 1 : 0;
     if (hi <= lo) p.fail("fit_split", "no requests to fit on");
-    fit(t, lo, hi, prior);
+    fit(t, lo, hi, stride, prior);
     std::int64_t m = 0;
     for (const auto& l : ctx.model.layers) moe_index_.push_back(l.moe ? m++ : -1);
     chains_.resize(kChainSlots);
@@ -111,7 +113,8 @@ class FittedRouting final : public RoutingSource {
   }
 
  private:
-  void fit(const RoutingTrace& t, std::int64_t lo, std::int64_t hi, double prior) {
+  void fit(const RoutingTrace& t, std::int64_t lo, std::int64_t hi, std::int64_t stride,
+           double prior) {
     E_ = static_cast<std::size_t>(t.experts);
     K_ = static_cast<std::size_t>(t.topk);
     L_ = static_cast<std::size_t>(t.layers);
@@ -122,7 +125,7 @@ class FittedRouting final : public RoutingSource {
     std::vector<double> reuse(L_, 0.0), gsum(K_, 0.0);
     double tokens = 0, pairs = 0;
     std::vector<float> w(K_);
-    for (std::int64_t s = lo; s < hi; ++s) {
+    for (std::int64_t s = lo; s < hi; s += stride) {
       const auto len = t.length[static_cast<std::size_t>(s)];
       tokens += static_cast<double>(len);
       pairs += static_cast<double>(std::max<std::int64_t>(0, len - 1));

@@ -86,13 +86,13 @@ void add(BatchStats& to, const BatchStats& s) {
 constexpr std::uint32_t kSteps[] = {40, 80, 120, 160, 200};
 constexpr std::int64_t kPassOffset = 37;  // shift of each further pass over the held-out requests
 
-// The held-out real requests: a batch of `batch` consecutive requests of the second half at the
+// The held-out real requests: a batch of `batch` consecutive odd-numbered requests at the
 // same decode step, averaged over layers, steps and batch starts. A batch larger than the held-out
 // half (68 requests) wraps around as trace replay does: request i replays recording i mod H,
 // `kPassOffset` tokens later per pass, each recording wrapping with its own length.
 BatchStats real_stats(std::int64_t batch) {
   const RoutingTrace& t = gpt_oss();
-  const std::int64_t lo = t.sequences / 2, held = t.sequences - lo;
+  const std::int64_t held = t.sequences / 2;  // the odd-numbered requests
   BatchStats sum;
   int n = 0;
   for (std::int64_t start = 0; start < held; start += std::max<std::int64_t>(batch, held / 4)) {
@@ -101,7 +101,7 @@ BatchStats real_stats(std::int64_t batch) {
         std::vector<int> load(static_cast<std::size_t>(t.experts));
         for (std::int64_t i = 0; i < batch; ++i) {
           const std::int64_t k = start + i;
-          const std::int64_t s = lo + k % held;
+          const std::int64_t s = 1 + 2 * (k % held);
           const std::int64_t len = t.length[static_cast<std::size_t>(s)];
           const std::int64_t pos = (step + (k / held) * kPassOffset) % len;
           const std::size_t r = t.row(l, s, pos);
@@ -116,8 +116,11 @@ BatchStats real_stats(std::int64_t batch) {
   return {sum.active / n, sum.single / n, sum.max_over_mean / n};
 }
 
-// The same statistics from the fitted source: `batch` requests at the same step.
+// The same statistics from the fitted source: `batch` requests at the same step. A batch larger
+// than the held-out half is built as real_stats builds it: H distinct requests, request i at
+// `kPassOffset` tokens later per pass, so both sides hold the same repeated-request structure.
 BatchStats fitted_stats(const RoutingSource& src, std::int64_t batch) {
+  const std::int64_t held = gpt_oss().sequences / 2;
   BatchStats sum;
   int n = 0;
   std::vector<std::int32_t> e(4);
@@ -127,7 +130,11 @@ BatchStats fitted_stats(const RoutingSource& src, std::int64_t batch) {
       for (std::uint32_t l = 0; l < 24; ++l) {
         std::vector<int> load(32);
         for (std::int64_t i = 0; i < batch; ++i) {
-          src.route({first + static_cast<std::uint64_t>(i), step, l}, e, g);
+          const std::int64_t pass = batch > held ? i / held : 0;
+          const std::int64_t r = batch > held ? i % held : i;
+          src.route({first + static_cast<std::uint64_t>(r),
+                     step + static_cast<std::uint32_t>(pass * kPassOffset), l},
+                    e, g);
           for (auto x : e) ++load[static_cast<std::size_t>(x)];
         }
         add(sum, stats(load));
@@ -141,7 +148,10 @@ double rel(double a, double b) {
 }
 
 TEST(FittedRouting, BatchStatisticsMatchTheHeldOutRequests) {
-  const auto src = fitted(32, 1, "first");
+  // Fitted on the even-numbered requests, validated on the odd ones: the trace is in path order,
+  // so its halves hold different datasets (fitted on the first half, max/mean at 256 comes out
+  // 2.48 against the second half's 2.88: a domain shift, not a modelling error).
+  const auto src = fitted(32, 1, "even");
   for (const std::int64_t batch : {16, 64, 256}) {
     const BatchStats real = real_stats(batch), fit = fitted_stats(*src, batch);
     std::printf(
@@ -150,12 +160,14 @@ TEST(FittedRouting, BatchStatisticsMatchTheHeldOutRequests) {
         static_cast<long long>(batch), fit.active, real.active, fit.single, real.single,
         fit.max_over_mean, real.max_over_mean);
     EXPECT_LE(rel(fit.active, real.active), 0.10) << "batch " << batch;
-    // Not asserted at 256: the held-out half has 68 requests, so a real batch of 256 replays
-    // each recording about four times (37 tokens apart), and those copies share their request's
-    // experts; the fitted requests are independent. Measured: one-token share 0.031 vs 0.026,
-    // max/mean 2.45 vs 2.88 (fitted vs held-out), outside the 10% band.
-    if (batch > 64) continue;
+    // At 256 both sides hold the held-out requests about four times each, 37 tokens apart (68
+    // real requests cannot make 256 independent ones; the fitted side is built alike).
     EXPECT_LE(rel(fit.single, real.single), 0.10) << "batch " << batch;
+    // Not asserted at 256: the fitted max/mean falls short of the held-out one as the batch
+    // grows (-3 % at 16, -8 % at 64, -11 % at 256: 2.455 against 2.756), because real requests
+    // at the same decode step share hot experts (popularity that moves with the step), which
+    // the fitted source, with one popularity per layer, does not model yet (issue 15).
+    if (batch > 64) continue;
     EXPECT_LE(rel(fit.max_over_mean, real.max_over_mean), 0.10) << "batch " << batch;
   }
 }
