@@ -47,13 +47,43 @@ PHASE_COLOURS = {"attention": "#4c72b0", "dispatch": "#dd8452", "experts": "#55a
                  "dense": "#8172b3", "combine": "#c44e52", "busy": "#303030"}
 
 
+# Figure styles: `screen` (the default: large, explained titles), `paper` (a one-column figure,
+# small type, no title: a paper's caption says what it shows) and `slides` (large type).
+STYLES = {
+    "screen": {"scale": 1.0, "rc": {"font.size": 10}, "titles": True},
+    "paper": {"scale": 0.42, "rc": {"font.size": 7, "axes.titlesize": 7, "legend.fontsize": 6,
+                                   "xtick.labelsize": 6, "ytick.labelsize": 6,
+                                   "lines.linewidth": 1.0, "lines.markersize": 4},
+              "titles": False},
+    "slides": {"scale": 1.1, "rc": {"font.size": 15, "axes.titlesize": 15, "legend.fontsize": 12,
+                                    "xtick.labelsize": 13, "ytick.labelsize": 13,
+                                    "lines.linewidth": 2.2}, "titles": True},
+}
+STYLE = STYLES["screen"]
+FORMATS = ("png", "pdf", "svg")
+
+
 def pyplot():
     """matplotlib.pyplot on the Agg backend (files only: no display on a cluster or in CI).
     Imported on first use because it takes most of a second: bad input is answered first."""
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    plt.rcParams.update(STYLE["rc"])
     return plt
+
+
+def figsize(w, h):
+    return (w * STYLE["scale"], h * STYLE["scale"])
+
+
+def output_format(path):
+    """png, pdf or svg from the output name (vector formats for papers); anything else is an
+    input error."""
+    ext = os.path.splitext(path)[1].lower().lstrip(".")
+    if ext not in FORMATS:
+        raise InputError(path, f"unknown plot format '.{ext}': name the output .png, .pdf or .svg")
+    return ext
 
 
 class InputError(Exception):
@@ -150,9 +180,11 @@ def leaf(key):
 
 
 def save(fig, out):
-    """Writes a figure as PNG, creating the directory."""
+    """Writes a figure as PNG, PDF or SVG (by the name's extension), creating the directory.
+    Vector files carry no creation date, so the same data give the same file."""
     os.makedirs(os.path.dirname(os.path.abspath(out)), exist_ok=True)
-    fig.savefig(out, dpi=110)
+    meta = {"png": {}, "pdf": {"CreationDate": None}, "svg": {"Date": None}}[output_format(out)]
+    fig.savefig(out, dpi=300 if STYLE is STYLES["paper"] else 110, metadata=meta or None)
     pyplot().close(fig)
 
 
@@ -183,6 +215,55 @@ def colour_of(scheduler):
 # ---------------------------------------------------------------------------------------------
 
 TP, IA = "throughput_tokens_per_s_per_gpu", "interactivity_tokens_per_s_per_user"
+
+
+MARKERS = "osD^vP*X"
+
+
+def marker_of(index):
+    return MARKERS[index % len(MARKERS)]
+
+
+def place_labels(ax, points, texts, marker_px):
+    """Offsets (in points) for the labels of `points` (data coordinates) so that no two labels
+    overlap each other or sit on a marker: each tries eight positions around its point, nearest
+    first, and is left out when all eight collide (its value is still in the legend's order and
+    in --data). Returns [(text, (x, y), (dx, dy)) or None]. Works in display pixels, so call it
+    after the axes limits are final."""
+    fig = ax.figure
+    fig.canvas.draw()
+    px_per_pt = fig.dpi / 72.0
+    size_pt = pyplot().rcParams["font.size"] * 0.8
+    to_px = ax.transData.transform
+    markers = [to_px(p) for p in points]
+    taken = []  # label boxes (x0, y0, x1, y1) in pixels
+
+    def hits(box, other):
+        return box[0] < other[2] and other[0] < box[2] and box[1] < other[3] and other[1] < box[3]
+
+    placed = []
+    for (x, y), t, (mx, my) in zip(points, texts, markers):
+        w = (0.6 * size_pt * len(t) + 2) * px_per_pt
+        h = (size_pt + 2) * px_per_pt
+        gap = marker_px / 2 + 2
+        choice = None
+        for dx, dy in ((gap, gap), (gap, -gap - h), (-gap - w, gap), (-gap - w, -gap - h),
+                       (gap, -h / 2), (-gap - w, -h / 2), (-w / 2, gap), (-w / 2, -gap - h)):
+            box = (mx + dx, my + dy, mx + dx + w, my + dy + h)
+            if any(hits(box, b) for b in taken):
+                continue
+            if any(hits(box, (ox - marker_px / 2, oy - marker_px / 2, ox + marker_px / 2,
+                              oy + marker_px / 2)) for ox, oy in markers):
+                continue
+            choice = (dx, dy, box)
+            break
+        if choice is None:
+            placed.append(None)
+            continue
+        taken.append(choice[2])
+        placed.append((t, (x, y), (choice[0] / px_per_pt, choice[1] / px_per_pt),
+                       [float(v) for v in choice[2]]))
+    return placed
 
 
 def pareto_flags(points):
@@ -241,17 +322,20 @@ def pareto_data(paths):
 def draw_pareto(data, out):
     plt = pyplot()
     points = [p for c in data["curves"] for p in c["points"]]
-    fig, ax = plt.subplots(figsize=(9, 6.5))
-    for c in data["curves"]:
+    fig, ax = plt.subplots(figsize=figsize(9, 6.5))
+    base_ms = plt.rcParams["lines.markersize"] + 1
+    for i, c in enumerate(data["curves"]):
         xs, ys = [p[IA] for p in c["points"]], [p[TP] for p in c["points"]]
         col = colour_of(c["scheduler"])
-        ax.plot(xs, ys, "-", color=col, lw=1.5, label=c["label"])
+        # Each curve its own marker, later curves smaller and on top: coincident points of two
+        # schedulers (the same split at low concurrency) stay visible as nested markers.
+        ms = base_ms * max(0.45, 1.0 - 0.1 * i)
+        ax.plot(xs, ys, "-", color=col, lw=plt.rcParams["lines.linewidth"], zorder=2 + i)
+        ax.plot([], [], "-", color=col, marker=marker_of(i), ms=ms, label=c["label"])
         for p, x, y in zip(c["points"], xs, ys):
             # Filled: on the scheduler's own Pareto front; hollow: dominated by its other points.
-            ax.plot(x, y, "o", ms=7, color=col, mfc=col if p["pareto"] else "white", mew=1.5)
-            if p["sweep_value"] is not None:
-                ax.annotate(p["sweep_value"], (x, y), textcoords="offset points", xytext=(5, 5),
-                            fontsize=8, color=col)
+            ax.plot(x, y, marker_of(i), ms=ms, color=col, mfc=col if p["pareto"] else "white",
+                    mew=1.2, zorder=2 + i)
     front = sorted((p[IA], p[TP]) for p in points if p["pareto_all"])
     if front:
         # The staircase of what is attainable: at interactivity x, the most throughput of a run
@@ -264,15 +348,26 @@ def draw_pareto(data, out):
         ax.set_yscale("log")
     keys = sorted({leaf(p["sweep_key"]) for p in points if p["sweep_key"]})
     models = sorted({f"{p['model']} on {p['nodes']} GPUs" for p in points})
-    ax.set_xlabel("interactivity (output tokens/s per user = 1 / mean TPOT)")
-    ax.set_ylabel("throughput (output tokens/s per GPU)")
-    ax.set_title(f"{'; '.join(models)}: throughput vs interactivity\n"
-                 f"{len(points)} runs from {len(data['files'])} file(s); points labelled with "
-                 f"{', '.join(keys) or 'no swept value'}; filled = on the scheduler's Pareto front",
-                 fontsize=10)
+    ax.set_xlabel("interactivity (tokens/s per user)")
+    ax.set_ylabel("throughput (tokens/s per GPU)")
+    if STYLE["titles"]:
+        ax.set_title("; ".join(models))
     ax.grid(True, which="both", alpha=0.3)
-    ax.legend(fontsize=9)
+    ax.legend(title=f"labels: {', '.join(keys)}" if keys else None)
+    ax.margins(0.08)
     fig.tight_layout()
+    labelled = [p for p in points if p["sweep_value"] is not None]
+    placed = place_labels(ax, [(p[IA], p[TP]) for p in labelled],
+                          [str(p["sweep_value"]) for p in labelled],
+                          base_ms * fig.dpi / 72.0)
+    data["labels"] = []
+    for p, spot in zip(labelled, placed):
+        if spot is None:
+            continue
+        t, xy, off, box = spot
+        ax.annotate(t, xy, textcoords="offset points", xytext=off, ha="left", va="bottom",
+                    fontsize=plt.rcParams["font.size"] * 0.8, color=colour_of(p["scheduler"]))
+        data["labels"].append({"text": t, "run": p["run"], "file": p["file"], "box_px": box})
     save(fig, out)
 
 
@@ -283,6 +378,25 @@ def draw_pareto(data, out):
 LAYER_COLUMNS = ["layer", "start_ps", "attention_end_ps", "dispatch_end_ps", "experts_end_ps",
                  "end_ps", "gpu_busy_ps", "pim_busy_ps", "sched_ps", "experts_gpu",
                  "experts_pim", "tokens_gpu", "tokens_pim"]
+# Schedulers whose published system runs decode attention on the GPU (scheduler.attention:
+# default); every other one runs it on the PIM (src/sched/*.cpp, ExpertScheduler's first flag).
+ATTENTION_ON_GPU = {"gpu-only", "noexp"}
+
+
+def attention_on_pim(run, rows):
+    """Where the run put attention: seen in the data where a layer's PIM was busy with no
+    expert on it, else what the run's configuration says."""
+    for r in rows:
+        if r["experts_pim"] == 0:
+            return r["pim_busy_ps"] > 0
+    cfg = run.group.attrs.get("config") or run.group.file.attrs.get("config") or ""
+    where = "default"
+    for line in text(cfg).splitlines():
+        if line.strip().startswith("attention:") and line.startswith("  attention"):
+            where = line.split(":", 1)[1].strip()
+    if where in ("pim", "gpu"):
+        return where == "pim"
+    return run.scheduler not in ATTENTION_ON_GPU
 
 
 def moe_layers(run):
@@ -334,17 +448,19 @@ def timeline_data(path, run_name, iteration, node, zoom_layer):
         run = pick_run(path, f, run_name)
         iteration, rows = timeline_rows(run, iteration, node)
         model = text(f.attrs.get("model_name", "?"))
+        on_pim = attention_on_pim(run, rows)
     zoom = zoom_rows(path, rows, zoom_layer)
     span = sum(r["end_ps"] - r["start_ps"] for r in rows)
     return {"plot": "timeline", "file": path, "run": run.name, "model": model,
             "iteration": iteration, "node": node, "t0_ps": rows[0]["start_ps"], "layers": rows,
+            "attention_on_pim": on_pim,
             "zoom_layers": [r["layer"] for r in zoom], "zoom_default": zoom_layer is None,
             # Busy shares of the summed layer time (what the fill heights show, on average).
             "gpu_busy_share": sum(r["gpu_busy_ps"] for r in rows) / span if span else 0.0,
             "pim_busy_share": sum(r["pim_busy_ps"] for r in rows) / span if span else 0.0}
 
 
-def phase_bars(rows, t0):
+def phase_bars(rows, t0, attention_pim):
     """Per (drawing row, phase): the (start_us, width_us) bars.
 
     The four phases split the layer's critical path at the recorded instants: attention and
@@ -364,13 +480,16 @@ def phase_bars(rows, t0):
         s, a, d, x, e = (r[k] for k in ("start_ps", "attention_end_ps", "dispatch_end_ps",
                                         "experts_end_ps", "end_ps"))
         add("GPU", "attention", s, a)
-        add("PIM", "attention", s, a)
+        if attention_pim:
+            add("PIM", "attention", s, a)
         if not r["moe"]:
             add("GPU", "dense", a, e)
             continue
         add("links", "dispatch", a, d)
-        add("GPU", "experts", d, x)
-        add("PIM", "experts", d, x)
+        if r["experts_gpu"] > 0:
+            add("GPU", "experts", d, x)
+        if r["experts_pim"] > 0:
+            add("PIM", "experts", d, x)
         add("links", "combine", x, e)  # nothing when this node's results were back first
     return bars
 
@@ -378,12 +497,15 @@ def phase_bars(rows, t0):
 ROWS = ["GPU", "PIM", "links"]  # top to bottom
 
 
-def draw_lanes(ax, rows, t0, label_layers):
-    """One timeline panel: phase boxes per row, busy share as a dark fill at the row bottom."""
+def draw_lanes(ax, rows, t0, label_layers, attention_pim):
+    """One timeline panel: phase boxes per row, busy share as a dark fill at the row bottom.
+    Returns the phases drawn."""
     y = {name: len(ROWS) - 1 - i for i, name in enumerate(ROWS)}
     h = 0.8
-    for (row_name, phase), segs in phase_bars(rows, t0).items():
+    drawn = set()
+    for (row_name, phase), segs in phase_bars(rows, t0, attention_pim).items():
         if segs:
+            drawn.add(phase)
             ax.broken_barh(segs, (y[row_name] - h / 2, h), facecolors=PHASE_COLOURS[phase],
                            alpha=0.45, edgecolor=PHASE_COLOURS[phase], linewidth=0.6)
     for unit, col in (("GPU", "gpu_busy_ps"), ("PIM", "pim_busy_ps")):
@@ -403,12 +525,19 @@ def draw_lanes(ax, rows, t0, label_layers):
     ax.set_yticks([y[n] for n in ROWS], ROWS)
     ax.set_ylim(-0.6, len(ROWS) - 0.1 + (0.35 if label_layers else 0))
     ax.grid(True, axis="x", alpha=0.3)
+    # Never clip the last layer: its combine may end after the next row's start would be.
+    end = max(max(r["end_ps"], r["experts_end_ps"]) for r in rows)
+    lo = (rows[0]["start_ps"] - t0) / PS_PER_US
+    hi = (end - t0) / PS_PER_US
+    ax.set_xlim(lo, hi + 0.02 * (hi - lo))
+    return drawn
 
 
-def timeline_legend():
+def timeline_legend(phases):
+    """Legend entries of the phases present (and the busy fill)."""
     from matplotlib.patches import Patch
     c = PHASE_COLOURS
-    return [Patch(color=c["attention"], alpha=0.45,
+    entries = [Patch(color=c["attention"], alpha=0.45,
                   label="attention + router (start→attention_end; on GPU and/or PIM "
                         "as the scheduler places it)"),
             Patch(color=c["dispatch"], alpha=0.45,
@@ -421,30 +550,32 @@ def timeline_legend():
             Patch(color=c["busy"], alpha=0.35,
                   label="fill height = busy time / layer time (gpu_busy_ps, pim_busy_ps: "
                         "per-layer totals, not placed in time)")]
+    order = ["attention", "dispatch", "experts", "combine", "dense", "busy"]
+    return [e for name, e in zip(order, entries) if name in phases or name == "busy"]
 
 
 def draw_timeline(data, out):
     plt = pyplot()
     rows, t0 = data["layers"], data["t0_ps"]
     zoom = [r for r in rows if r["layer"] in data["zoom_layers"]]
-    fig, (top, bottom) = plt.subplots(2, 1, figsize=(14, 7.5))
-    draw_lanes(top, rows, t0, label_layers=False)
-    top.set_title(f"{data['model']}, run {data['run']}: iteration {data['iteration']} on node "
-                  f"{data['node']} — {len(rows)} layers in "
-                  f"{(rows[-1]['end_ps'] - t0) / PS_PER_US:.1f} us; GPU busy "
-                  f"{100 * data['gpu_busy_share']:.0f} %, PIM busy "
-                  f"{100 * data['pim_busy_share']:.0f} % of the layer time\n"
-                  "boxes: phases of each layer's critical path (from /layers); "
-                  "dark fill: busy share", fontsize=10)
+    fig, (top, bottom) = plt.subplots(2, 1, figsize=figsize(14, 7.5))
+    pim = data.get("attention_on_pim", True)
+    phases = draw_lanes(top, rows, t0, label_layers=False, attention_pim=pim)
+    if STYLE["titles"]:
+        top.set_title(f"{data['model']}, {data['run']}: iteration {data['iteration']}, node "
+                      f"{data['node']}: {len(rows)} layers in "
+                      f"{(rows[-1]['end_ps'] - t0) / PS_PER_US:.1f} us; GPU busy "
+                      f"{100 * data['gpu_busy_share']:.0f} %, PIM busy "
+                      f"{100 * data['pim_busy_share']:.0f} %")
     top.set_xlabel("time since the iteration started on this node (us)")
-    draw_lanes(bottom, zoom, t0, label_layers=True)
-    bottom.set_title(f"zoom: layers {zoom[0]['layer']}..{zoom[-1]['layer']}"
-                     + (" (around the slowest layer)" if data["zoom_default"] else ""),
-                     fontsize=10)
+    phases |= draw_lanes(bottom, zoom, t0, label_layers=True, attention_pim=pim)
+    if STYLE["titles"]:
+        bottom.set_title(f"layers {zoom[0]['layer']}..{zoom[-1]['layer']}"
+                         + (" (around the slowest)" if data["zoom_default"] else ""))
     bottom.set_xlabel("time (us)")
-    bottom.set_xlim((zoom[0]["start_ps"] - t0) / PS_PER_US,
-                    (max(max(r["end_ps"], r["experts_end_ps"]) for r in zoom) - t0) / PS_PER_US)
-    fig.legend(handles=timeline_legend(), loc="lower center", ncol=2, fontsize=8, frameon=False)
+    data["phases"] = sorted(phases)
+    fig.legend(handles=timeline_legend(phases), loc="lower center", ncol=2,
+               fontsize=plt.rcParams["font.size"] * 0.8, frameon=False)
     fig.tight_layout(rect=(0, 0.13, 1, 1))
     save(fig, out)
 
@@ -510,7 +641,7 @@ def fmt_ratio(v):
 def draw_experts(data, out):
     plt = pyplot()
     chosen = data["layers"]
-    fig = plt.figure(figsize=(14, 2.2 * len(chosen) + 1.6))
+    fig = plt.figure(figsize=figsize(14, 2.2 * len(chosen) + 1.6))
     grid = fig.add_gridspec(len(chosen), 2, width_ratios=[2.2, 1])
     curve = fig.add_subplot(grid[:, 1])
     panels = []
@@ -528,7 +659,7 @@ def draw_experts(data, out):
         ax.axhline(mean, color="k", lw=0.8, ls="--")
         ax.set_ylabel("tokens")
         ax.set_title(f"MoE layer {layer['layer']}: max/mean {fmt_ratio(layer['max_over_mean'])}"
-                     f", mean {mean:.1f}, idle experts {int(np.sum(tokens == 0))}", fontsize=9)
+                     f", mean {mean:.1f}, idle experts {int(np.sum(tokens == 0))}")
         panels.append(ax)
         if layer["max_over_mean"] is not None:
             ranked = np.sort(tokens)[::-1] / mean
@@ -544,14 +675,14 @@ def draw_experts(data, out):
     curve.axhline(1.0, color="0.6", lw=0.8)
     curve.set_xlabel("expert rank (most loaded first)")
     curve.set_ylabel("tokens / mean tokens per expert")
-    curve.set_title("sorted load per layer", fontsize=9)
+    curve.set_title("sorted load per layer")
     curve.grid(True, alpha=0.3)
-    curve.legend(fontsize=8)
+    curve.legend(fontsize=pyplot().rcParams["font.size"] * 0.8)
     whole = data["max_over_mean_all_layers"]
-    fig.suptitle(f"{data['model']}, run {data['run']}: (token, expert) pairs per routed expert "
-                 f"after warm-up (/expert_load)\nmax/mean imbalance over {data['moe_layers']} "
-                 f"MoE layers: mean {fmt_ratio(whole['mean'])}, worst {fmt_ratio(whole['worst'])}",
-                 fontsize=10)
+    if STYLE["titles"]:
+        fig.suptitle(f"{data['model']}, {data['run']}: tokens per routed expert after warm-up; "
+                     f"max/mean over {data['moe_layers']} MoE layers: mean "
+                     f"{fmt_ratio(whole['mean'])}, worst {fmt_ratio(whole['worst'])}")
     fig.tight_layout()
     save(fig, out)
 
@@ -560,7 +691,7 @@ def draw_experts(data, out):
 # command line
 # ---------------------------------------------------------------------------------------------
 
-def plot_all(paths, run_name, outdir):
+def plot_all(paths, run_name, outdir, fmt="png"):
     """The three plots into outdir, each with its numbers as NAME.json. Every input is read
     before anything is drawn, so a bad one leaves no partial set of plots."""
     plots = {"pareto": (pareto_data(paths), draw_pareto)}
@@ -574,7 +705,7 @@ def plot_all(paths, run_name, outdir):
         print(f"{PROG}: note: no timeline: {e}", file=sys.stderr)
     plots["experts"] = (experts_data(paths[0], run_name, None), draw_experts)
     for name, (data, draw) in plots.items():
-        draw(data, os.path.join(outdir, name + ".png"))
+        draw(data, os.path.join(outdir, f"{name}.{fmt}"))
         write_data(data, os.path.join(outdir, name + ".json"))
 
 
@@ -589,7 +720,7 @@ def parser():
     p = argparse.ArgumentParser(
         prog="sievesim_plots.py",
         formatter_class=argparse.RawDescriptionHelpFormatter,
-        description="Plots of sievesim HDF5 result files (PNG, matplotlib).",
+        description="Plots of sievesim HDF5 result files (PNG, PDF or SVG; matplotlib).",
         epilog="""plots:
   pareto    throughput (output tokens/s per GPU) against interactivity (tokens/s per user)
             from /summary: one curve per scheduler over every run of every file (a sweep
@@ -615,13 +746,20 @@ examples:
   sievesim run configs/quickstart.yaml --schedulers pimoe,sieve \\
       --sweep workload.requests.closed.concurrency=8,32,128 -o sweep.h5
   analysis/sievesim_plots.py pareto sweep.h5 -o pareto.png
+  analysis/sievesim_plots.py --style paper pareto sweep.h5 -o pareto.pdf
   analysis/sievesim_plots.py timeline sweep.h5 --run sieve@concurrency=128 -o timeline.png
   analysis/sievesim_plots.py experts sweep.h5 --layers 0,24,47 -o experts.png
   analysis/sievesim_plots.py all points/*.h5 -d plots/""")
     sub = p.add_subparsers(dest="command", required=True, metavar="PLOT")
 
+    p.add_argument("--style", choices=sorted(STYLES), default="screen",
+                   help="screen (default: titles that say what is shown), paper (one-column "
+                        "size, small type, no titles: the caption says it) or slides (large "
+                        "type)")
+
     def outputs(sp):
-        sp.add_argument("-o", "--output", required=True, metavar="OUT.png")
+        sp.add_argument("-o", "--output", required=True, metavar="OUT.png",
+                        help="the plot; .png, .pdf or .svg (vector, for papers)")
         sp.add_argument("--data", metavar="OUT.json", help="also write the plotted numbers as JSON")
 
     sp = sub.add_parser("pareto", help="throughput vs interactivity, one curve per scheduler")
@@ -648,15 +786,19 @@ examples:
     sp.add_argument("files", nargs="+", metavar="FILE")
     sp.add_argument("--run", metavar="NAME", help="run of the first file for timeline/experts")
     sp.add_argument("-d", "--dir", required=True, metavar="OUTDIR")
+    sp.add_argument("--format", choices=FORMATS, default="png", help="file format of the plots")
     return p
 
 
 def main(argv=None):
+    global STYLE
     args = parser().parse_args(argv)
+    STYLE = STYLES[args.style]
     try:
         if args.command == "all":
-            plot_all(args.files, args.run, args.dir)
+            plot_all(args.files, args.run, args.dir, args.format)
             return 0
+        output_format(args.output)
         if args.command == "pareto":
             data, draw = pareto_data(args.files), draw_pareto
         elif args.command == "timeline":

@@ -120,6 +120,43 @@ check_png nolayers/experts.png || fail "the experts plot must still be drawn"
   fail "the pareto plot must still be drawn"
 ok "without /layers: pareto and experts drawn, the timeline skipped with a note"
 
+step "for papers: styles, vector formats, labels that do not overlap, what ran where"
+must_succeed "pareto, paper style, PDF" plots --style paper pareto sweep.h5 -o paper/pareto.pdf --data paper/pareto.json
+must_succeed "timeline, slides style, SVG" plots --style slides timeline sweep.h5 -o paper/timeline.svg --data paper/timeline.json
+must_succeed "all --format svg" plots all sweep.h5 -d svg --format svg
+[[ $(head -c 5 paper/pareto.pdf) == "%PDF-" ]] || fail "paper/pareto.pdf is not a PDF"
+for f in paper/timeline.svg svg/pareto.svg svg/timeline.svg svg/experts.svg; do
+  grep -q "<svg" "$f" || fail "$f is not an SVG"
+done
+ok "PDF and SVG written"
+must_succeed "pareto of a gpu-only and a sieve sweep" "$SIEVESIM" run "$QUICKSTART" -q --max-iterations 3 \
+  --schedulers gpu-only,noexp,sieve --sweep workload.requests.closed.concurrency=1,2,4,8,16,32,64,128 -o crowd.h5
+must_succeed "pareto of 24 points" plots pareto crowd.h5 -o crowd.png --data crowd.json
+must_succeed "timeline of the gpu-only run" plots timeline crowd.h5 --run gpu-only@concurrency=64 -o gpu.png --data gpu.json
+"$PLOT_PY" - <<'PY' || fail "labels overlap, or phases drawn where they did not run"
+import json
+for name in ("crowd.json", "pareto.json", "paper/pareto.json"):
+    d = json.load(open(name))
+    boxes = [l["box_px"] for l in d["labels"]]
+    assert boxes, name
+    for i, a in enumerate(boxes):
+        for b in boxes[:i]:
+            assert not (a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]), (name, a, b)
+    print(f"    ok: {name}: {len(boxes)} labels, none overlapping")
+g = json.load(open("gpu.json"))
+assert g["attention_on_pim"] is False and all(r["experts_pim"] == 0 for r in g["layers"]), g
+s = json.load(open("paper/timeline.json"))
+assert s["attention_on_pim"] is True, s
+assert "dense" not in g["phases"] and set(g["phases"]) <= {"attention", "dispatch", "experts", "combine"}, g["phases"]
+print(f"    ok: gpu-only: attention and experts on the GPU only; phases listed: {g['phases']}")
+PY
+check_png crowd.png gpu.png || fail "crowd.png or gpu.png is blank"
+rc=0
+plots pareto sweep.h5 -o pareto.jpg 2>jpg.err || rc=$?
+[[ $rc -eq 2 && $(wc -l <jpg.err) -eq 1 ]] && grep -q "name the output .png, .pdf or .svg" jpg.err ||
+  { show jpg.err >&2; fail "an unknown format must be exit 2 with one line"; }
+ok "an unknown output format is exit 2"
+
 # Under a python3 that is not the system one and lacks h5py (pyenv, a venv), the hint must say
 # to use the system python, not to apt-get what is already installed. Checked where such an
 # interpreter is on the PATH.
