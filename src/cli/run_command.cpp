@@ -6,20 +6,24 @@
 #include <boost/mpi/communicator.hpp>
 #include <boost/mpi/environment.hpp>
 #include <boost/serialization/string.hpp>
+#include <boost/serialization/vector.hpp>
 #include <chrono>
 #include <climits>
 #include <cstdio>
 #include <ctime>
 #include <filesystem>
 #include <iostream>
+#include <optional>
 
 #include "base/error.hpp"
 #include "base/logging.hpp"
 #include "cli/commands.hpp"
+#include "cli/interrupt.hpp"
 #include "cli/progress.hpp"
 #include "engine/simulator.hpp"
 #include "engine/system.hpp"
 #include "io/h5_writer.hpp"
+#include "io/point_store.hpp"
 #include "io/report.hpp"
 #include "mpi/rank_map.hpp"
 
@@ -31,7 +35,7 @@ struct RunOpts {
   std::vector<std::string> params;
   std::int64_t nodes_per_rank = 0;
   std::int64_t seed = -1, iterations = -1;
-  bool log_all_ranks = false, quiet = false, output_given = false;
+  bool log_all_ranks = false, quiet = false, output_given = false, resume = false;
   double progress_every_s = 10;
   std::vector<std::string> schedulers;
   std::string baseline;
@@ -74,8 +78,54 @@ bool all_ranks_agree(const boost::mpi::communicator& world, const std::string& e
   return false;
 }
 
+// Simulates one point; nothing if a stop signal came first (every rank then returns nothing
+// at the same iteration).
+std::optional<RunOutput> run_point(Planned& p, std::size_t point, std::size_t points,
+                                   const std::string& sweep_key, const RankMap& ranks,
+                                   ProgressLine& progress, const boost::mpi::communicator& world) {
+  System& e = *p.sys;
+  spdlog::info("{} on {} nodes ({} ranks x {} nodes per rank), scheduler {}{}, {} requests",
+               e.model.name, e.cfg.nodes, world.size(), ranks.nodes_per_rank(), e.scheduler_name,
+               p.sweep_value.empty()                      ? ""
+               : sweep_key.find(',') == std::string::npos ? ", " + sweep_key + " = " + p.sweep_value
+                                                          : ", " + p.sweep_value,
+               e.total_requests);
+  if (e.scheduler_name == "oracle" && e.cfg.workload.batching.mode == ServeMode::kDecode &&
+      e.total_requests / e.cfg.nodes > 64)
+    spdlog::warn(
+        "the oracle's exact search grows with the distinct token counts per expert: at "
+        "{} requests per GPU one decision can take seconds",
+        e.total_requests / e.cfg.nodes);
+  Simulator sim(e, ranks, world);
+  RunOutput out;
+  out.name = p.name;
+  out.scheduler = e.scheduler_name;
+  out.sweep_value = p.sweep_value;
+  out.experiment = &e.cfg;
+  const std::string label = p.name.empty() ? e.scheduler_name : p.name;
+  progress.start_point(point, points, label);
+  try {
+    out.results = sim.run([&](const Progress& pr) {
+      progress.update(pr);
+      if (const int s = stop_signal(world)) throw Stopped{s};
+    });
+  } catch (const Stopped&) {
+    progress.end_point();
+    return std::nullopt;
+  }
+  progress.end_point();
+  const Summary& s = out.results.summary;
+  if (s.requests_finished < s.requests)
+    spdlog::warn("{}: stopped after workload.max_iterations = {} with {} of {} requests finished",
+                 label, e.cfg.workload.max_iterations, s.requests_finished, s.requests);
+  if (s.records_dispatched != s.records_combined)
+    throw SimulationError("token records lost in the exchange");
+  return out;
+}
+
 int simulate(RunOpts& o, const boost::mpi::communicator& world) {
   setup_logging(world.rank(), o.log_all_ranks, o.quiet ? "warn" : o.log_level);
+  install_stop_handlers();
 
   std::vector<std::string> overrides = o.params;
   if (o.seed >= 0) overrides.push_back("workload.seed=" + std::to_string(o.seed));
@@ -85,6 +135,8 @@ int simulate(RunOpts& o, const boost::mpi::communicator& world) {
 
   // One experiment per (scheduler, sweep point), all loaded and checked before any runs.
   std::vector<Planned> plan;
+  std::vector<StoredPoint> stored;
+  std::vector<std::string> finished;  // per point, the file holding it finished ("": to run)
   RankMap ranks;
   std::string error, sweep_key;
   try {
@@ -108,6 +160,9 @@ int simulate(RunOpts& o, const boost::mpi::communicator& world) {
         if (!point.label.empty()) name += (name.empty() ? "" : "@") + point.label;
         plan.push_back(Planned{name, point.value, read_experiment(o.file, with), nullptr});
       }
+    for (auto s = o.schedulers.begin(); s != o.schedulers.end(); ++s)
+      if (std::find(o.schedulers.begin(), s, *s) != s)
+        throw InputError(o.file, "--schedulers", "'" + *s + "' is given twice");
     if (!o.baseline.empty() &&
         std::find(o.schedulers.begin(), o.schedulers.end(), o.baseline) == o.schedulers.end())
       throw InputError(o.file, "--baseline", "'" + o.baseline + "' is not one of --schedulers");
@@ -121,9 +176,11 @@ int simulate(RunOpts& o, const boost::mpi::communicator& world) {
     ranks = RankMap(x.nodes, world.size(), npr);
     const char* out_key = o.output_given ? "-o" : "output.path";
     for (const std::string& p : {x.output_path, x.output_path + ".partial"}) {
-      // Never replace a directory, a device (as root, `-o /dev/null`!), a FIFO or a socket.
+      // Never replace a directory, a device (as root, `-o /dev/null`!), a FIFO or a socket;
+      // OUT.h5.partial is the directory of finished points (a file in earlier versions).
       const auto st = std::filesystem::status(p);
-      if (std::filesystem::exists(st) && !std::filesystem::is_regular_file(st))
+      if (std::filesystem::exists(st) && !std::filesystem::is_regular_file(st) &&
+          !(p != x.output_path && std::filesystem::is_directory(st)))
         throw InputError(x.file, out_key, "'" + p + "' exists and is not a regular file");
     }
     const auto dir = std::filesystem::absolute(x.output_path).parent_path();
@@ -134,12 +191,30 @@ int simulate(RunOpts& o, const boost::mpi::communicator& world) {
     // Every point's components built once, for this rank's nodes, before any point runs.
     const NodeRange local{ranks.first_node(world.rank()), ranks.nodes_per_rank()};
     for (auto& p : plan) p.sys = System::assemble(std::move(p.settings), local);
+    for (const auto& p : plan)
+      stored.push_back(StoredPoint{p.name, p.sys->scheduler_name, p.sys->cfg.resolved_yaml});
+    if (world.rank() == 0) {
+      const PointStore store(plan.front().sys->cfg.output_path);
+      if (o.resume) {
+        finished = store.find_finished(stored);
+      } else if (const int n = store.start_fresh(); n > 0) {
+        spdlog::warn(
+            "discarded {} finished point(s) an earlier run left in {} (--resume keeps them)", n,
+            store.dir());
+      }
+    }
   } catch (const InputError& e) {
     error = e.what();
   }
   if (!all_ranks_agree(world, error)) return kExitBadInput;
 
+  boost::mpi::broadcast(world, finished, 0);
+  finished.resize(plan.size());
   const std::string output_path = plan.front().sys->cfg.output_path;
+  const PointStore store(output_path);
+  // The merged file's header describes the first point, whose components are gone by then.
+  const Experiment header = plan.front().sys->cfg;
+  const ModelSpec header_model = plan.front().sys->model;
   const auto t0 = std::chrono::steady_clock::now();
   ProgressLine progress(world.rank() == 0 && !o.quiet, isatty(STDERR_FILENO) != 0,
                         o.progress_every_s);
@@ -156,48 +231,59 @@ int simulate(RunOpts& o, const boost::mpi::communicator& world) {
   // A sweep or a --schedulers list is recorded under /runs even with a single point, so the
   // file keeps the swept value and the scheduler name (what `report` merges job-array points by).
   const bool multi = plan.size() > 1 || !sweep_key.empty() || !o.schedulers.empty();
-  ResultFile file(output_path, plan.front().sys->cfg, plan.front().sys->model, info, multi, world);
   std::int64_t iterations = 0;
-  for (std::size_t point = 0; point < plan.size(); ++point) {
+  int stopped = 0;
+  for (std::size_t point = 0; point < plan.size() && !stopped; ++point) {
     Planned& p = plan[point];
-    System& e = *p.sys;
-    spdlog::info("{} on {} nodes ({} ranks x {} nodes per rank), scheduler {}{}, {} requests",
-                 e.model.name, e.cfg.nodes, world.size(), ranks.nodes_per_rank(), e.scheduler_name,
-                 p.sweep_value.empty() ? ""
-                 : sweep_key.find(',') == std::string::npos
-                     ? ", " + sweep_key + " = " + p.sweep_value
-                     : ", " + p.sweep_value,
-                 e.total_requests);
-    if (e.scheduler_name == "oracle" && e.cfg.workload.batching.mode == ServeMode::kDecode &&
-        e.total_requests / e.cfg.nodes > 64)
-      spdlog::warn(
-          "the oracle's exact search grows with the distinct token counts per expert: at "
-          "{} requests per GPU one decision can take seconds",
-          e.total_requests / e.cfg.nodes);
-    Simulator sim(e, ranks, world);
-    RunOutput out;
-    out.name = p.name;
-    out.scheduler = e.scheduler_name;
-    out.sweep_value = p.sweep_value;
-    out.experiment = &e.cfg;
-    const std::string label = p.name.empty() ? e.scheduler_name : p.name;
-    progress.start_point(point, plan.size(), label);
-    out.results = sim.run([&](const Progress& pr) { progress.update(pr); });
-    progress.end_point();
-    const Summary& s = out.results.summary;
-    if (s.requests_finished < s.requests)
-      spdlog::warn("{}: stopped after workload.max_iterations = {} with {} of {} requests finished",
-                   label, e.cfg.workload.max_iterations, s.requests_finished, s.requests);
-    if (s.records_dispatched != s.records_combined)
-      throw SimulationError("token records lost in the exchange");
-    iterations += s.iterations;
-    file.add(out);  // the rows go to disk now; the next run starts from empty memory
-    p.sys.reset();
+    if (!finished[point].empty()) {
+      spdlog::info("{}: finished earlier, kept from {}", p.name.empty() ? "the run" : p.name,
+                   finished[point]);
+      p.sys.reset();
+      continue;
+    }
+    const auto started = std::chrono::steady_clock::now();
+    std::optional<RunOutput> out =
+        run_point(p, point, plan.size(), sweep_key, ranks, progress, world);
+    if (!out) {
+      stopped = stop_signal(world);
+      break;
+    }
+    iterations += out->results.summary.iterations;
+    const double own_s =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    double wall = 0;
+    boost::mpi::all_reduce(world, own_s, wall, boost::mpi::maximum<double>());
+    // The point is durable once its own file has its final name (see io/point_store.hpp).
+    finished[point] = store.point_path(p.name);
+    ResultFile file(finished[point], p.sys->cfg, p.sys->model, info, multi, world);
+    file.add(*out);
+    file.commit(wall);
+    p.sys.reset();                 // the next point starts from empty memory
+    stopped = stop_signal(world);  // (one that came while the point was written)
   }
+  if (stopped) {
+    const auto kept = std::count_if(finished.begin(), finished.end(),
+                                    [](const std::string& f) { return !f.empty(); });
+    if (world.rank() == 0)
+      std::fprintf(stderr,
+                   "sievesim: stopped by %s: %lld of %zu point(s) finished and kept in %s/; "
+                   "the same command with --resume runs the rest\n",
+                   signal_name(stopped), static_cast<long long>(kept), plan.size(),
+                   store.dir().c_str());
+    return 128 + stopped;
+  }
+  std::string merge_error;
+  if (world.rank() == 0) try {
+      store.merge(stored, finished, header, header_model, info, multi);
+    } catch (const std::exception& e) {
+      merge_error = e.what();
+    }
+  boost::mpi::broadcast(world, merge_error, 0);
+  if (!merge_error.empty())
+    throw std::runtime_error("merging the points into " + output_path + ": " + merge_error);
   const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   double wall_max = 0;
   boost::mpi::all_reduce(world, wall, wall_max, boost::mpi::maximum<double>());
-  file.commit(wall_max);
   spdlog::info("simulated {} iterations in {} run(s) in {:.2f} s wall time", iterations,
                plan.size(), wall_max);
   if (world.rank() == 0 && !o.quiet) {
@@ -270,6 +356,10 @@ Runner add_run_command(CLI::App& app, int& argc, char**& argv) {
                   "table of throughput against interactivity")
       ->allow_extra_args(false)
       ->type_name("KEY=V1,V2,...");
+  cmd->add_flag("--resume", o->resume,
+                "keep the points an earlier, stopped run of the same experiment finished (in "
+                "OUT.h5.partial/, or in OUT.h5) and run only the rest; refused when a finished "
+                "point's configuration differs from the one given");
   cmd->add_flag("--log-all-ranks", o->log_all_ranks, "log from every rank, not only rank 0");
   cmd->add_flag("-q,--quiet", o->quiet, "print only warnings and errors, no summary");
   cmd->add_option("--progress-every", o->progress_every_s,

@@ -136,44 +136,64 @@ void or_abort(const std::string& tmp, MPI_Comm comm, Fn fn) {
 
 }  // namespace
 
+hid_t write_file_header(hid_t file, const Experiment& x, const ModelSpec& model,
+                        const RunInfo& info, bool multi) {
+  // Metadata calls are collective in parallel HDF5: every rank writes identical attributes.
+  h5::write_attr(file, "software", std::string("sievesim"));
+  h5::write_attr(file, "version", std::string(kVersion));
+  h5::write_attr(file, "git_revision", std::string(kGitRevision));
+  h5::write_attr(file, "date", info.date_utc);
+  h5::write_attr(file, "schema_version", static_cast<std::int64_t>(kSchemaVersion));
+  h5::write_attr(file, "config", x.resolved_yaml);
+  h5::write_attr(file, "config_file", x.file);
+  h5::write_attr(file, "model_name", model.name);
+  h5::write_attr(file, "model_config_json", model.config_json);
+  h5::write_attr(file, "command_line", info.command_line);
+  h5::write_attr(file, "ranks", static_cast<std::int64_t>(info.ranks));
+  h5::write_attr(file, "nodes", x.nodes);
+  h5::write_attr(file, "nodes_per_rank", info.nodes_per_rank);
+  if (!multi) return -1;
+  // Runs of a comparison or a sweep: one group each under /runs, in the order run.
+  Handle gcpl(H5Pcreate(H5P_GROUP_CREATE), H5Pclose, "H5Pcreate");
+  h5::check_status(H5Pset_link_creation_order(gcpl, H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED),
+                   "H5Pset_link_creation_order");
+  const hid_t runs = H5Gcreate2(file, "runs", H5P_DEFAULT, gcpl, H5P_DEFAULT);
+  if (runs < 0) throw h5::Error("H5Gcreate2(runs) failed");
+  h5::write_attr(runs, "baseline", info.baseline);
+  h5::write_attr(runs, "sweep_key", info.sweep_key);
+  return runs;
+}
+
+void write_file_footer(hid_t file, const std::vector<std::string>& schedulers, double wall_time_s) {
+  std::vector<std::string> unique;
+  for (const auto& s : schedulers)
+    if (std::find(unique.begin(), unique.end(), s) == unique.end()) unique.push_back(s);
+  std::string list;
+  for (const auto& s : unique) list += (list.empty() ? "" : ",") + s;
+  h5::write_attr(file, "scheduler", list);
+  h5::write_attr(file, "wall_time_s", wall_time_s);
+}
+
+Handle result_file_access(MPI_Comm comm) {
+  Handle fapl(H5Pcreate(H5P_FILE_ACCESS), H5Pclose, "H5Pcreate");
+  if (comm != MPI_COMM_NULL)
+    h5::check_status(H5Pset_fapl_mpio(fapl, comm, MPI_INFO_NULL), "H5Pset_fapl_mpio");
+  // The 1.8 file format stores large attributes densely: a model's config.json or the resolved
+  // configuration may exceed the 64 KiB limit of compact attribute storage.
+  h5::check_status(H5Pset_libver_bounds(fapl, H5F_LIBVER_V18, H5F_LIBVER_LATEST),
+                   "H5Pset_libver_bounds");
+  return fapl;
+}
+
 ResultFile::ResultFile(const std::string& path, const Experiment& x, const ModelSpec& model,
                        const RunInfo& info, bool multi, MPI_Comm comm)
     : path_(path), tmp_(path + ".partial"), multi_(multi), comm_(comm) {
   H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
   or_abort(tmp_, comm_, [&] {
-    Handle fapl(H5Pcreate(H5P_FILE_ACCESS), H5Pclose, "H5Pcreate");
-    h5::check_status(H5Pset_fapl_mpio(fapl, comm_, MPI_INFO_NULL), "H5Pset_fapl_mpio");
-    // The 1.8 file format stores large attributes densely: a model's config.json or the resolved
-    // configuration may exceed the 64 KiB limit of compact attribute storage.
-    h5::check_status(H5Pset_libver_bounds(fapl, H5F_LIBVER_V18, H5F_LIBVER_LATEST),
-                     "H5Pset_libver_bounds");
+    const Handle fapl = result_file_access(comm_);
     file_ = H5Fcreate(tmp_.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, fapl);
     if (file_ < 0) throw h5::Error("H5Fcreate(" + tmp_ + ") failed");
-    // Metadata calls are collective in parallel HDF5: every rank writes identical attributes.
-    h5::write_attr(file_, "software", std::string("sievesim"));
-    h5::write_attr(file_, "version", std::string(kVersion));
-    h5::write_attr(file_, "git_revision", std::string(kGitRevision));
-    h5::write_attr(file_, "date", info.date_utc);
-    h5::write_attr(file_, "schema_version", static_cast<std::int64_t>(kSchemaVersion));
-    h5::write_attr(file_, "config", x.resolved_yaml);
-    h5::write_attr(file_, "config_file", x.file);
-    h5::write_attr(file_, "model_name", model.name);
-    h5::write_attr(file_, "model_config_json", model.config_json);
-    h5::write_attr(file_, "command_line", info.command_line);
-    h5::write_attr(file_, "ranks", static_cast<std::int64_t>(info.ranks));
-    h5::write_attr(file_, "nodes", x.nodes);
-    h5::write_attr(file_, "nodes_per_rank", info.nodes_per_rank);
-    if (multi_) {
-      // Runs of a comparison or a sweep: one group each under /runs, in the order run.
-      Handle gcpl(H5Pcreate(H5P_GROUP_CREATE), H5Pclose, "H5Pcreate");
-      h5::check_status(
-          H5Pset_link_creation_order(gcpl, H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED),
-          "H5Pset_link_creation_order");
-      runs_ = H5Gcreate2(file_, "runs", H5P_DEFAULT, gcpl, H5P_DEFAULT);
-      if (runs_ < 0) throw h5::Error("H5Gcreate2(runs) failed");
-      h5::write_attr(runs_, "baseline", info.baseline);
-      h5::write_attr(runs_, "sweep_key", info.sweep_key);
-    }
+    runs_ = write_file_header(file_, x, model, info, multi_);
   });
 }
 
@@ -200,13 +220,7 @@ void ResultFile::add(const RunOutput& run) {
 
 void ResultFile::commit(double wall_time_s) {
   or_abort(tmp_, comm_, [&] {
-    std::vector<std::string> unique;
-    for (const auto& s : schedulers_)
-      if (std::find(unique.begin(), unique.end(), s) == unique.end()) unique.push_back(s);
-    std::string list;
-    for (const auto& s : unique) list += (list.empty() ? "" : ",") + s;
-    h5::write_attr(file_, "scheduler", list);
-    h5::write_attr(file_, "wall_time_s", wall_time_s);
+    write_file_footer(file_, schedulers_, wall_time_s);
     h5::check_status(H5Fflush(file_, H5F_SCOPE_GLOBAL), "H5Fflush");
     if (runs_ >= 0) H5Gclose(runs_);
     runs_ = -1;

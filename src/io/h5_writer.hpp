@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "base/h5_util.hpp"
 #include "config/experiment.hpp"
 #include "engine/results.hpp"
 #include "model/model.hpp"
@@ -31,6 +32,15 @@ struct RunInfo {
   std::string baseline;   // comparisons: the scheduler ratios are taken against
   std::string sweep_key;  // sweeps: the dotted key that varies
 };
+
+// The root attributes and, for several runs, the /runs group (returned; -1 for one run) of a
+// result file: the same in a file written collectively and in one merged on rank 0.
+hid_t write_file_header(hid_t file, const Experiment& x, const ModelSpec& model,
+                        const RunInfo& info, bool multi);
+// The attributes known once every run is in: the schedulers (distinct, in order) and the time.
+void write_file_footer(hid_t file, const std::vector<std::string>& schedulers, double wall_time_s);
+// The file access properties of a result file: MPI-IO on `comm`, or serial for MPI_COMM_NULL.
+h5::Handle result_file_access(MPI_Comm comm);
 
 // The result file, written collectively as runs finish (so a sweep never holds more than one
 // run's rows) under PATH.partial, and renamed to PATH by commit(). One run: its tables at the
