@@ -19,8 +19,13 @@ void install_stop_handlers() {
   sigemptyset(&sa.sa_mask);
   // Restart interrupted system calls: MPI and HDF5 are not written to see EINTR.
   sa.sa_flags = SA_RESTART;
-  sigaction(SIGTERM, &sa, nullptr);
-  sigaction(SIGINT, &sa, nullptr);
+  for (const int signal : {SIGTERM, SIGINT}) {
+    // A signal ignored when we started stays ignored: a shell runs its background jobs with
+    // SIGINT ignored so that a Ctrl-C meant for the foreground does not stop them (nohup too).
+    struct sigaction was {};
+    sigaction(signal, nullptr, &was);
+    if (was.sa_handler != SIG_IGN) sigaction(signal, &sa, nullptr);
+  }
 }
 
 int stop_signal(MPI_Comm comm) {

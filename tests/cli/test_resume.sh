@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # A killed run keeps its finished points (issue 17, item 3): a 4-point sweep on 2 MPI ranks is
-# stopped midway with SIGTERM and with SIGKILL (to every rank, as the OOM killer or Slurm after
+# stopped midway with SIGTERM and with SIGKILL (and on one process with SIGINT) (to every rank, as the OOM killer or Slurm after
 # its grace time would), each once at least one point has finished. The SIGTERM goes to one rank
 # only: the ranks agree in a collective, so the other one stops at the same iteration too (and
 # rank 0, which got no signal, reports it). (mpirun passes a SIGTERM of its own on to the ranks
@@ -113,6 +113,25 @@ must_succeed "resume on 1 rank" "$SIEVESIM" "${RUN[@]}" "${SWEEP[@]}" --resume
 digest out.h5 >resumed.digest
 diff ../ref.digest resumed.digest >&2 || fail "the file resumed after SIGKILL differs from the uninterrupted run's"
 ok "identical digests after SIGKILL and a resume on another rank count"
+
+step "SIGINT (Ctrl-C) to a run without mpirun: exit 130, the finished points stay"
+mkdir int && cd int
+# (A background job of a script starts with SIGINT ignored, which sievesim respects; env
+# restores the default so that the signal is delivered as from a terminal.)
+env --default-signal=INT "$SIEVESIM" "${RUN[@]}" "${SWEEP[@]}" >run.out 2>run.err &
+RUN_PID=$!
+for ((i = 0; i < 1200; i++)); do
+  (($(finished_points) > 0)) && break
+  sleep 0.05
+done
+kill -INT "$RUN_PID"
+rc=0
+wait "$RUN_PID" || rc=$?
+[[ $rc -eq 130 ]] || { show run.err >&2; fail "a run stopped by SIGINT exited $rc, expected 130"; }
+contains run.err "sievesim: stopped by SIGINT" "the stop is reported"
+check_kept
+cd ..
+ok "exit 130, the finished points kept"
 
 step "--resume of a finished file with a point added; a plain rerun discards what is left"
 must_succeed "resume with concurrency 16 added" "$SIEVESIM" "${RUN[@]}" --resume \
