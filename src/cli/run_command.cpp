@@ -208,7 +208,8 @@ int simulate(RunOpts& o, const boost::mpi::communicator& world) {
   }
   if (!all_ranks_agree(world, error)) return kExitBadInput;
 
-  boost::mpi::broadcast(world, finished, 0);
+  if (world.rank() == 0) PointStore(plan.front().sys->cfg.output_path).create_dir();
+  boost::mpi::broadcast(world, finished, 0);  // (also: no rank writes before the directory exists)
   finished.resize(plan.size());
   const std::string output_path = plan.front().sys->cfg.output_path;
   const PointStore store(output_path);

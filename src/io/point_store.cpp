@@ -89,8 +89,14 @@ int PointStore::start_fresh() const {
   } else {
     fs::remove(dir_);  // the single partial file of earlier versions, if any
   }
-  fs::create_directory(dir_);
   return finished;
+}
+
+void PointStore::create_dir() const {
+  if (!fs::is_directory(dir_)) {
+    fs::remove(dir_);  // the single partial file of earlier versions: unreadable by design
+    fs::create_directory(dir_);
+  }
 }
 
 std::vector<std::string> PointStore::find_finished(const std::vector<StoredPoint>& plan) const {
@@ -120,9 +126,6 @@ std::vector<std::string> PointStore::find_finished(const std::vector<StoredPoint
       if (e.path().extension() == ".h5") files.push_back(e.path().string());
     std::sort(files.begin(), files.end());
     for (const auto& f : files) runs_in(f, take(f));
-  } else {
-    fs::remove(dir_);  // the single partial file of earlier versions: unreadable by design
-    fs::create_directory(dir_);
   }
   // A finished file from before (a sweep now given more values) supplies what the directory
   // lacks.

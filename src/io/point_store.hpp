@@ -37,12 +37,14 @@ class PointStore {
   std::string point_path(const std::string& name) const;
 
   // Rank 0, before any point runs. Without `resume`: removes what an earlier run left (returns
-  // the finished points it discarded) and creates the directory. With it: for each planned
+  // the finished points it discarded). With it: for each planned
   // point, the file that already holds it finished ("" where it is still to run), from the
   // directory or else from OUT.h5. Throws InputError when a finished point's configuration
-  // differs from the plan's or the directory holds a point the plan lacks.
+  // differs from the plan's or the directory holds a point the plan lacks. Creates nothing
+  // (a refused resume leaves no directory behind): create_dir() does, once all is well.
   int start_fresh() const;
   std::vector<std::string> find_finished(const std::vector<StoredPoint>& plan) const;
+  void create_dir() const;
 
   // Rank 0, once every point is finished (`sources[i]` holds point i): writes OUT.h5 through a
   // temporary name, with the header of `x` and `info` and the runs in plan order, then removes

@@ -23,6 +23,12 @@ mkdir ref && cd ref
 must_succeed "run the 4-point sweep" mpirun_np 2 "$SIEVESIM" "${RUN[@]}" "${SWEEP[@]}"
 [[ -f out.h5 && ! -e out.h5.partial ]] || fail "the reference left out.h5.partial or wrote no out.h5"
 digest out.h5 >../ref.digest
+rc=0
+"$SIEVESIM" "${RUN[@]}" "${SWEEP[@]}" -q -p workload.seed=2 --resume >bad.out 2>bad.err || rc=$?
+[[ $rc -eq 2 ]] && grep -qF "out.h5: config: the finished point 'concurrency=32' was run with another" bad.err ||
+  { show bad.err >&2; fail "a resume of out.h5 with another seed must be refused, got exit $rc"; }
+[[ ! -e out.h5.partial ]] && digest out.h5 | cmp -s - ../ref.digest ||
+  fail "a refused resume left out.h5.partial behind or changed out.h5"
 cd ..
 ok "ref/out.h5: $(grep -c '^/runs/[^/]* ' ref.digest) runs"
 
