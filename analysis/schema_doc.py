@@ -99,9 +99,11 @@ STATS = {"mean": "mean", "p50": "median", "p90": "90th percentile", "p99": "99th
 TABLE_NOTES = {
     "iterations": "Per iteration, summed (or min/max for times) over all nodes.",
     "layers": "Written only with `output.layers: true` (the default). Rows are node-major: "
-              "node, then iteration, then layer. The five instants split a layer's critical "
-              "path into attention, dispatch, experts and combine; busy and idle times are "
-              "per-layer totals.",
+              "node, then iteration, then layer, then micro-batch (`system.micro_batches: 2` "
+              "gives each layer a row per micro-batch, on that micro-batch's own clock). The "
+              "five instants split a layer's critical path into attention, dispatch, experts "
+              "and combine; busy and idle times are per-layer totals (with micro-batches, of "
+              "the row's micro-batch: the other one may use the idle time).",
     "requests": "One row per request of the workload, also those never admitted (-1 marks "
                 "what did not happen).",
     "placement": "Row 0 is the initial placement; one more row per re-placement "

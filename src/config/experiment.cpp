@@ -56,6 +56,14 @@ void read_system(const Params& sys, Experiment& x) {
               "a token is sent once per destination GPU (normal all-to-all kernels) or once per "
               "selected expert (low-latency decode kernels); the combine mirrors it")
           .dflt("per-destination") == "per-expert";
+  x.micro_batches = sys.param<std::int64_t>("micro_batches")
+                        .min(1)
+                        .max(2)
+                        .desc(
+                            "micro-batches per node: 2 splits each node's batch by requests into "
+                            "two halves whose layers alternate, so one's attention and exchanges "
+                            "overlap the other's experts (each pays its own kernels)")
+                        .dflt(1);
 }
 
 void read_model(const Params& mod, Experiment& x) {

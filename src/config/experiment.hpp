@@ -44,6 +44,8 @@ struct Experiment {
   // Dispatch sends a token once per destination node (de-duplicated, "normal" all-to-all
   // kernels) or once per selected expert (low-latency decode kernels); combine mirrors it.
   bool dispatch_per_expert = false;
+  // 2: each node's batch runs as two micro-batches (halves by request) pipelined layer by layer.
+  std::int64_t micro_batches = 1;
   std::string model_config;  // the Hugging Face config.json, resolved against base_dir
   std::string weight_dtype;  // "checkpoint" or the dtype every weight is stored in
   WorkloadConfig workload;

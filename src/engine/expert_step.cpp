@@ -21,8 +21,10 @@ std::int64_t unique_slots(std::span<const TokenRecord> recs) {
 
 }  // namespace
 
-void Node::run_experts(const EngineContext& ctx, std::int64_t layer, std::span<const Message> in,
-                       Outbox& out) {
+void Node::run_experts(const EngineContext& ctx, std::int64_t layer, std::int64_t mb,
+                       std::span<const Message> in, Outbox& out) {
+  // This node's own row of the micro-batch's layer records the expert work it hosts.
+  cur_ = static_cast<std::size_t>(mb);
   receive(ctx, in);
   const ExpertArrivals a = count_arrivals(ctx, layer, in);
   const ModelSpec& model = ctx.sys.model;
@@ -36,7 +38,7 @@ void Node::run_experts(const EngineContext& ctx, std::int64_t layer, std::span<c
   const ExpertSplit split = decide(sin, decided);
   run_shared_experts();
   std::vector<sim_time_t> done(a.loads.size(), 0);
-  row_.experts_end_ps = std::max(a.dispatch_end_ps, execute(sin, split, a, decided, done));
+  row().experts_end_ps = std::max(a.dispatch_end_ps, execute(sin, split, a, decided, done));
   send_combine(ctx, in, done, out);
   for (const auto& l : a.loads) expert_index_[static_cast<std::size_t>(l.expert)] = -1;
 }
@@ -45,7 +47,7 @@ ExpertArrivals Node::count_arrivals(const EngineContext& ctx, std::int64_t layer
                                     std::span<const Message> in) {
   const Topology& topo = *ctx.sys.topology;
   ExpertArrivals a;
-  a.counts_known_ps = a.dispatch_end_ps = row_.attention_end_ps;
+  a.counts_known_ps = a.dispatch_end_ps = row().attention_end_ps;
   // The scheduler's communication estimate uses only what the token counts tell: the bytes each
   // source sends, serialized on this node's ingress, plus a hop; the combine mirrors it.
   sim_time_t bytes_ps = 0, latency_ps = 0;
@@ -91,8 +93,8 @@ ExpertArrivals Node::count_arrivals(const EngineContext& ctx, std::int64_t layer
       l.local = static_cast<std::int32_t>(std::lower_bound(held.begin(), held.end(), l.expert) -
                                           held.begin());
   }
-  row_.dispatch_end_ps = a.dispatch_end_ps;
-  row_.tokens_in = tokens_in;
+  row().dispatch_end_ps = a.dispatch_end_ps;
+  row().tokens_in = tokens_in;
   return a;
 }
 
@@ -103,11 +105,11 @@ ExpertSplit Node::decide(const SchedulerInput& sin, sim_time_t& decided_ps) {
   // A decision, if the scheduler makes one on the GPU, runs once the counts are known (the
   // all-gather after routing).
   if (split.decision_ps > 0) {
-    row_.sched_ps = split.decision_ps;
+    row().sched_ps = split.decision_ps;
     if (split.decision_blocks_gpu) {
       decided_ps = std::max(gpu_ready(), decided_ps) + split.decision_ps;
       gpu_free_ps_ = decided_ps;
-      row_.gpu_busy_ps += split.decision_ps;
+      row().gpu_busy_ps += split.decision_ps;
     } else {
       // A side stream: the kernel takes a few SMs beside whatever the compute stream runs, so
       // it neither waits for the GPU nor holds it; only the routed GEMM waits for its answer.
@@ -120,7 +122,8 @@ ExpertSplit Node::decide(const SchedulerInput& sin, sim_time_t& decided_ps) {
 // The shared experts run on the home GPU while the routed tokens are away, queued after the
 // scheduler's decision (which is on the PIM's critical path).
 void Node::run_shared_experts() {
-  if (shared_ps_ > 0) shared_end_ps_ = gpu_kernel(row_.attention_end_ps, shared_ps_);
+  MicroBatch& b = cur();
+  if (b.shared_ps > 0) b.shared_end_ps = gpu_kernel(b.row.attention_end_ps, b.shared_ps);
 }
 
 sim_time_t Node::execute(const SchedulerInput& sin, const ExpertSplit& split,
@@ -172,7 +175,7 @@ sim_time_t Node::gpu_kernel(sim_time_t ready_ps, sim_time_t dur_ps) {
   const sim_time_t end = std::max(gpu_ready(), ready_ps) + dur_ps;
   gpu_streams_.emplace_back(end - dur_ps, end);
   gpu_free_ps_ = end;
-  row_.gpu_busy_ps += dur_ps;
+  row().gpu_busy_ps += dur_ps;
   return end;
 }
 
@@ -193,12 +196,12 @@ sim_time_t Node::pim_work(sim_time_t start_ps, sim_time_t dur_ps) const {
 
 void Node::pim_finished(sim_time_t end_ps, sim_time_t busy_ps) {
   pim_free_ps_ = std::max(pim_free_ps_, end_ps);
-  row_.pim_busy_ps += busy_ps;
+  row().pim_busy_ps += busy_ps;
 }
 
 void Node::count(bool on_pim, std::int64_t experts, std::int64_t tokens) {
-  (on_pim ? row_.experts_pim : row_.experts_gpu) += experts;
-  (on_pim ? row_.tokens_pim : row_.tokens_gpu) += tokens;
+  (on_pim ? row().experts_pim : row().experts_gpu) += experts;
+  (on_pim ? row().tokens_pim : row().tokens_gpu) += tokens;
 }
 
 }  // namespace sievesim

@@ -39,6 +39,7 @@ Node::Node(std::int32_t id, const System& sys, std::unique_ptr<ExpertScheduler> 
       keep_layer_rows_(sys.cfg.output_layers),
       contention_(sys.pim->contention()),
       batch_(id, node_batch_config(id, sys), sys.model),
+      mb_(static_cast<std::size_t>(sys.cfg.micro_batches)),
       sched_(std::move(sched)) {
   expert_index_.assign(static_cast<std::size_t>(sys.model.routed_experts), -1);
   gates_.resize(static_cast<std::size_t>(k_));
@@ -58,53 +59,140 @@ void Node::begin_iteration(std::int64_t iteration) {
   iter_.decode_tokens = batch_.decode_tokens();
   iter_.output_tokens = batch_.emitting();
   iter_.kv_used_bytes = static_cast<std::int64_t>(batch_.kv_used_bytes());
+  rows_before_ = layer_rows_.size();
+  split_batch();
 }
 
-sim_time_t Node::attention_phase(const EngineContext& ctx, std::int64_t layer) {
-  const LayerSpec& spec = ctx.sys.model.layers[static_cast<std::size_t>(layer)];
-  row_ = LayerRow{};
-  gpu_streams_.clear();
-  row_.iteration = iter_.iteration;
-  row_.layer = layer;
-  row_.node = id_;
-  row_.start_ps = clock_ps_;
-  const bool on_pim = sched_->attention_on_pim();
-  const AttentionCost a =
-      ctx.sys.costs->attention(spec, batch_.decode_context(), batch_.prefill_chunks(), on_pim);
-  const sim_time_t router = spec.moe ? ctx.sys.costs->router_ps(spec, tokens_) : 0;
-  sim_time_t t = std::max(clock_ps_, gpu_ready()) + a.gpu_ps;
-  sim_time_t pim_ps = 0;
-  if (on_pim && a.pim_ps > 0) {
-    // Refresh falls at fixed times: where this kernel starts decides which refreshes it meets.
-    const sim_time_t start = std::max(t, pim_ready());
-    t = ctx.sys.pim->refresh_end_ps(start, a.pim_busy_ps);
-    pim_ps = t - start;
-    pim_free_ps_ = t;
+// Micro-batch 0 takes the first ceil(R/2) of the R requests with tokens in this iteration, in
+// the batch's order, and the next one the rest. The batch lists decode tokens (one per request)
+// before prefill chunks (each request's tokens together), so each micro-batch is a range of
+// slots and of the decode contexts and chunks.
+void Node::split_batch() {
+  const auto& toks = batch_.tokens();
+  const auto context = batch_.decode_context();
+  const auto chunks = batch_.prefill_chunks();
+  const auto n = static_cast<std::int64_t>(mb_.size());
+  std::int64_t requests = 0;
+  for (std::size_t i = 0; i < toks.size(); ++i)
+    if (i == 0 || toks[i].request != toks[i - 1].request) ++requests;
+  const auto decode = static_cast<std::int64_t>(context.size());
+  std::int64_t lo = 0, seen = 0;
+  for (std::int64_t m = 0; m < n; ++m) {
+    MicroBatch& b = mb_[static_cast<std::size_t>(m)];
+    // Requests that micro-batches 0..m take together: ceil(requests * (m + 1) / n).
+    const std::int64_t upto = (requests * (m + 1) + n - 1) / n;
+    std::int64_t hi = lo;
+    for (; hi < tokens_; ++hi) {
+      const auto h = static_cast<std::size_t>(hi);
+      if (hi == 0 || toks[h].request != toks[h - 1].request) {
+        if (seen == upto) break;
+        ++seen;
+      }
+    }
+    b.lo = lo;
+    b.hi = hi;
+    b.context =
+        context.subspan(static_cast<std::size_t>(std::min(lo, decode)),
+                        static_cast<std::size_t>(std::min(hi, decode) - std::min(lo, decode)));
+    b.clock_ps = clock_ps_;
+    lo = hi;
   }
-  // The output projection, residual and norm need the attention output, wherever it ran.
-  t += a.gpu_after_ps + router;
-  gpu_free_ps_ = t;
-  row_.gpu_busy_ps += a.gpu_ps + a.gpu_after_ps + router;
-  row_.pim_busy_ps += pim_ps;
-  row_.attention_end_ps = t;
-  return pim_ps;
+  // Prefill chunks follow the decode tokens in slot order: chunk j starts where j-1 ended.
+  std::int64_t at = decode;
+  std::size_t j = 0;
+  for (auto& b : mb_) {
+    const std::size_t first = j;
+    while (j < chunks.size() && at < b.hi) at += chunks[j++].new_tokens;
+    b.chunks = chunks.subspan(first, j - first);
+  }
 }
 
-void Node::dispatch(const EngineContext& ctx, std::int64_t layer, Outbox& out) {
-  attention_phase(ctx, layer);
+void Node::attend(const EngineContext& ctx, std::int64_t layer, std::int64_t mb) {
+  cur_ = static_cast<std::size_t>(mb);
+  MicroBatch& b = cur();
+  const LayerSpec& spec = ctx.sys.model.layers[static_cast<std::size_t>(layer)];
+  b.row = LayerRow{};
+  LayerRow& r = b.row;
+  forget_gpu_streams();
+  r.iteration = iter_.iteration;
+  r.layer = layer;
+  r.node = id_;
+  r.micro_batch = mb;
+  r.start_ps = b.clock_ps;
+  b.attention_ready_ps = b.clock_ps;
+  b.after_ps = 0;
+  // An empty micro-batch launches nothing; a node's whole (empty) batch keeps its kernels'
+  // fixed costs as without micro-batches.
+  if (b.tokens() > 0 || mb_.size() == 1) {
+    const bool on_pim = sched_->attention_on_pim();
+    const AttentionCost a = ctx.sys.costs->attention(spec, b.context, b.chunks, on_pim);
+    const sim_time_t router = spec.moe ? ctx.sys.costs->router_ps(spec, b.tokens()) : 0;
+    sim_time_t t = std::max(b.clock_ps, gpu_ready()) + a.gpu_ps;
+    gpu_free_ps_ = t;
+    if (on_pim && a.pim_ps > 0) {
+      // Refresh falls at fixed times: where this kernel starts decides which refreshes it meets.
+      const sim_time_t start = std::max(t, pim_ready());
+      t = ctx.sys.pim->refresh_end_ps(start, a.pim_busy_ps);
+      r.pim_busy_ps += t - start;
+      pim_free_ps_ = t;
+    }
+    r.gpu_busy_ps += a.gpu_ps;
+    b.attention_ready_ps = t;
+    // The output projection, residual and norm need the attention output, wherever it ran.
+    b.after_ps = a.gpu_after_ps + router;
+  }
+  if (!spec.moe) dense_layer(ctx, layer);
+}
+
+void Node::dense_layer(const EngineContext& ctx, std::int64_t layer) {
+  MicroBatch& b = cur();
+  const LayerSpec& spec = ctx.sys.model.layers[static_cast<std::size_t>(layer)];
+  const sim_time_t ffn =
+      b.tokens() > 0 || mb_.size() == 1 ? ctx.sys.costs->dense_ffn_ps(spec, b.tokens()) : 0;
+  const sim_time_t end = std::max(b.attention_ready_ps, gpu_ready()) + b.after_ps + ffn;
+  gpu_free_ps_ = end;
+  b.row.gpu_busy_ps += b.after_ps + ffn;
+  b.row.attention_end_ps = end - ffn;
+  b.row.dispatch_end_ps = b.row.experts_end_ps = b.row.attention_end_ps;
+  b.row.end_ps = end;
+  b.clock_ps = end;
+  finish_row();
+}
+
+void Node::forget_gpu_streams() {
+  if (mb_.size() == 1) {
+    gpu_streams_.clear();  // the previous layer's kernels are over
+    return;
+  }
+  // The other micro-batch's kernels may still overlap PIM work issued from here on; none of
+  // that work starts before the earliest micro-batch clock.
+  sim_time_t oldest = kTimeNever;
+  for (const auto& b : mb_) oldest = std::min(oldest, b.clock_ps);
+  std::erase_if(gpu_streams_, [&](const auto& k) { return k.second <= oldest; });
+}
+
+void Node::dispatch(const EngineContext& ctx, std::int64_t layer, std::int64_t mb, Outbox& out) {
+  cur_ = static_cast<std::size_t>(mb);
+  MicroBatch& b = cur();
+  const sim_time_t t = std::max(b.attention_ready_ps, gpu_ready()) + b.after_ps;
+  gpu_free_ps_ = t;
+  b.row.gpu_busy_ps += b.after_ps;
+  b.row.attention_end_ps = t;
   // Shared experts run on the home GPU while the routed tokens are away; they are queued after
   // the expert scheduler's decision (run_experts), which is on the PIM's critical path.
-  shared_ps_ = ctx.sys.costs->shared_experts_ps(tokens_);
-  shared_end_ps_ = row_.attention_end_ps;
+  b.shared_ps =
+      b.tokens() > 0 || mb_.size() == 1 ? ctx.sys.costs->shared_experts_ps(b.tokens()) : 0;
+  b.shared_end_ps = t;
   route_tokens(ctx, layer);
   send_dispatch(ctx, out);
 }
 
 void Node::route_tokens(const EngineContext& ctx, std::int64_t layer) {
+  MicroBatch& b = cur();
   const auto& slots = batch_.tokens();
-  const auto pairs = static_cast<std::size_t>(tokens_ * k_);
-  routed_.resize(pairs);
-  routed_node_.resize(pairs);
+  const auto pairs = static_cast<std::size_t>(b.tokens() * k_);
+  b.routed.resize(pairs);
+  b.routed_node.resize(pairs);
   const auto nodes = static_cast<std::size_t>(ctx.sys.cfg.nodes);
   if (sent_to_.size() != nodes) {
     // Per-node counters, kept across layers and reset only where touched: a dispatch costs its
@@ -115,11 +203,11 @@ void Node::route_tokens(const EngineContext& ctx, std::int64_t layer) {
   }
   dests_.clear();
   const DispatchView view{id_, ctx.sys.cfg.gpus_per_server, sent_to_};
-  pairs_fingerprint_ = 0;
-  for (std::int64_t s = 0; s < tokens_; ++s) {
+  b.pairs_fingerprint = 0;
+  for (std::int64_t s = b.lo; s < b.hi; ++s) {
     const auto su = static_cast<std::size_t>(s);
-    const std::size_t base = su * static_cast<std::size_t>(k_);
-    std::span<std::int32_t> ex(routed_.data() + base, static_cast<std::size_t>(k_));
+    const std::size_t base = static_cast<std::size_t>(s - b.lo) * static_cast<std::size_t>(k_);
+    std::span<std::int32_t> ex(b.routed.data() + base, static_cast<std::size_t>(k_));
     ctx.sys.routing->route(
         RouteKey{slots[su].request, slots[su].position, static_cast<std::uint32_t>(layer)}, ex,
         gates_);
@@ -130,9 +218,9 @@ void Node::route_tokens(const EngineContext& ctx, std::int64_t layer) {
                                                      : ctx.sys.replica_dispatch->pick(
                                                            replicas, e, slots[su].request, view);
       const auto n = static_cast<std::size_t>(node);
-      routed_node_[base + j] = node;
+      b.routed_node[base + j] = node;
       if (sent_to_[n]++ == 0) dests_.push_back(node);
-      pairs_fingerprint_ += pair_hash(static_cast<std::int32_t>(s), e, node);
+      b.pairs_fingerprint += pair_hash(static_cast<std::int32_t>(s), e, node);
       // A token goes once to each destination, however many of its experts live there (or once
       // per expert with low-latency kernels).
       if (last_slot_[n] != static_cast<std::int32_t>(s) || ctx.sys.cfg.dispatch_per_expert) {
@@ -141,13 +229,14 @@ void Node::route_tokens(const EngineContext& ctx, std::int64_t layer) {
       }
     }
   }
-  pairs_out_ = static_cast<std::int64_t>(pairs);
+  b.pairs_out = static_cast<std::int64_t>(pairs);
 }
 
 // One message per destination, in ascending destination order; the records of each keep the
 // token order (a counting sort over the destinations touched).
 void Node::send_dispatch(const EngineContext& ctx, Outbox& out) {
-  const sim_time_t route_ps = row_.attention_end_ps;
+  MicroBatch& b = cur();
+  const sim_time_t route_ps = b.row.attention_end_ps;
   std::sort(dests_.begin(), dests_.end());
   const double token_bytes = ctx.sys.model.token_bytes();
   const std::size_t first_head = out.heads.size();
@@ -170,24 +259,27 @@ void Node::send_dispatch(const EngineContext& ctx, Outbox& out) {
     last_slot_[n] = -1;
   }
   out.recs.resize(at);
-  for (std::size_t i = 0; i < routed_.size(); ++i) {
-    auto& pos = sent_to_[static_cast<std::size_t>(routed_node_[i])];
+  for (std::size_t i = 0; i < b.routed.size(); ++i) {
+    auto& pos = sent_to_[static_cast<std::size_t>(b.routed_node[i])];
     out.recs[static_cast<std::size_t>(pos++)] =
-        TokenRecord{static_cast<std::int32_t>(i / static_cast<std::size_t>(k_)), routed_[i]};
+        TokenRecord{static_cast<std::int32_t>(
+                        b.lo + static_cast<std::int64_t>(i / static_cast<std::size_t>(k_))),
+                    b.routed[i]};
   }
   for (const auto d : dests_) sent_to_[static_cast<std::size_t>(d)] = 0;
   send(ctx, msgs,
        std::span<MessageHeader>(out.heads.data() + first_head, out.heads.size() - first_head),
        CallKind::kDispatch);
-  row_.tokens_out = pairs_out_;
-  records_dispatched_ += pairs_out_;
+  b.row.tokens_out = b.pairs_out;
+  records_dispatched_ += b.pairs_out;
 }
 
 void Node::finish_row() {
-  const sim_time_t span = row_.end_ps - row_.start_ps;
-  row_.gpu_idle_ps = std::max<sim_time_t>(0, span - row_.gpu_busy_ps);
-  row_.pim_idle_ps = std::max<sim_time_t>(0, span - row_.pim_busy_ps);
-  if (keep_layer_rows_) layer_rows_.push_back(row_);
+  LayerRow& r = row();
+  const sim_time_t span = r.end_ps - r.start_ps;
+  r.gpu_idle_ps = std::max<sim_time_t>(0, span - r.gpu_busy_ps);
+  r.pim_idle_ps = std::max<sim_time_t>(0, span - r.pim_busy_ps);
+  if (keep_layer_rows_) layer_rows_.push_back(r);
 }
 
 sim_time_t Node::gpu_ready() const {
@@ -205,7 +297,7 @@ void Node::send(const EngineContext& ctx, std::vector<OutMessage>& msgs,
     h->eg_start_ps = m.eg_start_ps;
     h->eg_end_ps = m.eg_end_ps;
     h->bytes = static_cast<std::int64_t>(m.bytes);
-    if (m.dst != id_) row_.bytes_sent += static_cast<std::int64_t>(m.bytes);
+    if (m.dst != id_) row().bytes_sent += static_cast<std::int64_t>(m.bytes);
   }
 }
 
@@ -224,9 +316,12 @@ void Node::receive(const EngineContext& ctx, std::span<const Message> in) {
   for (const auto& m : in_msgs_) arrival_[m.index] = m.arrival_ps;
 }
 
-void Node::combine(const EngineContext& ctx, std::int64_t layer, std::span<const Message> in) {
+void Node::combine(const EngineContext& ctx, std::int64_t layer, std::int64_t mb,
+                   std::span<const Message> in) {
+  cur_ = static_cast<std::size_t>(mb);
+  MicroBatch& b = cur();
   receive(ctx, in);
-  sim_time_t end = std::max(shared_end_ps_, row_.attention_end_ps);
+  sim_time_t end = std::max(b.shared_end_ps, b.row.attention_end_ps);
   for (std::size_t m = 0; m < in.size(); ++m) end = std::max(end, arrival_[m]);
 
   // Token conservation: the (token, expert, node) triples that come back must be the ones that
@@ -236,48 +331,48 @@ void Node::combine(const EngineContext& ctx, std::int64_t layer, std::span<const
   for (const auto& m : in) {
     pairs += static_cast<std::int64_t>(m.recs.size());
     for (const auto& r : m.recs) {
-      if (r.slot < 0 || r.slot >= tokens_)
-        throw SimulationError("combine record for a token this node does not own");
+      if (r.slot < b.lo || r.slot >= b.hi)
+        throw SimulationError("combine record for a token this micro-batch does not own");
       fingerprint += pair_hash(r.slot, r.expert, m.head.src);
     }
   }
-  const std::string where = "node " + std::to_string(id_) + " layer " + std::to_string(layer);
-  if (pairs < pairs_out_)
-    throw SimulationError(where + ": " + std::to_string(pairs_out_ - pairs) +
+  const std::string where = "node " + std::to_string(id_) + " layer " + std::to_string(layer) +
+                            (mb_.size() > 1 ? " micro-batch " + std::to_string(mb) : "");
+  if (pairs < b.pairs_out)
+    throw SimulationError(where + ": " + std::to_string(b.pairs_out - pairs) +
                           " dispatched (token, expert) pairs never came back");
-  if (pairs > pairs_out_)
-    throw SimulationError(where + ": " + std::to_string(pairs - pairs_out_) +
+  if (pairs > b.pairs_out)
+    throw SimulationError(where + ": " + std::to_string(pairs - b.pairs_out) +
                           " more (token, expert) pairs came back than were dispatched");
-  if (fingerprint != pairs_fingerprint_)
+  if (fingerprint != b.pairs_fingerprint)
     throw SimulationError(where +
                           ": the (token, expert, node) pairs that came back are not the ones "
                           "dispatched (one lost and another duplicated or altered)");
   records_combined_ += pairs;
   // The weighted sum of the results and the residual add run on the home GPU once the last
   // result is in.
-  if (const sim_time_t tail = ctx.sys.costs->combine_ps(tokens_); tail > 0) {
+  const sim_time_t tail =
+      b.tokens() > 0 || mb_.size() == 1 ? ctx.sys.costs->combine_ps(b.tokens()) : 0;
+  if (tail > 0) {
     end = std::max(end, gpu_ready()) + tail;
     gpu_free_ps_ = end;
-    row_.gpu_busy_ps += tail;
+    b.row.gpu_busy_ps += tail;
   }
-  row_.end_ps = end;
-  clock_ps_ = end;
-  finish_row();
-}
-
-void Node::dense_layer(const EngineContext& ctx, std::int64_t layer) {
-  attention_phase(ctx, layer);
-  const LayerSpec& spec = ctx.sys.model.layers[static_cast<std::size_t>(layer)];
-  const sim_time_t ffn = ctx.sys.costs->dense_ffn_ps(spec, tokens_);
-  gpu_free_ps_ = std::max(gpu_ready(), row_.attention_end_ps) + ffn;
-  row_.gpu_busy_ps += ffn;
-  row_.dispatch_end_ps = row_.experts_end_ps = row_.attention_end_ps;
-  row_.end_ps = gpu_free_ps_;
-  clock_ps_ = row_.end_ps;
+  b.row.end_ps = end;
+  b.clock_ps = end;
   finish_row();
 }
 
 void Node::end_iteration(const EngineContext& ctx) {
+  // The LM head and sampling wait for every micro-batch's last layer.
+  for (const auto& b : mb_) clock_ps_ = std::max(clock_ps_, b.clock_ps);
+  if (mb_.size() > 1)
+    // Micro-batches finish their layers interleaved; the rows stay in (layer, micro-batch) order.
+    std::stable_sort(layer_rows_.begin() + static_cast<std::ptrdiff_t>(rows_before_),
+                     layer_rows_.end(), [](const LayerRow& x, const LayerRow& y) {
+                       return std::make_pair(x.layer, x.micro_batch) <
+                              std::make_pair(y.layer, y.micro_batch);
+                     });
   // Only the tokens that yield an output token go through the final norm, the LM head and
   // sampling.
   const sim_time_t head = ctx.sys.costs->iteration_tail_ps(batch_.emitting());

@@ -3,6 +3,12 @@
 // dispatch (attention, router, sends), the expert step (expert_step.cpp: receive, decide,
 // execute, send back), combine (receive, check, end the layer). Everything here is local to the
 // node: its rank does not matter.
+//
+// With `system.micro_batches: 2` the node's batch is split by requests into two micro-batches,
+// each with its own clock, layer rows and conservation check, sharing the node's GPU and PIM
+// queues (FIFO in issue order) and link ports. Each phase is a call of its own (attend,
+// dispatch, run_experts, combine, for a micro-batch), so the simulator sets the order in which
+// the two micro-batches issue their work (simulator.cpp gives it and why).
 #include <algorithm>
 #include <cstdint>
 #include <memory>
@@ -28,6 +34,26 @@ struct EngineContext {
 };
 
 // The tokens of one layer that came to this node, per active local expert.
+// One micro-batch of a node's iteration: whole requests, a contiguous range of the node's token
+// slots (the batch lists each request's tokens together).
+struct MicroBatch {
+  std::int64_t lo = 0, hi = 0;            // token slots [lo, hi)
+  std::span<const std::int64_t> context;  // decode contexts of its decode tokens
+  std::span<const PrefillChunk> chunks;   // its prefill chunks
+  sim_time_t clock_ps = 0;                // its previous layer ended
+  sim_time_t attention_ready_ps = 0;      // the attention output is there (attend)
+  sim_time_t after_ps = 0;                // GPU work after attention still to issue (dispatch)
+  sim_time_t shared_ps = 0, shared_end_ps = 0;
+  LayerRow row;
+  std::vector<std::int32_t> routed;       // [(slot - lo) * k + j] expert of this layer
+  std::vector<std::int32_t> routed_node;  // [(slot - lo) * k + j] the node the pair was sent to
+  // Token conservation: the count and the order-independent fingerprint of the (token, expert,
+  // node) triples dispatched in this layer, which the combine must reproduce.
+  std::int64_t pairs_out = 0;
+  std::uint64_t pairs_fingerprint = 0;
+  std::int64_t tokens() const { return hi - lo; }
+};
+
 struct ExpertArrivals {
   std::vector<ExpertLoad> loads;   // ascending expert id
   sim_time_t counts_known_ps = 0;  // every sender's routing is known (the counts' all-gather)
@@ -42,18 +68,22 @@ class Node final : private NodeDevices {
   // A request assigned to this node (it waits in the node's queue until admitted).
   void enqueue(const RequestSpec& r) { batch_.enqueue(r); }
   void begin_iteration(std::int64_t iteration);
-  // MoE layer, phase 1: routes the node's tokens and appends one message per destination node
-  // (one record per (local token, selected expert)) to `out`.
-  void dispatch(const EngineContext& ctx, std::int64_t layer, Outbox& out);
-  // Phase 2, the expert step, on the experts' node: `in` holds the messages for this node in
-  // ascending sender order. Receives them, lets the scheduler decide and execute, and appends
-  // the combine messages (the same pairs, sent back to their home nodes).
-  void run_experts(const EngineContext& ctx, std::int64_t layer, std::span<const Message> in,
-                   Outbox& out);
+  std::int64_t micro_batches() const { return static_cast<std::int64_t>(mb_.size()); }
+  // Starts layer `layer` of micro-batch `mb`: the GPU work before attention and the PIM's
+  // attention; a dense layer runs whole (no exchange).
+  void attend(const EngineContext& ctx, std::int64_t layer, std::int64_t mb);
+  // MoE layer, phase 1 (after attend): the GPU work after attention, then routes the
+  // micro-batch's tokens and appends one message per destination node (one record per (local
+  // token, selected expert)) to `out`.
+  void dispatch(const EngineContext& ctx, std::int64_t layer, std::int64_t mb, Outbox& out);
+  // Phase 2, the expert step, on the experts' node: `in` holds the messages of micro-batch `mb`
+  // for this node in ascending sender order. Receives them, lets the scheduler decide and
+  // execute, and appends the combine messages (the same pairs, sent back to their home nodes).
+  void run_experts(const EngineContext& ctx, std::int64_t layer, std::int64_t mb,
+                   std::span<const Message> in, Outbox& out);
   // Phase 3, on the tokens' home node: checks that every pair dispatched came back exactly once.
-  void combine(const EngineContext& ctx, std::int64_t layer, std::span<const Message> in);
-  // A layer without MoE (dense FFN): no exchange.
-  void dense_layer(const EngineContext& ctx, std::int64_t layer);
+  void combine(const EngineContext& ctx, std::int64_t layer, std::int64_t mb,
+               std::span<const Message> in);
   void end_iteration(const EngineContext& ctx);
   // Request rows, once the run is over (unfinished requests included, with -1 times).
   void finish(std::vector<RequestRow>& out) const;
@@ -78,7 +108,11 @@ class Node final : private NodeDevices {
   std::int64_t records_combined() const { return records_combined_; }
 
  private:
-  sim_time_t attention_phase(const EngineContext& ctx, std::int64_t layer);
+  // The micro-batch whose layer the device callbacks and rows account to.
+  MicroBatch& cur() { return mb_[cur_]; }
+  LayerRow& row() { return mb_[cur_].row; }
+  void split_batch();  // the micro-batches of this iteration
+  void dense_layer(const EngineContext& ctx, std::int64_t layer);
   // Dispatch: each token's experts and the node each pair goes to; then the messages.
   void route_tokens(const EngineContext& ctx, std::int64_t layer);
   void send_dispatch(const EngineContext& ctx, Outbox& out);
@@ -109,6 +143,8 @@ class Node final : private NodeDevices {
   void count(bool on_pim, std::int64_t experts, std::int64_t tokens) override;
 
   void finish_row();  // fills the idle columns and stores the layer's row
+  // Keeps the GPU kernels (for `contention: shared`) that PIM work still to be issued may meet.
+  void forget_gpu_streams();
   // When the GPU may start new work, given how it shares the DRAM with the PIM (Contention).
   sim_time_t gpu_ready() const;
 
@@ -119,17 +155,16 @@ class Node final : private NodeDevices {
   std::vector<std::pair<sim_time_t, sim_time_t>> gpu_streams_;  // GPU kernels of this layer
   NodeBatch batch_;
   std::int64_t tokens_ = 0;  // tokens of this iteration
+  std::vector<MicroBatch> mb_;
+  std::size_t cur_ = 0;
+  std::size_t rows_before_ = 0;  // layer_rows_ before this iteration
   std::unique_ptr<ExpertScheduler> sched_;
   NodePorts ports_;
   sim_time_t clock_ps_ = 0, gpu_free_ps_ = 0, pim_free_ps_ = 0;
-  sim_time_t shared_ps_ = 0, shared_end_ps_ = 0;
-  LayerRow row_;
   IterationRow iter_;
-  std::vector<std::int32_t> routed_;  // [slot * k + j] expert of this layer
   // The router's weights for one token, which the routing source fills; no cost depends on
   // their values (the combine's weighted sum costs the same whatever they are).
   std::vector<float> gates_;
-  std::vector<std::int32_t> routed_node_;   // [slot * k + j] the node the pair was sent to
   std::vector<std::int64_t> sent_to_;       // per node: pairs sent in this dispatch
   std::vector<std::int64_t> tokens_to_;     // per node: tokens sent in this dispatch
   std::vector<std::int32_t> last_slot_;     // per node: the last slot sent there
@@ -137,10 +172,6 @@ class Node final : private NodeDevices {
   std::vector<InMessage> in_msgs_;          // receive()'s scratch
   std::vector<sim_time_t> arrival_;         // per incoming message: last byte received
   std::vector<std::int32_t> expert_index_;  // logical expert -> index in the active list, or -1
-  // Token conservation: the count and the order-independent fingerprint of the (token, expert,
-  // node) triples dispatched in this layer, which the combine must reproduce.
-  std::int64_t pairs_out_ = 0;
-  std::uint64_t pairs_fingerprint_ = 0;
   std::vector<LayerRow> layer_rows_;
   std::vector<IterationRow> iteration_rows_;
   std::vector<RequestRow> finished_;

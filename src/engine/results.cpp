@@ -15,6 +15,8 @@ const std::vector<ColumnDef<LayerRow>>& layer_columns() {
       SIEVESIM_COL(LayerRow, iteration, "1", "iteration index"),
       SIEVESIM_COL(LayerRow, layer, "1", "model layer index"),
       SIEVESIM_COL(LayerRow, node, "1", "simulated node (GPU) index"),
+      SIEVESIM_COL(LayerRow, micro_batch, "1",
+                   "micro-batch of the node's requests (0 unless system.micro_batches > 1)"),
       SIEVESIM_COL(LayerRow, start_ps, "ps", "layer starts on this node"),
       SIEVESIM_COL(LayerRow, attention_end_ps, "ps", "attention and router done"),
       SIEVESIM_COL(LayerRow, dispatch_end_ps, "ps", "last dispatched token arrived at this node"),

@@ -14,6 +14,7 @@ namespace sievesim {
 
 struct LayerRow {
   std::int64_t iteration = 0, layer = 0, node = 0;
+  std::int64_t micro_batch = 0;     // the node's micro-batch (system.micro_batches)
   sim_time_t start_ps = 0;          // the layer starts on this node
   sim_time_t attention_end_ps = 0;  // attention, router and dispatch sends can start
   sim_time_t dispatch_end_ps = 0;   // last dispatched token arrived here (start if none)

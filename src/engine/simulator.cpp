@@ -114,6 +114,8 @@ struct Simulator::Run {
   RequestPool pool;
   TokenExchange exchange;
   Outbox box;  // the rank's outgoing messages of the current phase
+  // With micro-batches: each one's dispatch messages wait for their exchange in the next step.
+  std::vector<Outbox> dispatched, combined;
   std::vector<TokenRecord> wire_out, wire_in;
   std::vector<Message> msgs;
   std::vector<std::size_t> start;
@@ -128,6 +130,8 @@ struct Simulator::Run {
         ctx{s, placement},
         pool(*s.requests.arrivals, *s.assignment, s.cfg.nodes),
         exchange(c),
+        dispatched(static_cast<std::size_t>(s.cfg.micro_batches)),
+        combined(static_cast<std::size_t>(s.cfg.micro_batches)),
         expert_tokens(static_cast<std::size_t>(s.model.num_layers * s.model.routed_experts)) {
     int rank = 0;
     MPI_Comm_rank(comm, &rank);
@@ -146,42 +150,111 @@ struct Simulator::Run {
         nodes[static_cast<std::size_t>(a.node - first)].enqueue(a.request);
   }
 
-  // One phase's all-to-all: the box's messages to their nodes' ranks, then each local node's
-  // share of what arrived handed to `phase` (the box emptied for the phase to fill).
+  // One phase's all-to-all: `out`'s messages to their nodes' ranks, then each local node's
+  // share of what arrived handed to `phase` (`out` emptied first, so the phase may refill it).
   template <class Phase>
-  void exchange_phase(Phase phase) {
+  void exchange_phase(Outbox& out, Phase phase) {
     wire_out.clear();
-    const std::vector<int> counts = pack_messages(box, ranks, wire_out);
+    const std::vector<int> counts = pack_messages(out, ranks, wire_out);
     exchange.exchange(wire_out, counts, wire_in);
     unpack_messages(wire_in, first, nodes.size(), msgs, start);
-    box.clear();
+    out.clear();
     for (std::size_t i = 0; i < nodes.size(); ++i)
       phase(i, std::span<const Message>(msgs.data() + start[i], start[i + 1] - start[i]));
   }
 
-  void moe_layer(std::int64_t it, std::int64_t layer) {
-    box.clear();
-    for (auto& n : nodes) n.dispatch(ctx, layer, box);
-    if (coordinator.counting()) coordinator.count(layer, box.recs);
+  // The (layer, expert) loads of a dispatch, for the coordinator and /expert_load.
+  void count_dispatch(std::int64_t it, std::int64_t layer, const Outbox& out) {
+    if (coordinator.counting()) coordinator.count(layer, out.recs);
     if (it >= sys.cfg.workload.warmup_iterations) {
       std::int64_t* row = expert_tokens.data() + layer * sys.model.routed_experts;
-      for (const auto& r : box.recs) ++row[r.expert];
+      for (const auto& r : out.recs) ++row[r.expert];
     }
-    exchange_phase([&](std::size_t i, std::span<const Message> m) {
-      nodes[i].run_experts(ctx, layer, m, box);
+  }
+
+  bool moe(std::int64_t layer) const {
+    return sys.model.layers[static_cast<std::size_t>(layer)].moe;
+  }
+
+  // Without micro-batches: attention and dispatch, the experts, the combine.
+  void layer_whole(std::int64_t it, std::int64_t layer) {
+    for (auto& n : nodes) n.attend(ctx, layer, 0);
+    if (!moe(layer)) return;
+    box.clear();
+    for (auto& n : nodes) n.dispatch(ctx, layer, 0, box);
+    count_dispatch(it, layer, box);
+    exchange_phase(box, [&](std::size_t i, std::span<const Message> m) {
+      nodes[i].run_experts(ctx, layer, 0, m, box);
     });
-    exchange_phase(
-        [&](std::size_t i, std::span<const Message> m) { nodes[i].combine(ctx, layer, m); });
+    exchange_phase(box, [&](std::size_t i, std::span<const Message> m) {
+      nodes[i].combine(ctx, layer, 0, m);
+    });
+  }
+
+  // One action of a micro-batch's layer, in the pipeline's issue order.
+  enum class Act { kAttend, kDispatch, kExperts, kCombine };
+  struct Step {
+    Act act;
+    std::size_t mb;
+    std::int64_t layer_offset;  // from the layer the step belongs to
+  };
+
+  void act(std::int64_t it, const Step& s, std::int64_t layer) {
+    const auto m = static_cast<std::int64_t>(s.mb);
+    if (s.act == Act::kAttend) {
+      for (auto& n : nodes) n.attend(ctx, layer, m);
+      return;
+    }
+    if (!moe(layer)) return;  // a dense layer ran whole in kAttend
+    switch (s.act) {
+      case Act::kDispatch:
+        for (auto& n : nodes) n.dispatch(ctx, layer, m, dispatched[s.mb]);
+        count_dispatch(it, layer, dispatched[s.mb]);
+        break;
+      case Act::kExperts:
+        exchange_phase(dispatched[s.mb], [&](std::size_t i, std::span<const Message> msg) {
+          nodes[i].run_experts(ctx, layer, m, msg, combined[s.mb]);
+        });
+        break;
+      default:
+        exchange_phase(combined[s.mb], [&](std::size_t i, std::span<const Message> msg) {
+          nodes[i].combine(ctx, layer, m, msg);
+        });
+    }
+  }
+
+  // Two micro-batches, 0 and 1, one layer apart. Each node's GPU and PIM are FIFO queues in
+  // issue order, so the order of issue is the schedule. Per layer l:
+  //   0 combines l-1 and runs attention l (GPU, PIM) and dispatches it;
+  //   1 runs its experts of l-1, whose tokens left during 0's attention;
+  //   0 runs its experts of l, whose tokens travelled during 1's experts;
+  //   1 combines l-1 (its results travelled during 0's experts), runs attention l, dispatches.
+  // On the GPU: attention 0, experts 1, experts 0, attention 1: each micro-batch computes while
+  // the other's tokens are on the links (DeepSeek's two-batch overlap), and each queue is fed
+  // in the order its work becomes ready. Issued in the natural order instead (0's whole layer,
+  // then 1's), every kernel would queue behind the other micro-batch's, which waits on the
+  // links, and nothing would overlap; issuing 1's experts between 0's attention on the PIM and
+  // the GPU work after it measured slower (that work then waits for 1's experts).
+  void pipelined_iteration(std::int64_t it) {
+    static constexpr Step kOrder[] = {{Act::kCombine, 0, -1}, {Act::kAttend, 0, 0},
+                                      {Act::kDispatch, 0, 0}, {Act::kExperts, 1, -1},
+                                      {Act::kExperts, 0, 0},  {Act::kCombine, 1, -1},
+                                      {Act::kAttend, 1, 0},   {Act::kDispatch, 1, 0}};
+    const std::int64_t layers = sys.model.num_layers;
+    // One step past the last layer drains both micro-batches.
+    for (std::int64_t l = 0; l <= layers; ++l)
+      for (const Step& s : kOrder)
+        if (l + s.layer_offset >= 0 && l + s.layer_offset < layers) act(it, s, l + s.layer_offset);
   }
 
   // Returns the latest node clock after the iteration.
   sim_time_t iteration(std::int64_t it) {
     for (auto& n : nodes) n.begin_iteration(it);
-    for (std::int64_t layer = 0; layer < sys.model.num_layers; ++layer) {
-      if (sys.model.layers[static_cast<std::size_t>(layer)].moe)
-        moe_layer(it, layer);
-      else
-        for (auto& n : nodes) n.dense_layer(ctx, layer);
+    const std::int64_t layers = sys.model.num_layers;
+    if (sys.cfg.micro_batches == 1) {
+      for (std::int64_t layer = 0; layer < layers; ++layer) layer_whole(it, layer);
+    } else {
+      pipelined_iteration(it);
     }
     for (auto& n : nodes) n.end_iteration(ctx);
     GlobalStatus g = gather_status(nodes, sys.cfg.nodes, comm);

@@ -3,7 +3,10 @@
 #include <mpi.h>
 
 #include <algorithm>
+#include <cstdint>
 #include <vector>
+
+#include "engine/results.hpp"
 
 namespace sievesim::test {
 
@@ -28,6 +31,13 @@ std::vector<Row> gather_all(const std::vector<Row>& mine, Key key) {
                  MPI_COMM_WORLD);
   std::sort(all.begin(), all.end(), [&](const Row& a, const Row& b) { return key(a) < key(b); });
   return all;
+}
+
+// A layer row's values in /layers' column order, to compare whole rows.
+inline std::vector<std::int64_t> layer_values(const LayerRow& r) {
+  std::vector<std::int64_t> v;
+  for (const auto& c : layer_columns()) v.push_back(c.get(r));
+  return v;
 }
 
 }  // namespace sievesim::test

@@ -31,12 +31,6 @@ std::vector<LayerRow> gather_rows(const std::vector<LayerRow>& mine) {
                           [](const LayerRow& r) { return std::tie(r.node, r.iteration, r.layer); });
 }
 
-std::vector<std::int64_t> as_columns(const LayerRow& r) {
-  std::vector<std::int64_t> v;
-  for (const auto& c : layer_columns()) v.push_back(c.get(r));
-  return v;
-}
-
 struct Case {
   const char* name;
   std::vector<std::string> overrides;
@@ -98,7 +92,7 @@ TEST_P(EngineUnderMpi, ConservesTokensKeepsTimeAndIgnoresTheRankLayout) {
     const RankResults ref = solo.run();
     ASSERT_EQ(ref.layers.size(), rows.size());
     for (std::size_t i = 0; i < rows.size(); ++i)
-      ASSERT_EQ(as_columns(ref.layers[i]), as_columns(rows[i])) << "row " << i;
+      ASSERT_EQ(test::layer_values(ref.layers[i]), test::layer_values(rows[i])) << "row " << i;
     EXPECT_EQ(ref.summary.makespan_ps, res.summary.makespan_ps);
     EXPECT_EQ(ref.summary.mean_iteration_ps, res.summary.mean_iteration_ps);
     EXPECT_EQ(ref.summary.tpot.p99, res.summary.tpot.p99);

@@ -150,29 +150,47 @@ TEST(MessageStream, MalformedStreamsAreRejected) {
   EXPECT_THROW(pack_messages(lying, rm, out), SimulationError);
 }
 
-// One node of the quickstart model on its own: it dispatches to itself, runs its experts and
-// gets the combine back; `tamper` changes the combine messages on the way.
+// The quickstart model on one node, 16 requests in its first iteration, at its first MoE layer.
+struct OneNode {
+  std::unique_ptr<System> sys;
+  EngineContext ctx;
+  Node node;
+  std::int64_t layer = 0;
+  explicit OneNode(std::vector<std::string> more = {})
+      : sys(System::assemble(test::quickstart(), with(std::move(more)))),
+        ctx{*sys, sys->expert_map},
+        node(0, *sys, sys->take_scheduler(0)) {
+    for (std::int64_t r = 0; r < 16; ++r) node.enqueue(RequestSpec{r, 0, 128, 4});
+    node.begin_iteration(0);
+    while (!sys->model.layers[static_cast<std::size_t>(layer)].moe) ++layer;
+  }
+  static std::vector<std::string> with(std::vector<std::string> more) {
+    more.insert(more.begin(), {"system.nodes=1", "system.gpus_per_server=1"});
+    return more;
+  }
+};
+
+// One node on its own: it dispatches to itself, runs its experts and gets the combine back;
+// `tamper` changes the combine messages on the way.
 template <class Tamper>
 void one_node_layer(Tamper tamper) {
-  auto x_sys = System::assemble(test::quickstart(), {"system.nodes=1", "system.gpus_per_server=1"});
-  System& x = *x_sys;
-  const EngineContext ctx{x, x.expert_map};
-  Node node(0, x, x.take_scheduler(0));
-  for (std::int64_t r = 0; r < 16; ++r) node.enqueue(RequestSpec{r, 0, 128, 4});
-  node.begin_iteration(0);
-  std::int64_t layer = 0;
-  while (!x.model.layers[static_cast<std::size_t>(layer)].moe) ++layer;
+  OneNode one;
+  System& x = *one.sys;
+  const EngineContext& ctx = one.ctx;
+  Node& node = one.node;
+  const std::int64_t layer = one.layer;
   Outbox out, back;
-  node.dispatch(ctx, layer, out);
+  node.attend(ctx, layer, 0);
+  node.dispatch(ctx, layer, 0, out);
   ASSERT_EQ(out.heads.size(), 1u);
   ASSERT_EQ(static_cast<std::int64_t>(out.recs.size()), 16 * x.model.top_k);
   const Message to_experts{out.heads[0], out.recs};
-  node.run_experts(ctx, layer, std::span<const Message>(&to_experts, 1), back);
+  node.run_experts(ctx, layer, 0, std::span<const Message>(&to_experts, 1), back);
   ASSERT_EQ(back.heads.size(), 1u);
   tamper(back.recs);
   back.heads[0].records = static_cast<std::int64_t>(back.recs.size());
   const Message home{back.heads[0], back.recs};
-  node.combine(ctx, layer, std::span<const Message>(&home, 1));
+  node.combine(ctx, layer, 0, std::span<const Message>(&home, 1));
 }
 
 TEST(TokenConservation, TheCombineChecksEveryPair) {
@@ -203,6 +221,43 @@ TEST(TokenConservation, TheCombineChecksEveryPair) {
   EXPECT_NE(
       message_of([](std::vector<TokenRecord>& r) { r[2].slot = 1 << 20; }).find("does not own"),
       std::string::npos);
+}
+
+// Two micro-batches of one node: each dispatches its own requests' tokens and its combine
+// accepts exactly its own pairs back, even when the other micro-batch's pairs are as many.
+std::string two_micro_batches(bool swap) {
+  OneNode one({"system.micro_batches=2"});
+  System& x = *one.sys;
+  const EngineContext& ctx = one.ctx;
+  Node& node = one.node;
+  const std::int64_t layer = one.layer;
+  Outbox out[2], back[2];
+  for (std::int64_t m = 0; m < 2; ++m) {
+    node.attend(ctx, layer, m);
+    node.dispatch(ctx, layer, m, out[m]);
+    EXPECT_EQ(static_cast<std::int64_t>(out[m].recs.size()), 8 * x.model.top_k);
+    // Micro-batch 0 holds the first eight requests' tokens (slots 0..7), 1 the rest.
+    for (const auto& r : out[m].recs) EXPECT_EQ(r.slot / 8, m);
+  }
+  for (std::int64_t m = 0; m < 2; ++m) {
+    const Message to_experts{out[m].heads[0], out[m].recs};
+    node.run_experts(ctx, layer, m, std::span<const Message>(&to_experts, 1), back[m]);
+  }
+  if (swap) std::swap(back[0].recs[3], back[1].recs[3]);
+  try {
+    for (std::int64_t m = 0; m < 2; ++m) {
+      const Message home{back[m].heads[0], back[m].recs};
+      node.combine(ctx, layer, m, std::span<const Message>(&home, 1));
+    }
+  } catch (const SimulationError& e) {
+    return e.what();
+  }
+  return "no error";
+}
+
+TEST(TokenConservation, EachMicroBatchGetsExactlyItsOwnPairsBack) {
+  EXPECT_EQ(two_micro_batches(false), "no error");
+  EXPECT_NE(two_micro_batches(true).find("micro-batch does not own"), std::string::npos);
 }
 
 }  // namespace
