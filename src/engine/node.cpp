@@ -194,15 +194,19 @@ void Node::route_tokens(const EngineContext& ctx, std::int64_t layer) {
   b.routed.resize(pairs);
   b.routed_node.resize(pairs);
   const auto nodes = static_cast<std::size_t>(ctx.sys.cfg.nodes);
-  if (sent_to_.size() != nodes) {
-    // Per-node counters, kept across layers and reset only where touched: a dispatch costs its
-    // pairs, not the cluster's size (thousands of nodes).
-    sent_to_.assign(nodes, 0);
-    tokens_to_.assign(nodes, 0);
-    last_slot_.assign(nodes, -1);
+  DispatchScratch& x = *ctx.scratch;
+  if (x.sent_to.size() != nodes) {
+    // Per-destination counters, kept across layers and nodes and reset only where touched: a
+    // dispatch costs its pairs, not the cluster's size (thousands of nodes).
+    x.sent_to.assign(nodes, 0);
+    x.tokens_to.assign(nodes, 0);
+    x.last_slot.assign(nodes, -1);
   }
+  auto& sent_to = x.sent_to;
+  auto& tokens_to = x.tokens_to;
+  auto& last_slot = x.last_slot;
   dests_.clear();
-  const DispatchView view{id_, ctx.sys.cfg.gpus_per_server, sent_to_};
+  const DispatchView view{id_, ctx.sys.cfg.gpus_per_server, sent_to};
   b.pairs_fingerprint = 0;
   for (std::int64_t s = b.lo; s < b.hi; ++s) {
     const auto su = static_cast<std::size_t>(s);
@@ -219,13 +223,13 @@ void Node::route_tokens(const EngineContext& ctx, std::int64_t layer) {
                                                            replicas, e, slots[su].request, view);
       const auto n = static_cast<std::size_t>(node);
       b.routed_node[base + j] = node;
-      if (sent_to_[n]++ == 0) dests_.push_back(node);
+      if (sent_to[n]++ == 0) dests_.push_back(node);
       b.pairs_fingerprint += pair_hash(static_cast<std::int32_t>(s), e, node);
       // A token goes once to each destination, however many of its experts live there (or once
       // per expert with low-latency kernels).
-      if (last_slot_[n] != static_cast<std::int32_t>(s) || ctx.sys.cfg.dispatch_per_expert) {
-        last_slot_[n] = static_cast<std::int32_t>(s);
-        ++tokens_to_[n];
+      if (last_slot[n] != static_cast<std::int32_t>(s) || ctx.sys.cfg.dispatch_per_expert) {
+        last_slot[n] = static_cast<std::int32_t>(s);
+        ++tokens_to[n];
       }
     }
   }
@@ -238,6 +242,7 @@ void Node::send_dispatch(const EngineContext& ctx, Outbox& out) {
   MicroBatch& b = cur();
   const sim_time_t route_ps = b.row.attention_end_ps;
   std::sort(dests_.begin(), dests_.end());
+  auto& sent_to = ctx.scratch->sent_to;
   const double token_bytes = ctx.sys.model.token_bytes();
   const std::size_t first_head = out.heads.size();
   std::size_t at = out.recs.size();
@@ -247,26 +252,27 @@ void Node::send_dispatch(const EngineContext& ctx, Outbox& out) {
     const auto n = static_cast<std::size_t>(d);
     MessageHeader h;
     h.route_ps = route_ps;
-    h.records = sent_to_[n];
+    h.records = sent_to[n];
     h.src = id_;
     h.dst = d;
     out.heads.push_back(h);
-    msgs.push_back(OutMessage{d, static_cast<double>(tokens_to_[n]) * token_bytes, route_ps});
-    // From here on sent_to_ is the destination's write position, last_slot_ is reset.
-    sent_to_[n] = static_cast<std::int64_t>(at);
+    msgs.push_back(
+        OutMessage{d, static_cast<double>(ctx.scratch->tokens_to[n]) * token_bytes, route_ps});
+    // From here on sent_to is the destination's write position, last_slot is reset.
+    sent_to[n] = static_cast<std::int64_t>(at);
     at += static_cast<std::size_t>(h.records);
-    tokens_to_[n] = 0;
-    last_slot_[n] = -1;
+    ctx.scratch->tokens_to[n] = 0;
+    ctx.scratch->last_slot[n] = -1;
   }
   out.recs.resize(at);
   for (std::size_t i = 0; i < b.routed.size(); ++i) {
-    auto& pos = sent_to_[static_cast<std::size_t>(b.routed_node[i])];
+    auto& pos = sent_to[static_cast<std::size_t>(b.routed_node[i])];
     out.recs[static_cast<std::size_t>(pos++)] =
         TokenRecord{static_cast<std::int32_t>(
                         b.lo + static_cast<std::int64_t>(i / static_cast<std::size_t>(k_))),
                     b.routed[i]};
   }
-  for (const auto d : dests_) sent_to_[static_cast<std::size_t>(d)] = 0;
+  for (const auto d : dests_) sent_to[static_cast<std::size_t>(d)] = 0;
   send(ctx, msgs,
        std::span<MessageHeader>(out.heads.data() + first_head, out.heads.size() - first_head),
        CallKind::kDispatch);

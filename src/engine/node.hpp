@@ -27,10 +27,22 @@
 
 namespace sievesim {
 
-// What every node of a rank shares, read-only: the assembled system and the placement in effect.
+// Per-destination counters of one dispatch, indexed by node. One set per rank, shared by the
+// rank's nodes: a node's dispatch (route_tokens then send_dispatch) uses it and leaves it zeroed
+// before the next node's starts, so a rank holds it once, not once per node (at 16,384 nodes per
+// rank a set per node would be ~5 GB).
+struct DispatchScratch {
+  std::vector<std::int64_t> sent_to;    // pairs sent to the node in this dispatch
+  std::vector<std::int64_t> tokens_to;  // tokens sent to the node in this dispatch
+  std::vector<std::int32_t> last_slot;  // the last slot sent to the node, or -1
+};
+
+// What every node of a rank shares: the assembled system and the placement in effect (read-only)
+// and the dispatch scratch.
 struct EngineContext {
   const System& sys;
   const ExpertMap& map;
+  DispatchScratch* scratch = nullptr;
 };
 
 // The tokens of one layer that came to this node, per active local expert.
@@ -165,9 +177,6 @@ class Node final : private NodeDevices {
   // The router's weights for one token, which the routing source fills; no cost depends on
   // their values (the combine's weighted sum costs the same whatever they are).
   std::vector<float> gates_;
-  std::vector<std::int64_t> sent_to_;       // per node: pairs sent in this dispatch
-  std::vector<std::int64_t> tokens_to_;     // per node: tokens sent in this dispatch
-  std::vector<std::int32_t> last_slot_;     // per node: the last slot sent there
   std::vector<std::int32_t> dests_;         // the nodes sent to in this dispatch
   std::vector<InMessage> in_msgs_;          // receive()'s scratch
   std::vector<sim_time_t> arrival_;         // per incoming message: last byte received

@@ -110,6 +110,7 @@ struct Simulator::Run {
   std::vector<Node> nodes;
   ExpertMap placement;  // in effect: the coordinator may replace it between iterations
   Coordinator coordinator;
+  DispatchScratch scratch;  // one per rank, shared by its nodes (node.hpp)
   EngineContext ctx;
   RequestPool pool;
   TokenExchange exchange;
@@ -127,7 +128,7 @@ struct Simulator::Run {
         comm(c),
         placement(s.expert_map),
         coordinator(s),
-        ctx{s, placement},
+        ctx{s, placement, &scratch},
         pool(*s.requests.arrivals, *s.assignment, s.cfg.nodes),
         exchange(c),
         dispatched(static_cast<std::size_t>(s.cfg.micro_batches)),

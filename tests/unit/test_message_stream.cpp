@@ -153,12 +153,13 @@ TEST(MessageStream, MalformedStreamsAreRejected) {
 // The quickstart model on one node, 16 requests in its first iteration, at its first MoE layer.
 struct OneNode {
   std::unique_ptr<System> sys;
+  DispatchScratch scratch;
   EngineContext ctx;
   Node node;
   std::int64_t layer = 0;
   explicit OneNode(std::vector<std::string> more = {})
       : sys(System::assemble(test::quickstart(), with(std::move(more)))),
-        ctx{*sys, sys->expert_map},
+        ctx{*sys, sys->expert_map, &scratch},
         node(0, *sys, sys->take_scheduler(0)) {
     for (std::int64_t r = 0; r < 16; ++r) node.enqueue(RequestSpec{r, 0, 128, 4});
     node.begin_iteration(0);
