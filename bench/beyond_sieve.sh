@@ -7,7 +7,8 @@
 # concurrency >= 64 among points whose TPOT p50 is no worse than Sieve's.
 #
 #   bash bench/beyond_sieve.sh [build-dir] [out-dir]
-#   VARIANTS="name:-p key=value ...;..." replaces the variant list.
+#   VARIANTS="name:-p key=value ...;..." replaces the variant list; SKIP_EXISTING=1 keeps the
+#   result files already in OUT-DIR (to add a variant to an earlier run).
 #
 # Results: OUT-DIR/<setup>-<variant>.h5 and OUT-DIR/report.txt.
 set -euo pipefail
@@ -17,7 +18,10 @@ out=${2:-$root/bench/beyond-sieve-results}
 mkdir -p "$out"
 out=$(cd "$out" && pwd)
 default_variants="sieve:;token-split:-p scheduler.sieve.split=token;decide-ahead:-p scheduler.sieve.decide=ahead"
-if "$build/sievesim" params 2>/dev/null | grep -q "system.micro_batches"; then
+# (Read whole before matching: grep -q would close the pipe early, and under pipefail the
+# writer's SIGPIPE would read as "no such key".)
+params=$("$build/sievesim" params 2>/dev/null)
+if [[ $params == *system.micro_batches* ]]; then
   default_variants+=";micro-batch:-p system.micro_batches=2"
   default_variants+=";all:-p scheduler.sieve.split=token -p scheduler.sieve.decide=ahead -p system.micro_batches=2"
 else
@@ -39,6 +43,7 @@ for setup in "${setups[@]}"; do
     read -r -a opts <<<"${v#*:}"
     extra=()
     [[ $setup == gpt-oss-20b/* ]] && extra=("${real[@]}")
+    [[ -n ${SKIP_EXISTING:-} && -s $out/$name-$label.h5 ]] && continue
     "$build/sievesim" run "$root/configs/$setup.yaml" -q -o "$out/$name-$label.h5" \
       "${extra[@]}" "${opts[@]}" 2>/dev/null
   done
