@@ -173,11 +173,34 @@ std::vector<RunRow> rows_of(const std::vector<ReportedRun*>& runs) {
 using GroupKey = std::tuple<std::string, std::int64_t, std::string>;
 
 // Numeric sweep values sort as numbers, others as text.
-bool value_less(const std::string& a, const std::string& b) {
+bool scalar_less(const std::string& a, const std::string& b) {
   char *ea = nullptr, *eb = nullptr;
   const double x = std::strtod(a.c_str(), &ea), y = std::strtod(b.c_str(), &eb);
   if (!a.empty() && !b.empty() && *ea == '\0' && *eb == '\0') return x < y;
   return a < b;
+}
+
+// Swept values in order: numbers by value; a grid point (`k1=v1,k2=v2`) key by key in the
+// grid's order, each value by value, so concurrency=8 comes before concurrency=16.
+bool value_less(const std::string& a, const std::string& b) {
+  const auto parts = [](const std::string& v) {
+    std::vector<std::string> out;
+    std::size_t at = 0;
+    while (true) {
+      const auto comma = v.find(',', at);
+      std::string p = v.substr(at, comma == std::string::npos ? std::string::npos : comma - at);
+      if (const auto eq = p.find('='); eq != std::string::npos) p = p.substr(eq + 1);
+      out.push_back(p);
+      if (comma == std::string::npos) return out;
+      at = comma + 1;
+    }
+  };
+  const auto pa = parts(a), pb = parts(b);
+  for (std::size_t i = 0; i < std::min(pa.size(), pb.size()); ++i) {
+    if (scalar_less(pa[i], pb[i])) return true;
+    if (scalar_less(pb[i], pa[i])) return false;
+  }
+  return pa.size() < pb.size();
 }
 
 // Merges the runs of several files: groups, labels, order, baseline of every run.

@@ -35,9 +35,11 @@ template <class Get>
 void ratio_table(const std::vector<RunRow>& rows, const std::vector<std::string>& scheds,
                  const std::string& baseline, const std::string& leaf, const char* what, Get get,
                  std::ostream& out) {
-  char buf[64];
+  char buf[256];
+  int width = 11;
+  for (const auto& r : rows) width = std::max(width, static_cast<int>(r.sweep_value.size()));
   out << "  " << what << ": scheduler over " << baseline << "\n";
-  std::snprintf(buf, sizeof buf, "  %11s", leaf.c_str());
+  std::snprintf(buf, sizeof buf, "  %*s", width, leaf.c_str());
   out << buf;
   for (const auto& s : scheds) {
     std::snprintf(buf, sizeof buf, " %9s", s.c_str());
@@ -50,7 +52,7 @@ void ratio_table(const std::vector<RunRow>& rows, const std::vector<std::string>
   };
   for (const auto& r : rows) {
     if (r.label != baseline) continue;
-    std::snprintf(buf, sizeof buf, "  %11s", r.sweep_value.c_str());
+    std::snprintf(buf, sizeof buf, "  %*s", width, r.sweep_value.c_str());
     out << buf;
     for (const auto& s : scheds) {
       const RunRow* o = find_run(rows, s, r.sweep_value);
@@ -64,7 +66,7 @@ void ratio_table(const std::vector<RunRow>& rows, const std::vector<std::string>
       if (r.label == s) v = std::max(v, get(r));
     return v;
   };
-  std::snprintf(buf, sizeof buf, "  %11s", "best");
+  std::snprintf(buf, sizeof buf, "  %*s", width, "best");
   out << buf;
   for (const auto& s : scheds) cell(best(baseline), best(s));
   out << "\n";
@@ -230,11 +232,15 @@ void print_comparison(const std::vector<RunRow>& rows, const std::string& baseli
 void print_sweep(const std::vector<RunRow>& rows, const std::string& key,
                  const std::string& baseline, std::ostream& out) {
   const auto scheds = schedulers_of(rows);
-  const std::string leaf = key.substr(key.rfind('.') + 1);
-  char buf[256];
+  // A grid's points name every key (`concurrency=8,policy=eplb`): the column is the point.
+  const bool grid = key.find(',') != std::string::npos;
+  const std::string leaf = grid ? "point" : key.substr(key.rfind('.') + 1);
+  int width = 11;
+  for (const auto& r : rows) width = std::max(width, static_cast<int>(r.sweep_value.size()));
+  char buf[512];
   out << "sweep of " << key
       << ": throughput against interactivity (* = on the Pareto front of all rows)\n";
-  std::snprintf(buf, sizeof buf, "  %-10s %11s %14s %14s %10s %10s %9s\n", "scheduler",
+  std::snprintf(buf, sizeof buf, "  %-10s %*s %14s %14s %10s %10s %9s\n", "scheduler", width,
                 leaf.c_str(), "tokens/s/GPU", "tokens/s/user", "TTFT p50", "TPOT p50", "finished");
   out << buf;
   auto ms = [](double v) { return v < 0 ? std::string("-") : fmt("%.2fms", v); };
@@ -248,8 +254,8 @@ void print_sweep(const std::vector<RunRow>& rows, const std::string& key,
         return o.throughput >= r.throughput && o.interactivity >= r.interactivity &&
                (o.throughput > r.throughput || o.interactivity > r.interactivity);
       });
-      std::snprintf(buf, sizeof buf, "  %-10s %11s %13.1f%s %14.2f %10s %10s %4lld/%-4lld\n",
-                    s.c_str(), r.sweep_value.c_str(), r.throughput, dominated ? " " : "*",
+      std::snprintf(buf, sizeof buf, "  %-10s %*s %13.1f%s %14.2f %10s %10s %4lld/%-4lld\n",
+                    s.c_str(), width, r.sweep_value.c_str(), r.throughput, dominated ? " " : "*",
                     r.interactivity, ms(r.ttft_p50_ms).c_str(), ms(r.tpot_p50_ms).c_str(),
                     static_cast<long long>(r.finished), static_cast<long long>(r.requests));
       out << buf;

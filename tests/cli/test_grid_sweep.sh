@@ -50,7 +50,20 @@ EOF
 must_succeed "report grid.h5" "$SIEVESIM" report grid.h5
 n=$(grep -cE '^  (pimoe|sieve) +concurrency=[48],policy=(contiguous|random) ' last.out || true)
 [[ $n -eq 8 ]] || { show last.out >&2; fail "report: expected one sweep-table line per point (8), got $n"; }
+grep -qE '^  scheduler +point +tokens/s/GPU' last.out || { show last.out >&2; fail "the grid table's column must be the point"; }
 ok "report prints the sweep table with one line per point"
+# Merged from one-point files given out of order, the points come in value order, key by key
+# (concurrency=4 before concurrency=16, not as text).
+for c in 16 4; do
+  must_succeed "point concurrency=$c" "$SIEVESIM" run "$QUICKSTART" -q --max-iterations 2 \
+    --schedulers sieve --sweep workload.requests.closed.concurrency=$c --sweep placement.policy=contiguous \
+    -o one_$c.h5
+done
+must_succeed "report of two one-point grid files" "$SIEVESIM" report one_16.h5 one_4.h5
+sed -n '/^merged:/,$p' last.out | grep -E '^  sieve +concurrency=' | awk '{print $2}' >order.txt
+[[ $(tr '\n' ' ' <order.txt) == "concurrency=4,policy=contiguous concurrency=16,policy=contiguous " ]] ||
+  { show last.out >&2; fail "merged grid points must sort by value, key by key"; }
+ok "merged grid points sort by value, key by key"
 
 step "the same grid from the sweep section, and from one --sweep: the same runs"
 sed "s#^\(  config:\) *\.\./models/#\1 $SRC/models/#" "$QUICKSTART" >grid.yaml
