@@ -175,8 +175,9 @@ def pick_run(path, f, name):
 
 
 def leaf(key):
-    """The last part of a dotted key: 'concurrency' for workload.requests.closed.concurrency."""
-    return key.rsplit(".", 1)[-1] if key else ""
+    """The last part of a dotted key: 'concurrency' for workload.requests.closed.concurrency;
+    of each key of a grid sweep ('concurrency,policy')."""
+    return ",".join(k.rsplit(".", 1)[-1] for k in key.split(",")) if key else ""
 
 
 def save(fig, out):
@@ -226,8 +227,8 @@ def marker_of(index):
 
 def place_labels(ax, points, texts, marker_px):
     """Offsets (in points) for the labels of `points` (data coordinates) so that no two labels
-    overlap each other or sit on a marker: each tries eight positions around its point, nearest
-    first, and is left out when all eight collide (its value is still in the legend's order and
+    overlap each other or sit on a marker and none leaves the axes: each tries eight positions
+    around its point, nearest first, and is left out when all eight fail (its value is still in the legend's order and
     in --data). Returns [(text, (x, y), (dx, dy)) or None]. Works in display pixels, so call it
     after the axes limits are final."""
     fig = ax.figure
@@ -236,6 +237,7 @@ def place_labels(ax, points, texts, marker_px):
     size_pt = pyplot().rcParams["font.size"] * 0.8
     to_px = ax.transData.transform
     markers = [to_px(p) for p in points]
+    frame = ax.bbox  # a label must stay inside the axes: nothing outside them is drawn whole
     taken = []  # label boxes (x0, y0, x1, y1) in pixels
 
     def hits(box, other):
@@ -250,6 +252,8 @@ def place_labels(ax, points, texts, marker_px):
         for dx, dy in ((gap, gap), (gap, -gap - h), (-gap - w, gap), (-gap - w, -gap - h),
                        (gap, -h / 2), (-gap - w, -h / 2), (-w / 2, gap), (-w / 2, -gap - h)):
             box = (mx + dx, my + dy, mx + dx + w, my + dy + h)
+            if box[0] < frame.x0 or box[2] > frame.x1 or box[1] < frame.y0 or box[3] > frame.y1:
+                continue
             if any(hits(box, b) for b in taken):
                 continue
             if any(hits(box, (ox - marker_px / 2, oy - marker_px / 2, ox + marker_px / 2,
@@ -357,10 +361,13 @@ def draw_pareto(data, out):
     ax.margins(0.08)
     fig.tight_layout()
     labelled = [p for p in points if p["sweep_value"] is not None]
+    # A grid point's label is its values only ('64,eplb'); the legend's title names the keys.
     placed = place_labels(ax, [(p[IA], p[TP]) for p in labelled],
-                          [str(p["sweep_value"]) for p in labelled],
+                          [",".join(v.split("=", 1)[-1] for v in str(p["sweep_value"]).split(","))
+                           for p in labelled],
                           base_ms * fig.dpi / 72.0)
     data["labels"] = []
+    data["axes_px"] = [float(v) for v in (ax.bbox.x0, ax.bbox.y0, ax.bbox.x1, ax.bbox.y1)]
     for p, spot in zip(labelled, placed):
         if spot is None:
             continue

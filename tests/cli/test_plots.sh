@@ -139,6 +139,8 @@ for name in ("crowd.json", "pareto.json", "paper/pareto.json"):
     d = json.load(open(name))
     boxes = [l["box_px"] for l in d["labels"]]
     assert boxes, name
+    x0, y0, x1, y1 = d["axes_px"]
+    assert all(x0 <= b[0] and b[2] <= x1 and y0 <= b[1] and b[3] <= y1 for b in boxes), (name, "label outside the axes")
     for i, a in enumerate(boxes):
         for b in boxes[:i]:
             assert not (a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]), (name, a, b)
