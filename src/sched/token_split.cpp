@@ -42,38 +42,29 @@ TokenSplit refine_token_split(const SchedulerInput& in, ExpertSplit& s,
   sim_time_t t_pim = 0;
   for (auto i : s.pim)
     t_pim += pim_cost(static_cast<std::size_t>(i), in.experts[static_cast<std::size_t>(i)].tokens);
-  const sim_time_t whole = objective(gpu_time(gpu_tok), t_pim);
-  sim_time_t best = whole;
+  sim_time_t best = objective(gpu_time(gpu_tok), t_pim);
   std::int32_t best_expert = -1, best_gpu_tokens = 0;
-  // The hottest PIM expert sends x of its tokens to the GPU (x = 1 .. tokens - 1): the GPU side
-  // rises with x, the PIM side falls.
+  // Expert e keeps x of its tokens (x = 1 .. tokens - 1) on the GPU and runs the rest on the PIM,
+  // the others as split: the GPU side rises with x, the PIM side falls. `pim_others` is the PIM
+  // time of the other PIM experts.
+  const auto consider = [&](std::size_t e, sim_time_t pim_others) {
+    const std::int32_t tok = in.experts[e].tokens;
+    if (tok < 2) return;
+    auto g = gpu_tok;
+    const auto r = best_split(1, tok - 1, [&](std::int32_t x) {
+      g[e] = x;
+      const sim_time_t tg = gpu_time(g), tp = pim_others + pim_cost(e, tok - x);
+      return std::pair{objective(tg, tp), tg >= tp};
+    });
+    if (r.first < best)
+      best = r.first, best_expert = static_cast<std::int32_t>(e), best_gpu_tokens = r.second;
+  };
+  // The hottest PIM expert sends some tokens to the GPU; the coldest GPU expert some to the PIM.
   if (!s.pim.empty()) {
     const auto h = static_cast<std::size_t>(s.pim.front());
-    const std::int32_t tok = in.experts[h].tokens;
-    const sim_time_t rest = t_pim - pim_cost(h, tok);
-    auto g = gpu_tok;
-    const auto r = best_split(1, tok - 1, [&](std::int32_t x) {
-      g[h] = x;
-      const sim_time_t tg = gpu_time(g), tp = rest + pim_cost(h, tok - x);
-      return std::pair{objective(tg, tp), tg >= tp};
-    });
-    if (tok > 1 && r.first < best)
-      best = r.first, best_expert = static_cast<std::int32_t>(h), best_gpu_tokens = r.second;
+    consider(h, t_pim - pim_cost(h, in.experts[h].tokens));
   }
-  // The coldest GPU expert keeps x of its tokens on the GPU and sends the rest to the PIM: the
-  // GPU side rises with x, the PIM side falls.
-  if (!s.gpu.empty()) {
-    const auto c = static_cast<std::size_t>(s.gpu.back());
-    const std::int32_t tok = in.experts[c].tokens;
-    auto g = gpu_tok;
-    const auto r = best_split(1, tok - 1, [&](std::int32_t x) {
-      g[c] = x;
-      const sim_time_t tg = gpu_time(g), tp = t_pim + pim_cost(c, tok - x);
-      return std::pair{objective(tg, tp), tg >= tp};
-    });
-    if (tok > 1 && r.first < best)
-      best = r.first, best_expert = static_cast<std::int32_t>(c), best_gpu_tokens = r.second;
-  }
+  if (!s.gpu.empty()) consider(static_cast<std::size_t>(s.gpu.back()), t_pim);
   if (best_expert < 0) return {};
   gpu_tok[static_cast<std::size_t>(best_expert)] = best_gpu_tokens;
   // The split expert is on both lists: last on the GPU's, first (hottest) on the PIM's.
@@ -113,12 +104,9 @@ sim_time_t run_token_split(const Execution& e, const TokenSplit& t, NodeDevices&
     feedback.observe_pim(rest, dur);
     on_pim += rest;
   }
-  if (on_gpu + on_pim != [&] {
-        std::int64_t all = 0;
-        for (const auto& l : in.experts) all += l.tokens;
-        return all;
-      }())
-    throw SimulationError("token split lost or doubled tokens");
+  std::int64_t all = 0;
+  for (const auto& l : in.experts) all += l.tokens;
+  if (on_gpu + on_pim != all) throw SimulationError("token split lost or doubled tokens");
   devices.pim_finished(clock, busy);
   devices.count(false, static_cast<std::int64_t>(e.split.gpu.size()), on_gpu);
   devices.count(true, static_cast<std::int64_t>(e.split.pim.size()), on_pim);

@@ -36,7 +36,6 @@
 // count is an error.
 #include <algorithm>
 #include <cmath>
-#include <filesystem>
 #include <numeric>
 
 #include "base/rng.hpp"
@@ -58,13 +57,12 @@ class FittedRouting final : public RoutingSource {
  public:
   FittedRouting(const Params& p, const RoutingContext& ctx)
       : seed_(ctx.seed), model_experts_(ctx.model.routed_experts) {
-    std::filesystem::path path(
+    const std::string path = trace_path(
         p.param<std::string>("path")
             .desc("trace file to fit (sievesim trace format, from `sievesim trace-import`), "
                   "relative to the experiment file")
-            .required());
-    if (path.is_relative() && !ctx.base_dir.empty())
-      path = std::filesystem::path(ctx.base_dir) / path;
+            .required(),
+        ctx.base_dir);
     const std::string split =
         p.param<std::string>("fit_split")
             .one_of({"all", "first", "second", "even", "odd"})
@@ -81,7 +79,7 @@ class FittedRouting final : public RoutingSource {
                                  "rarely used experts do not get a row of a few samples")
                              .dflt(8.0);
     if (p.describing()) return;  // no file to read
-    const auto held = shared_trace(path.lexically_normal().string());
+    const auto held = shared_trace(path);
     const RoutingTrace& t = *held;
     if (t.topk != ctx.model.top_k)
       p.fail("path", "the trace has top-" + std::to_string(t.topk) + " routing, the model top-" +

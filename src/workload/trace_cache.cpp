@@ -6,6 +6,12 @@
 
 namespace sievesim {
 
+std::string trace_path(const std::string& name, const std::string& base_dir) {
+  std::filesystem::path p(name);
+  if (p.is_relative() && !base_dir.empty()) p = std::filesystem::path(base_dir) / p;
+  return p.lexically_normal().string();
+}
+
 std::shared_ptr<const RoutingTrace> shared_trace(const std::string& path) {
   static std::mutex mutex;
   static std::map<std::string, std::weak_ptr<const RoutingTrace>> live;

@@ -10,6 +10,10 @@
 
 namespace sievesim {
 
+// A trace file named in an experiment: relative to the experiment's folder `base_dir` (none:
+// the working directory), lexically normal, as shared_trace keys it.
+std::string trace_path(const std::string& name, const std::string& base_dir);
+
 // read_trace(path), shared with every other holder of the same (lexically normal) path while
 // any holds it, and with the next caller for as long as the last sweep point kept it.
 std::shared_ptr<const RoutingTrace> shared_trace(const std::string& path);

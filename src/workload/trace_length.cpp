@@ -6,7 +6,6 @@
 // a request mix of the recorded shape at another size.
 #include <algorithm>
 #include <cmath>
-#include <filesystem>
 
 #include "workload/requests.hpp"
 #include "workload/trace_cache.hpp"
@@ -17,25 +16,24 @@ namespace {
 class TraceLength final : public LengthDistribution {
  public:
   TraceLength(const Params& p, const LengthContext& ctx) {
-    std::filesystem::path path(
+    const std::string path = trace_path(
         p.param<std::string>("path")
             .desc("trace file (sievesim trace format) whose request lengths to use: the recorded "
                   "output tokens for `output`, the recorded prompt length for `prompt`; the "
                   "same file as the trace routing source's, relative to the experiment file")
-            .required());
+            .required(),
+        ctx.base_dir);
     const double scale = p.param<double>("scale")
                              .min(1e-6)
                              .max(1e6)
                              .desc("factor on every recorded length (rounded, at least 1 token)")
                              .dflt(1.0);
     if (p.describing()) return;
-    if (path.is_relative() && !ctx.base_dir.empty())
-      path = std::filesystem::path(ctx.base_dir) / path;
-    const auto t = shared_trace(path.lexically_normal().string());
+    const auto t = shared_trace(path);
     const bool prompt = ctx.part == LengthContext::Part::kPrompt;
     if (prompt && !t->request_level())
       p.fail("path", "recorded prompt lengths need a version 2 trace (one with a request table), " +
-                         path.string() + " is version 1");
+                         path + " is version 1");
     for (std::int64_t s = 0; s < t->sequences; ++s) {
       const auto u = static_cast<std::size_t>(s);
       const auto recorded = prompt ? t->requests[u].first_position : t->length[u];

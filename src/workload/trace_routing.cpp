@@ -18,7 +18,6 @@
 // neighbours (the same GPU under a contiguous placement, as the recorded expert was one GPU's
 // load).
 #include <algorithm>
-#include <filesystem>
 
 #include "workload/routing.hpp"
 #include "workload/trace.hpp"
@@ -30,13 +29,12 @@ namespace {
 class TraceRouting final : public RoutingSource {
  public:
   TraceRouting(const Params& p, const RoutingContext& ctx) : experts_(ctx.model.routed_experts) {
-    std::filesystem::path path(
+    const std::string path = trace_path(
         p.param<std::string>("path")
             .desc("trace file (sievesim trace format, from `sievesim trace-import`), relative "
                   "to the experiment file")
-            .required());
-    if (path.is_relative() && !ctx.base_dir.empty())
-      path = std::filesystem::path(ctx.base_dir) / path;
+            .required(),
+        ctx.base_dir);
     modulo_ = p.param<std::string>("expert_mapping")
                   .one_of({"none", "modulo"})
                   .desc(
@@ -75,7 +73,7 @@ class TraceRouting final : public RoutingSource {
                 "so every decode token replays the recorded token of its own position)")
             .dflt("fixed") == "recorded";
     if (p.describing()) return;  // no file to read
-    trace_ = shared_trace(path.lexically_normal().string());
+    trace_ = shared_trace(path);
     if (spread_) {
       if (experts_ < trace_->experts || experts_ % trace_->experts != 0)
         p.fail("spread", "spread needs the model's experts (" + std::to_string(experts_) +
@@ -92,7 +90,7 @@ class TraceRouting final : public RoutingSource {
                          " routing, the model top-" + std::to_string(ctx.model.top_k));
     if (recorded_origin && !trace_->request_level())
       p.fail("position_origin", "recorded needs a version 2 trace (one with a request table), " +
-                                    path.string() + " is version 1");
+                                    path + " is version 1");
     for (std::int64_t s = 0; s < trace_->sequences; ++s)
       origin_.push_back(recorded_origin
                             ? trace_->requests[static_cast<std::size_t>(s)].first_position
