@@ -2,7 +2,7 @@
 // (workload/trace.hpp), for workloads longer, larger or more varied than the recording itself.
 //
 // Fitted per recorded MoE layer l, from the requests of `fit_split`:
-//  - popularity pop_l(e): the share of tokens that pick expert e;
+//  - popularity pop_l(e): the share of a request's tokens that pick expert e;
 //  - locality R_l: the share of a token's k experts that its request's previous token also
 //    picked in the same layer (what caches and expert-reuse schedulers live on);
 //  - affinity A_l(i, j) = P(j among the layer-(l+1) experts | i among the layer-l experts) of
@@ -10,6 +10,14 @@
 //    used expert's row is otherwise a handful of samples). The last layer's row leads to layer 0
 //    of the same token, so a model with more MoE layers than the trace continues the chain.
 //  - gate weights: the mean of the recorded weights by rank (largest first), renormalized.
+// Every statistic weighs each recorded request the same, not each token. A generated request
+// stands for a recorded request, and a decode batch holds one token of each of its requests,
+// however long they run; pooling tokens would let the longest requests speak for all, and in the
+// GPT-OSS-20B recordings length and routing go together: the 39 requests cut at 512 tokens put
+// a quarter fewer of their choices on a layer's hottest expert than the ones that finish (2.1 vs
+// 2.8 times the uniform share, every position past the first ten), so token-pooled popularity
+// was flatter than any batch of distinct requests (max/mean load at batch 256: 2.46 against the
+// fit requests' own 2.52 and 2.57 for independent requests; request-weighted, 2.59).
 //
 // The generative model. The source is asked for (request, position, layer) in any order and on
 // any rank, so every choice must be a function of (seed, key) only; a token's previous token and
@@ -123,10 +131,19 @@ class FittedRouting final : public RoutingSource {
     std::vector<double> reuse(L_, 0.0), gsum(K_, 0.0);
     double tokens = 0, pairs = 0;
     std::vector<float> w(K_);
+    // Every request weighs the same (see the header): a token of request s counts mean / len_s
+    // tokens, so the counts keep the scale of tokens that `affinity_prior` is measured in.
+    double requests = 0, recorded = 0;
+    for (std::int64_t s = lo; s < hi; s += stride) {
+      requests += 1;
+      recorded += static_cast<double>(t.length[static_cast<std::size_t>(s)]);
+    }
     for (std::int64_t s = lo; s < hi; s += stride) {
       const auto len = t.length[static_cast<std::size_t>(s)];
-      tokens += static_cast<double>(len);
-      pairs += static_cast<double>(std::max<std::int64_t>(0, len - 1));
+      if (len == 0) continue;
+      const double u = recorded / requests / static_cast<double>(len);
+      tokens += u * static_cast<double>(len);
+      pairs += u * static_cast<double>(len - 1);
       for (std::int64_t pos = 0; pos < len; ++pos)
         for (std::size_t l = 0; l < L_; ++l) {
           const std::size_t r = t.row(static_cast<std::int64_t>(l), s, pos);
@@ -135,20 +152,20 @@ class FittedRouting final : public RoutingSource {
           double wsum = 0;
           for (std::size_t j = 0; j < K_; ++j) {
             const auto e = static_cast<std::size_t>(t.expert[r + j]);
-            pop_[l][e] += 1;
+            pop_[l][e] += u;
             for (std::size_t i = 0; i < K_; ++i)
-              aff_[l][e * E_ + static_cast<std::size_t>(t.expert[rn + i])] += 1;
+              aff_[l][e * E_ + static_cast<std::size_t>(t.expert[rn + i])] += u;
             if (pos > 0) {
               const std::size_t rp = t.row(static_cast<std::int64_t>(l), s, pos - 1);
               for (std::size_t i = 0; i < K_; ++i)
-                if (t.expert[rp + i] == t.expert[r + j]) reuse[l] += 1;
+                if (t.expert[rp + i] == t.expert[r + j]) reuse[l] += u;
             }
             w[j] = t.weight[r + j];
             wsum += w[j];
           }
           if (wsum <= 0) continue;
           std::sort(w.begin(), w.end(), std::greater<>());
-          for (std::size_t j = 0; j < K_; ++j) gsum[j] += w[j] / wsum;
+          for (std::size_t j = 0; j < K_; ++j) gsum[j] += u * w[j] / wsum;
         }
     }
     for (std::size_t l = 0; l < L_; ++l) {
