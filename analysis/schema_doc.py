@@ -81,6 +81,22 @@ SUMMARY_ATTRS = {
     "records_dispatched": ("1", "(token, expert) records sent by dispatch, all layers and nodes"),
     "records_combined": ("1", "(token, expert) records returned by combine; equals "
                               "records_dispatched"),
+    "energy_gpu_compute_J": ("J", "GPU arithmetic over the window, all nodes (docs/energy.md)"),
+    "energy_gpu_hbm_J": ("J", "HBM traffic of the GPU kernels over the window, all nodes"),
+    "energy_pim_J": ("J", "PIM commands over the window, all nodes"),
+    "energy_link_J": ("J", "dispatch and combine bytes on the links over the window"),
+    "energy_static_J": ("J", "every GPU board's idle power over the whole window, busy or not"),
+    "energy_refresh_J": ("J", "the PIM stacks' refresh: the stacks' share of energy_static_J"),
+    "energy_total_J": ("J", "compute + HBM + PIM + links + static"),
+    "joules_per_output_token": ("J/token", "energy_total_J / output_tokens"),
+    "output_tokens_per_joule": ("tokens/J", "output_tokens / energy_total_J"),
+    "power_per_gpu_W": ("W", "mean over the window of one GPU: its compute, HBM traffic and "
+                             "static power less the stacks' refresh"),
+    "power_per_pim_stack_W": ("W", "mean over the window of one PIM stack: its commands and "
+                                   "refresh"),
+    "peak_power_per_node_W": ("W", "highest mean power of a node over one measured iteration "
+                                   "(links included)"),
+    "pim_stacks_per_node": ("1", "PIM stacks each GPU carries"),
 }
 
 # ttft/tpot/e2e share one pattern: <metric>_{mean,p50,p90,p99}_ps and <metric>_count.

@@ -199,6 +199,10 @@ void Node::pim_finished(sim_time_t end_ps, sim_time_t busy_ps) {
   row().pim_busy_ps += busy_ps;
 }
 
+void Node::spend(const EnergyUse& e) {
+  row().energy.add(e);
+}
+
 void Node::count(bool on_pim, std::int64_t experts, std::int64_t tokens) {
   (on_pim ? row().experts_pim : row().experts_gpu) += experts;
   (on_pim ? row().tokens_pim : row().tokens_gpu) += tokens;

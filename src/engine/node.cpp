@@ -38,6 +38,7 @@ Node::Node(std::int32_t id, const System& sys, std::unique_ptr<ExpertScheduler> 
       k_(sys.model.top_k),
       keep_layer_rows_(sys.cfg.output_layers),
       contention_(sys.pim->contention()),
+      static_W_(sys.gpu->energy().idle_W()),
       batch_(id, node_batch_config(id, sys), sys.model),
       mb_(static_cast<std::size_t>(sys.cfg.micro_batches)),
       sched_(std::move(sched)) {
@@ -137,6 +138,8 @@ void Node::attend(const EngineContext& ctx, std::int64_t layer, std::int64_t mb)
       pim_free_ps_ = t;
     }
     r.gpu_busy_ps += a.gpu_ps;
+    r.energy.add(a.energy);
+    if (spec.moe) r.energy.add(ctx.sys.costs->router_energy(spec, b.tokens()));
     b.attention_ready_ps = t;
     // The output projection, residual and norm need the attention output, wherever it ran.
     b.after_ps = a.gpu_after_ps + router;
@@ -147,8 +150,9 @@ void Node::attend(const EngineContext& ctx, std::int64_t layer, std::int64_t mb)
 void Node::dense_layer(const EngineContext& ctx, std::int64_t layer) {
   MicroBatch& b = cur();
   const LayerSpec& spec = ctx.sys.model.layers[static_cast<std::size_t>(layer)];
-  const sim_time_t ffn =
-      b.tokens() > 0 || mb_.size() == 1 ? ctx.sys.costs->dense_ffn_ps(spec, b.tokens()) : 0;
+  const bool runs = b.tokens() > 0 || mb_.size() == 1;
+  const sim_time_t ffn = runs ? ctx.sys.costs->dense_ffn_ps(spec, b.tokens()) : 0;
+  if (runs) b.row.energy.add(ctx.sys.costs->dense_ffn_energy(spec, b.tokens()));
   const sim_time_t end = std::max(b.attention_ready_ps, gpu_ready()) + b.after_ps + ffn;
   gpu_free_ps_ = end;
   b.row.gpu_busy_ps += b.after_ps + ffn;
@@ -182,6 +186,7 @@ void Node::dispatch(const EngineContext& ctx, std::int64_t layer, std::int64_t m
   // the expert scheduler's decision (run_experts), which is on the PIM's critical path.
   b.shared_ps =
       b.tokens() > 0 || mb_.size() == 1 ? ctx.sys.costs->shared_experts_ps(b.tokens()) : 0;
+  if (b.shared_ps > 0) b.row.energy.add(ctx.sys.costs->shared_experts_energy(b.tokens()));
   b.shared_end_ps = t;
   route_tokens(ctx, layer);
   send_dispatch(ctx, out);
@@ -285,6 +290,8 @@ void Node::finish_row() {
   const sim_time_t span = r.end_ps - r.start_ps;
   r.gpu_idle_ps = std::max<sim_time_t>(0, span - r.gpu_busy_ps);
   r.pim_idle_ps = std::max<sim_time_t>(0, span - r.pim_busy_ps);
+  r.static_pj = whole_pj(static_W_ * static_cast<double>(span));  // W x ps = pJ
+  iter_.energy += r.energy;
   if (keep_layer_rows_) layer_rows_.push_back(r);
 }
 
@@ -303,7 +310,11 @@ void Node::send(const EngineContext& ctx, std::vector<OutMessage>& msgs,
     h->eg_start_ps = m.eg_start_ps;
     h->eg_end_ps = m.eg_end_ps;
     h->bytes = static_cast<std::int64_t>(m.bytes);
-    if (m.dst != id_) row().bytes_sent += static_cast<std::int64_t>(m.bytes);
+    if (m.dst == id_) continue;
+    row().bytes_sent += static_cast<std::int64_t>(m.bytes);
+    EnergyUse e;
+    e.link_pj = m.bytes * topo.model(topo.fabric(id_, m.dst)).pj_per_byte();
+    row().energy.add(e);
   }
 }
 
@@ -363,6 +374,7 @@ void Node::combine(const EngineContext& ctx, std::int64_t layer, std::int64_t mb
     end = std::max(end, gpu_ready()) + tail;
     gpu_free_ps_ = end;
     b.row.gpu_busy_ps += tail;
+    b.row.energy.add(ctx.sys.costs->combine_energy(b.tokens()));
   }
   b.row.end_ps = end;
   b.clock_ps = end;
@@ -384,6 +396,7 @@ void Node::end_iteration(const EngineContext& ctx) {
   const sim_time_t head = ctx.sys.costs->iteration_tail_ps(batch_.emitting());
   clock_ps_ = std::max(clock_ps_, head > 0 ? gpu_ready() : clock_ps_) + head;
   if (head > 0) gpu_free_ps_ = clock_ps_;
+  iter_.energy.add(ctx.sys.costs->iteration_tail_energy(batch_.emitting()));
   iter_.end_ps = clock_ps_;
   iteration_rows_.push_back(iter_);
   finished_before_ = finished_.size();

@@ -153,6 +153,7 @@ class Node final : private NodeDevices {
   sim_time_t pim_work(sim_time_t start_ps, sim_time_t dur_ps) const override;
   void pim_finished(sim_time_t end_ps, sim_time_t busy_ps) override;
   void count(bool on_pim, std::int64_t experts, std::int64_t tokens) override;
+  void spend(const EnergyUse& e) override;
 
   void finish_row();  // fills the idle columns and stores the layer's row
   // Keeps the GPU kernels (for `contention: shared`) that PIM work still to be issued may meet.
@@ -164,6 +165,7 @@ class Node final : private NodeDevices {
   std::int64_t k_;
   bool keep_layer_rows_;  // output.layers: long runs at thousands of nodes skip ~160 B per row
   Contention contention_;
+  double static_W_;  // the GPU board's idle power, booked over each layer's span
   std::vector<std::pair<sim_time_t, sim_time_t>> gpu_streams_;  // GPU kernels of this layer
   NodeBatch batch_;
   std::int64_t tokens_ = 0;  // tokens of this iteration

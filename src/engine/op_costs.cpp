@@ -209,9 +209,14 @@ AttentionCost OpCosts::attention(const LayerSpec& l, std::span<const std::int64_
   AttentionCost c;
   std::int64_t tokens = static_cast<std::int64_t>(context.size());
   for (const auto& ch : chunks) tokens += ch.new_tokens;
-  c.gpu_ps = sum_ps(pre_attention_kernels(l, tokens)) +
-             sum_ps(attention_kernels(l, context, chunks, on_pim));
-  c.gpu_after_ps = sum_ps(post_attention_kernels(l, tokens));
+  const auto pre = pre_attention_kernels(l, tokens);
+  const auto kv = attention_kernels(l, context, chunks, on_pim);
+  const auto post = post_attention_kernels(l, tokens);
+  c.gpu_ps = sum_ps(pre) + sum_ps(kv);
+  c.gpu_after_ps = sum_ps(post);
+  c.energy = energy_of(pre);
+  c.energy += energy_of(kv);
+  c.energy += energy_of(post);
   if (context.empty() || !on_pim || l.attention == AttentionKind::kLinear) return c;
   std::vector<AttentionHead> heads;
   heads.reserve(context.size() * static_cast<std::size_t>(l.kv_heads));
@@ -224,6 +229,7 @@ AttentionCost OpCosts::attention(const LayerSpec& l, std::span<const std::int64_
   const PimCost pc = pim_.attention(heads);
   c.pim_ps = pc.time_ps;
   c.pim_busy_ps = pc.busy_ps;
+  c.energy.pim_pj += pc.energy_pj;
   return c;
 }
 

@@ -29,6 +29,7 @@ struct AttentionCost {
   sim_time_t pim_busy_ps = 0;  // the same without refresh: the engine places the refreshes
 
   sim_time_t gpu_after_ps = 0;  // after attention: output projection, residual, norm
+  EnergyUse energy;             // all of the above: GPU kernels and the PIM's commands
 };
 
 class OpCosts {
@@ -70,6 +71,14 @@ class OpCosts {
   sim_time_t combine_ps(std::int64_t tokens) const;
   sim_time_t iteration_tail_ps(std::int64_t emitting) const;
   sim_time_t lm_head_ps(std::int64_t tokens) const;  // the LM head kernel alone
+  // --- the phases' energy (op_energy.cpp): the kernels above, priced ---
+  EnergyUse energy_of(std::span<const GpuKernel> kernels) const;
+  EnergyUse router_energy(const LayerSpec& l, std::int64_t tokens) const;
+  EnergyUse shared_experts_energy(std::int64_t tokens) const;
+  EnergyUse dense_ffn_energy(const LayerSpec& l, std::int64_t tokens) const;
+  EnergyUse combine_energy(std::int64_t tokens) const;
+  EnergyUse iteration_tail_energy(std::int64_t emitting) const;
+
   // Bytes of the KV cache (or state) attention reads for these contexts.
   double attention_kv_bytes(const LayerSpec& l, std::span<const std::int64_t> context) const;
 

@@ -5,6 +5,19 @@
 
 namespace sievesim {
 
+// The energy columns of a row with an `energy` member (EnergyPj).
+#define SIEVESIM_ENERGY_COLS(ROW, WHAT)                                                    \
+  ColumnDef<ROW>{"energy_gpu_compute_pj", "pJ", "GPU arithmetic of " WHAT,                 \
+                 [](const ROW& r) { return r.energy.gpu_compute; }},                       \
+      ColumnDef<ROW>{"energy_gpu_hbm_pj", "pJ", "HBM traffic of the GPU kernels of " WHAT, \
+                     [](const ROW& r) { return r.energy.gpu_hbm; }},                       \
+      ColumnDef<ROW>{"energy_pim_pj", "pJ", "PIM commands of " WHAT,                       \
+                     [](const ROW& r) { return r.energy.pim; }},                           \
+      ColumnDef<ROW> {                                                                     \
+    "energy_link_pj", "pJ", "bytes sent over the links in " WHAT,                          \
+        [](const ROW& r) { return r.energy.link; }                                         \
+  }
+
 #define SIEVESIM_COL(ROW, FIELD, UNITS, DESC)                                            \
   ColumnDef<ROW> {                                                                       \
 #FIELD, UNITS, DESC, [](const ROW& r) { return static_cast<std::int64_t>(r.FIELD); } \
@@ -34,6 +47,10 @@ const std::vector<ColumnDef<LayerRow>>& layer_columns() {
       SIEVESIM_COL(LayerRow, tokens_gpu, "1", "(token, expert) pairs run on the GPU"),
       SIEVESIM_COL(LayerRow, tokens_pim, "1", "(token, expert) pairs run on the PIM"),
       SIEVESIM_COL(LayerRow, bytes_sent, "B", "dispatch + combine bytes sent to other nodes"),
+      SIEVESIM_ENERGY_COLS(LayerRow, "this node's work in this layer"),
+      SIEVESIM_COL(LayerRow, static_pj, "pJ",
+                   "GPU board idle power over the layer's span on this node (micro-batches' "
+                   "spans overlap)"),
   };
   return cols;
 }
@@ -50,6 +67,7 @@ const std::vector<ColumnDef<IterationRow>>& iteration_columns() {
       SIEVESIM_COL(IterationRow, output_tokens, "1", "output tokens emitted, all nodes"),
       SIEVESIM_COL(IterationRow, kv_used_bytes, "B",
                    "KV cache reserved by running requests, all nodes"),
+      SIEVESIM_ENERGY_COLS(IterationRow, "the iteration, all nodes (static power not included)"),
   };
   return cols;
 }
@@ -105,6 +123,7 @@ const std::vector<ColumnDef<ExpertLoadRow>>& expert_load_columns() {
 }
 
 #undef SIEVESIM_COL
+#undef SIEVESIM_ENERGY_COLS
 
 Percentiles Percentiles::of(std::vector<sim_time_t> v) {
   Percentiles p;
@@ -122,6 +141,24 @@ Percentiles Percentiles::of(std::vector<sim_time_t> v) {
   p.p90 = rank(0.90);
   p.p99 = rank(0.99);
   return p;
+}
+
+double Summary::joules_per_output_token() const {
+  return output_tokens > 0 ? energy.total_J() / static_cast<double>(output_tokens) : 0.0;
+}
+double Summary::output_tokens_per_joule() const {
+  const double j = energy.total_J();
+  return j > 0 ? static_cast<double>(output_tokens) / j : 0.0;
+}
+double Summary::power_per_gpu_W() const {
+  const double node_s = ps_to_s(window_ps) * static_cast<double>(nodes);
+  if (node_s <= 0) return 0.0;
+  return (energy.gpu_compute_J + energy.gpu_hbm_J + energy.static_J - energy.refresh_J) / node_s;
+}
+double Summary::power_per_pim_stack_W() const {
+  const double stack_s =
+      ps_to_s(window_ps) * static_cast<double>(nodes) * static_cast<double>(energy.stacks);
+  return stack_s > 0 ? (energy.pim_J + energy.refresh_J) / stack_s : 0.0;
 }
 
 double Summary::throughput_tokens_per_s() const {

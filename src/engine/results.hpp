@@ -8,9 +8,30 @@
 #include <vector>
 
 #include "base/time.hpp"
+#include "hw/energy/energy.hpp"
 #include "workload/request_row.hpp"
 
 namespace sievesim {
+
+// Dynamic energy by component in whole picojoules (docs/energy.md): each piece of work is rounded
+// once as it is booked, so sums over rows, nodes and ranks are exact.
+struct EnergyPj {
+  std::int64_t gpu_compute = 0, gpu_hbm = 0, pim = 0, link = 0;
+  void add(const EnergyUse& e) {
+    gpu_compute += whole_pj(e.gpu_compute_pj);
+    gpu_hbm += whole_pj(e.gpu_hbm_pj);
+    pim += whole_pj(e.pim_pj);
+    link += whole_pj(e.link_pj);
+  }
+  EnergyPj& operator+=(const EnergyPj& o) {
+    gpu_compute += o.gpu_compute;
+    gpu_hbm += o.gpu_hbm;
+    pim += o.pim;
+    link += o.link;
+    return *this;
+  }
+  std::int64_t total() const { return gpu_compute + gpu_hbm + pim + link; }
+};
 
 struct LayerRow {
   std::int64_t iteration = 0, layer = 0, node = 0;
@@ -27,6 +48,8 @@ struct LayerRow {
   std::int64_t experts_gpu = 0, experts_pim = 0;
   std::int64_t tokens_gpu = 0, tokens_pim = 0;
   std::int64_t bytes_sent = 0;  // dispatch + combine bytes leaving this node (remote only)
+  EnergyPj energy;              // the layer's work on this node
+  std::int64_t static_pj = 0;   // the GPU board's idle power over the layer's span
 };
 
 struct IterationRow {
@@ -37,6 +60,7 @@ struct IterationRow {
   std::int64_t prefill_tokens = 0, decode_tokens = 0;
   std::int64_t output_tokens = 0;  // tokens emitted (decode tokens + prefills that completed)
   std::int64_t kv_used_bytes = 0;  // KV reserved by running requests
+  EnergyPj energy;                 // the iteration's layers and its LM head and sampling
 };
 
 // One placement the coordinator made (row 0: the initial one).
@@ -93,6 +117,21 @@ struct Summary {
   sim_time_t window_ps = 0;          // the measured part of the run (after warm-up)
   sim_time_t mean_iteration_ps = 0;  // mean iteration time over measured iterations
   std::int64_t records_dispatched = 0, records_combined = 0;
+  // Energy over the measured window (docs/energy.md). Static is every node's idle power over
+  // the whole window, busy or not; its refresh share is the PIM stacks'.
+  struct Energy {
+    double gpu_compute_J = 0, gpu_hbm_J = 0, pim_J = 0, link_J = 0, static_J = 0;
+    double refresh_J = 0;     // the PIM stacks' share of static_J
+    std::int64_t stacks = 0;  // PIM stacks per node
+    double peak_node_W = 0;   // highest mean power of one node over a measured iteration
+    double total_J() const { return gpu_compute_J + gpu_hbm_J + pim_J + link_J + static_J; }
+  } energy;
+  double joules_per_output_token() const;
+  double output_tokens_per_joule() const;
+  // Mean power over the window: per GPU (its compute, HBM traffic and static power less the
+  // stacks' refresh) and per PIM stack (its commands and refresh).
+  double power_per_gpu_W() const;
+  double power_per_pim_stack_W() const;
   double throughput_tokens_per_s() const;
   double throughput_tokens_per_s_per_gpu() const;
   double interactivity_tokens_per_s_per_user() const;

@@ -71,6 +71,35 @@ void request_latencies(const std::vector<RequestRow>& rows, std::int64_t warmup,
   s.e2e = Percentiles::of(v[2]);
 }
 
+// The energy of the measured window from the global per-iteration totals (integers, the same
+// on every rank, summed in iteration order): the work's dynamic energy, plus every node's idle
+// power over the whole window.
+void summarize_energy(const System& sys, const std::vector<IterationRow>& totals, Summary& s) {
+  Summary::Energy& e = s.energy;
+  EnergyPj sum;
+  const double idle_W = sys.gpu->energy().idle_W();
+  const auto nodes = static_cast<double>(s.nodes);
+  for (const auto& r : totals) {
+    if (r.iteration < s.warmup_iterations) continue;
+    sum += r.energy;
+    const sim_time_t span = r.end_ps - r.start_ps;
+    if (span > 0)
+      e.peak_node_W = std::max(
+          e.peak_node_W,
+          static_cast<double>(r.energy.total()) / static_cast<double>(span) / nodes + idle_W);
+  }
+  e.gpu_compute_J = static_cast<double>(sum.gpu_compute) * 1e-12;
+  e.gpu_hbm_J = static_cast<double>(sum.gpu_hbm) * 1e-12;
+  e.pim_J = static_cast<double>(sum.pim) * 1e-12;
+  e.link_J = static_cast<double>(sum.link) * 1e-12;
+  const double node_s = ps_to_s(s.window_ps) * nodes;
+  e.static_J = idle_W * node_s;
+  const PimCommandShape shape = sys.pim->energy().shape();
+  e.stacks = shape.stacks;
+  e.refresh_J =
+      sys.pim->energy().refresh_W_per_stack() * static_cast<double>(shape.stacks) * node_s;
+}
+
 // The summary of a finished run from the global per-iteration totals.
 void summarize(const System& sys, std::int64_t iterations, RankResults& res) {
   Summary& s = res.summary;
@@ -98,6 +127,7 @@ void summarize(const System& sys, std::int64_t iterations, RankResults& res) {
     s.window_ps = s.makespan_ps - window_start;
     s.mean_iteration_ps = iteration_sum / measured;
   }
+  summarize_energy(sys, res.totals, s);
 }
 
 }  // namespace
@@ -323,14 +353,16 @@ RankResults Simulator::run(const std::function<void(const Progress&)>& progress)
 std::vector<IterationRow> reduce_iterations(const std::vector<IterationRow>& local,
                                             std::int64_t iterations, MPI_Comm comm) {
   const auto n = static_cast<std::size_t>(iterations);
-  constexpr std::size_t kSums = 6;
+  constexpr std::size_t kSums = 10;
   std::vector<std::int64_t> mins(n, kTimeNever), maxs(n, 0), sums(n * kSums, 0);
   for (const auto& r : local) {
     const auto i = static_cast<std::size_t>(r.iteration);
     mins[i] = std::min(mins[i], r.start_ps);
     maxs[i] = std::max(maxs[i], r.end_ps);
-    const std::int64_t v[kSums] = {r.batch,         r.queued,        r.prefill_tokens,
-                                   r.decode_tokens, r.output_tokens, r.kv_used_bytes};
+    const std::int64_t v[kSums] = {
+        r.batch,         r.queued,        r.prefill_tokens,     r.decode_tokens,
+        r.output_tokens, r.kv_used_bytes, r.energy.gpu_compute, r.energy.gpu_hbm,
+        r.energy.pim,    r.energy.link};
     for (std::size_t k = 0; k < kSums; ++k) sums[i * kSums + k] += v[k];
   }
   MPI_Allreduce(MPI_IN_PLACE, mins.data(), static_cast<int>(n), MPI_INT64_T, MPI_MIN, comm);
@@ -345,6 +377,7 @@ std::vector<IterationRow> reduce_iterations(const std::vector<IterationRow>& loc
     const std::int64_t* v = &sums[i * kSums];
     o.batch = v[0], o.queued = v[1], o.prefill_tokens = v[2], o.decode_tokens = v[3];
     o.output_tokens = v[4], o.kv_used_bytes = v[5];
+    o.energy = EnergyPj{v[6], v[7], v[8], v[9]};
   }
   return out;
 }

@@ -96,6 +96,21 @@ void write_summary(hid_t file, const Summary& s) {
   }
   h5::write_attr(g, "records_dispatched", s.records_dispatched);
   h5::write_attr(g, "records_combined", s.records_combined);
+  // Energy over the measured window (docs/energy.md).
+  const Summary::Energy& e = s.energy;
+  h5::write_attr(g, "energy_gpu_compute_J", e.gpu_compute_J);
+  h5::write_attr(g, "energy_gpu_hbm_J", e.gpu_hbm_J);
+  h5::write_attr(g, "energy_pim_J", e.pim_J);
+  h5::write_attr(g, "energy_link_J", e.link_J);
+  h5::write_attr(g, "energy_static_J", e.static_J);
+  h5::write_attr(g, "energy_refresh_J", e.refresh_J);
+  h5::write_attr(g, "energy_total_J", e.total_J());
+  h5::write_attr(g, "joules_per_output_token", s.joules_per_output_token());
+  h5::write_attr(g, "output_tokens_per_joule", s.output_tokens_per_joule());
+  h5::write_attr(g, "power_per_gpu_W", s.power_per_gpu_W());
+  h5::write_attr(g, "power_per_pim_stack_W", s.power_per_pim_stack_W());
+  h5::write_attr(g, "peak_power_per_node_W", e.peak_node_W);
+  h5::write_attr(g, "pim_stacks_per_node", e.stacks);
 }
 
 // The tables and summary of one run, under `parent`.

@@ -95,6 +95,28 @@ void print_split_table(const Breakdown& b, std::ostream& out) {
   }
 }
 
+// Where the measured window's energy went (docs/energy.md).
+void print_energy(const RunRow& r, std::ostream& out) {
+  auto d = [&](const char* k) { return r.doubles.at(k); };
+  const double total = d("energy_total_J");
+  line(out, "energy (measured window)", fmt("%.4g J", total));
+  line(out, "energy per output token / tokens per J",
+       fmt("%.4g J", d("joules_per_output_token")) + " / " +
+           fmt("%.3f", d("output_tokens_per_joule")));
+  std::string parts;
+  for (const auto& [label, key] : {std::pair{"GPU compute", "energy_gpu_compute_J"},
+                                   {"GPU HBM", "energy_gpu_hbm_J"},
+                                   {"PIM", "energy_pim_J"},
+                                   {"links", "energy_link_J"},
+                                   {"static", "energy_static_J"}})
+    parts += (parts.empty() ? "" : ", ") + std::string(label) + " " +
+             fmt("%.1f %%", total > 0 ? 100.0 * d(key) / total : 0.0);
+  line(out, "energy by component", parts);
+  line(out, "mean power per GPU / per PIM stack",
+       fmt("%.1f W", d("power_per_gpu_W")) + " / " + fmt("%.2f W", d("power_per_pim_stack_W")));
+  line(out, "peak power per node (one iteration)", fmt("%.1f W", d("peak_power_per_node_W")));
+}
+
 // The summary and breakdown of one run.
 void print_run(const LoadedFile& f, const ReportedRun& run, bool per_layer, std::ostream& out) {
   const RunRow& r = run.row;
@@ -134,6 +156,7 @@ void print_run(const LoadedFile& f, const ReportedRun& run, bool per_layer, std:
     else
       line(out, label, us(w + "_mean_ps") + " / " + us(w + "_p50_ps") + " / " + us(w + "_p99_ps"));
   }
+  print_energy(r, out);
 
   const Breakdown& b = run.breakdown;
   if (b.all.samples == 0) return;  // output.layers: false

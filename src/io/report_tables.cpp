@@ -92,7 +92,18 @@ const std::vector<const char*> kSummaryIntKeys = {
     "e2e_p50_ps",     "e2e_p90_ps",         "e2e_p99_ps"};
 const std::vector<const char*> kSummaryDoubleKeys = {"throughput_tokens_per_s",
                                                      "throughput_tokens_per_s_per_gpu",
-                                                     "interactivity_tokens_per_s_per_user"};
+                                                     "interactivity_tokens_per_s_per_user",
+                                                     "energy_gpu_compute_J",
+                                                     "energy_gpu_hbm_J",
+                                                     "energy_pim_J",
+                                                     "energy_link_J",
+                                                     "energy_static_J",
+                                                     "energy_total_J",
+                                                     "joules_per_output_token",
+                                                     "output_tokens_per_joule",
+                                                     "power_per_gpu_W",
+                                                     "power_per_pim_stack_W",
+                                                     "peak_power_per_node_W"};
 
 RunRow read_run_row(hid_t file, hid_t run, const std::string& path, const std::string& name,
                     const std::string& scheduler) {
@@ -218,13 +229,15 @@ void print_comparison(const std::vector<RunRow>& rows, const std::string& baseli
   if (!base) base = &rows.front();
   out << "comparison (each scheduler over " << base->label << ")\n";
   char buf[256];
-  std::snprintf(buf, sizeof buf, "  %-10s %14s %14s %12s %12s %12s\n", "scheduler", "tokens/s/GPU",
-                "tokens/s/user", "TPOT (us)", "throughput x", "interact. x");
+  std::snprintf(buf, sizeof buf, "  %-10s %14s %14s %12s %12s %12s %11s\n", "scheduler",
+                "tokens/s/GPU", "tokens/s/user", "TPOT (us)", "throughput x", "interact. x",
+                "tokens/J");
   out << buf;
   for (const auto& r : rows) {
-    std::snprintf(buf, sizeof buf, "  %-10s %14.1f %14.2f %12.1f %12.3f %12.3f\n", r.label.c_str(),
-                  r.throughput, r.interactivity, r.tpot_us, r.throughput / base->throughput,
-                  r.interactivity / base->interactivity);
+    std::snprintf(buf, sizeof buf, "  %-10s %14.1f %14.2f %12.1f %12.3f %12.3f %11.2f\n",
+                  r.label.c_str(), r.throughput, r.interactivity, r.tpot_us,
+                  r.throughput / base->throughput, r.interactivity / base->interactivity,
+                  r.doubles.at("output_tokens_per_joule"));
     out << buf;
   }
 }

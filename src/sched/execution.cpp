@@ -32,6 +32,8 @@ sim_time_t run_gpu_set(const Execution& e, NodeDevices& devices) {
   devices.count(false, 0, total);
   const sim_time_t dur = e.in.gpu.grouped_gemm_ps(tokens, e.in.shape, e.in.activation_dtype);
   const sim_time_t end = devices.gpu_kernel(ready, dur);
+  devices.spend(
+      e.in.gpu.grouped_gemm_energy(tokens, GemmShape::of(e.in.shape), e.in.activation_dtype));
   for (auto i : e.split.gpu) e.done[static_cast<std::size_t>(i)] = end;
   return end;
 }
@@ -43,6 +45,7 @@ sim_time_t run_pim_sequence(const Execution& e, NodeDevices& devices, ExpertSche
   std::vector<sim_time_t> group_t, group_busy;
   sim_time_t t = start_ps, busy = 0;
   std::int64_t tokens = 0;
+  EnergyUse energy;
   for (std::size_t k = 0; k < e.split.pim.size(); ++k) {
     const auto i = static_cast<std::size_t>(e.split.pim[k]);
     const ExpertLoad& l = e.in.experts[i];
@@ -59,8 +62,9 @@ sim_time_t run_pim_sequence(const Execution& e, NodeDevices& devices, ExpertSche
     }
     // The expert's duration includes the refreshes that fall while it runs.
     const sim_time_t start = std::max(*clock, l.ready_ps);
-    const sim_time_t dur =
-        e.in.pim.expert_ps(e.in.shape, l.tokens, grouped ? group_channels : 0, start);
+    const PimCost c = e.in.pim.expert(e.in.shape, l.tokens, grouped ? group_channels : 0, start);
+    const sim_time_t dur = c.time_ps;
+    energy.pim_pj += c.energy_pj;
     *busy_of += dur;
     *clock = devices.pim_work(start, dur);
     e.done[i] = *clock;
@@ -72,6 +76,7 @@ sim_time_t run_pim_sequence(const Execution& e, NodeDevices& devices, ExpertSche
   if (!group_busy.empty()) busy += *std::max_element(group_busy.begin(), group_busy.end());
   devices.pim_finished(t, busy);
   devices.count(true, static_cast<std::int64_t>(e.split.pim.size()), tokens);
+  devices.spend(energy);
   return t;
 }
 

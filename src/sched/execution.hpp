@@ -7,6 +7,7 @@
 #include <span>
 
 #include "base/time.hpp"
+#include "hw/energy/energy.hpp"
 
 namespace sievesim {
 
@@ -30,6 +31,8 @@ class NodeDevices {
   virtual void pim_finished(sim_time_t end_ps, sim_time_t busy_ps) = 0;
   // Experts and tokens a device processed in this layer (the layer row's columns).
   virtual void count(bool on_pim, std::int64_t experts, std::int64_t tokens) = 0;
+  // Energy the layer's expert work spent (the layer row's energy columns).
+  virtual void spend(const EnergyUse& e) = 0;
 };
 
 // One layer's routed-expert work on one node.

@@ -87,17 +87,22 @@ sim_time_t run_token_split(const Execution& e, const TokenSplit& t, NodeDevices&
     tokens.push_back(t.gpu_tokens[u]);
     on_gpu += t.gpu_tokens[u];
   }
-  if (!tokens.empty())
+  if (!tokens.empty()) {
     gpu_end =
         devices.gpu_kernel(ready, in.gpu.grouped_gemm_ps(tokens, in.shape, in.activation_dtype));
+    devices.spend(in.gpu.grouped_gemm_energy(tokens, GemmShape::of(in.shape), in.activation_dtype));
+  }
   for (auto i : e.split.gpu) e.done[static_cast<std::size_t>(i)] = gpu_end;
   sim_time_t clock = std::max(devices.pim_ready(), e.pim_barrier_ps), busy = 0;
+  EnergyUse pim_energy;
   for (auto i : e.split.pim) {
     const auto u = static_cast<std::size_t>(i);
     const std::int32_t rest = in.experts[u].tokens - t.gpu_tokens[u];
     if (rest <= 0) throw SimulationError("token split put an expert with no PIM tokens on the PIM");
     const sim_time_t start = std::max(clock, in.experts[u].ready_ps);
-    const sim_time_t dur = in.pim.expert_ps(in.shape, rest, 0, start);
+    const PimCost c = in.pim.expert(in.shape, rest, 0, start);
+    const sim_time_t dur = c.time_ps;
+    pim_energy.pim_pj += c.energy_pj;
     busy += dur;
     clock = devices.pim_work(start, dur);
     e.done[u] = std::max(e.done[u], clock);
@@ -108,6 +113,7 @@ sim_time_t run_token_split(const Execution& e, const TokenSplit& t, NodeDevices&
   for (const auto& l : in.experts) all += l.tokens;
   if (on_gpu + on_pim != all) throw SimulationError("token split lost or doubled tokens");
   devices.pim_finished(clock, busy);
+  devices.spend(pim_energy);
   devices.count(false, static_cast<std::int64_t>(e.split.gpu.size()), on_gpu);
   devices.count(true, static_cast<std::int64_t>(e.split.pim.size()), on_pim);
   return std::max(gpu_end, clock);

@@ -6,8 +6,15 @@ step "compare three schedulers"
 must_succeed "run --schedulers pimoe,sieve,oracle" "$SIEVESIM" run "$QUICKSTART" --max-iterations 2 \
   --schedulers pimoe,sieve,oracle --baseline pimoe -o cmp.h5
 contains last.out "comparison (each scheduler over pimoe)" "comparison table"
-grep -Eq '^  pimoe +[0-9.]+ +[0-9.]+ +[0-9.]+ +1\.000 +1\.000$' last.out || { show last.out >&2; fail "the baseline's ratios must be 1.000"; }
+grep -Eq '^  pimoe +[0-9.]+ +[0-9.]+ +[0-9.]+ +1\.000 +1\.000 +[0-9.]+$' last.out || { show last.out >&2; fail "the baseline's ratios must be 1.000"; }
 ok "the baseline's ratios are 1"
+# Energy: a tokens-per-joule column, positive for every scheduler.
+grep -Eq '^  scheduler .* tokens/J$' last.out || { show last.out >&2; fail "no tokens/J column"; }
+for s in pimoe sieve oracle; do
+  tpj=$(awk -v s="$s" '/^comparison/{t=1; next} t && $1==s{print $NF; exit}' last.out)
+  awk -v v="$tpj" 'BEGIN{exit !(v > 0)}' || fail "$s: tokens per joule is '$tpj', expected > 0"
+done
+ok "tokens per joule reported"
 h5dump -H cmp.h5 >header.txt
 for g in /runs/pimoe /runs/sieve /runs/oracle; do
   grep -q "GROUP \"${g##*/}\"" header.txt || fail "cmp.h5 lacks $g"

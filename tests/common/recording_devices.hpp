@@ -14,6 +14,7 @@ struct RecordingDevices final : NodeDevices {
   sim_time_t gpu_free_ps = 0, pim_free_ps = 0, pim_busy_ps = 0;
   std::vector<std::pair<sim_time_t, sim_time_t>> gpu_kernels;  // (start, end)
   std::int64_t experts[2] = {0, 0}, tokens[2] = {0, 0};        // [on_pim]
+  EnergyUse energy;                                            // what the strategy spent
 
   sim_time_t gpu_kernel(sim_time_t ready_ps, sim_time_t dur_ps) override {
     const sim_time_t start = std::max(gpu_free_ps, ready_ps);
@@ -33,6 +34,7 @@ struct RecordingDevices final : NodeDevices {
     experts[on_pim] += e;
     tokens[on_pim] += t;
   }
+  void spend(const EnergyUse& e) override { energy += e; }
 };
 
 // Runs `split` through the scheduler's execution strategy from time 0 on fresh devices; `done`

@@ -2,6 +2,8 @@
 // them (reference/hardware.md). PIM presets inherit it. HBM3E has no public timing presets, so
 // the HBM3E PIM presets keep these ns values and only raise pin_gbps to 8: tCK shortens to the
 // pin rate (16 channels x 64 bit x 8 Gbps = 1.02 TB/s per stack; 32 pseudo-channels per stack).
+// Energy: the per-bit costs of each stage of an HBM access in AttAcc's table (FGDRAM's HBM2
+// figures; no HBM3-specific breakdown is public); the PIM presets add where their units read.
 #include "hw/preset.hpp"
 
 SIEVESIM_REGISTER_PRESET("dram", "hbm3-5.2gbps", R"(
@@ -29,4 +31,10 @@ tCCD_L_tck: 4         # also the MAC interval without the power limit (AttAcc _N
 tRRD_S_tck: 2
 tRRD_L_tck: 4
 tBL_tck: 2
+energy:               # pJ, AttAcc src/config.py from FGDRAM (MICRO 2017), docs/energy.md
+  activate_pj_per_bit: 0.11    # cell ACT/PRE per bit of the row opened (909 pJ per 1 KB row)
+  io_pj_per_bit: 3.04          # host <-> PIM buffers: interposer 0.3 + TSV 0.5 + GIO mux 1.23 + BG mux 1.01
+  mac_pj: 0.32                 # one FP16 MAC (AttAcc alu)
+  buffer_pj_per_byte: 0.0034   # PIM buffer SRAM (AttAcc sram)
+  refreshes_per_window: 8192   # JEDEC: 8192 REF per retention window (tREFI 3.9 us x 8192 = 32 ms)
 )")

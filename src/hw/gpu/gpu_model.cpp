@@ -1,10 +1,27 @@
 #include "hw/gpu/gpu_model.hpp"
+
+#include <vector>
+
 #include "base/select.hpp"
 
 namespace sievesim {
 
 std::unique_ptr<GpuModel> make_gpu_model(const Params& p) {
-  return make_impl<GpuRegistry>(p, "GPU model");
+  auto m = make_impl<GpuRegistry>(p, "GPU model");
+  m->set_energy(std::make_shared<const GpuEnergy>(p.child("energy"), GpuPeaks(p)));
+  return m;
+}
+
+EnergyUse GpuModel::grouped_gemm_energy(std::span<const std::int32_t> tokens, const GemmShape& g,
+                                        DType act) const {
+  EnergyUse e;
+  if (tokens.empty()) return e;
+  std::int64_t sum = 0, padded = 0;
+  for (auto t : tokens) sum += t, padded += padded_tokens(t);
+  std::vector<GpuKernel> kernels;
+  grouped_gemm_kernels(static_cast<std::int64_t>(tokens.size()), sum, padded, g, act, kernels);
+  for (const auto& k : kernels) e += kernel_energy(k);
+  return e;
 }
 
 GemmTiles::GemmTiles(const Params& p)

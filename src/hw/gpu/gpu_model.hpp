@@ -9,7 +9,9 @@
 #include "base/params.hpp"
 #include "base/registry.hpp"
 #include "base/time.hpp"
+#include "hw/energy/gpu_energy.hpp"
 #include "hw/gpu/gpu_kernel.hpp"
+#include "hw/gpu/gpu_peaks.hpp"
 #include "model/model.hpp"
 
 namespace sievesim {
@@ -53,16 +55,19 @@ class GpuModel {
   virtual double hbm_bandwidth_Bps() const = 0;  // achievable, not peak
   virtual double hbm_capacity_bytes() const = 0;
   virtual sim_time_t launch_ps() const = 0;
-};
 
-// A GPU's datasheet figures, read the same way by every implementation: peak FLOP/s per math
-// dtype, HBM bandwidth and capacity (keys peak_{bf16,fp8,fp32}_tflops, hbm_bandwidth_GBps,
-// hbm_capacity_GB).
-struct GpuPeaks {
-  explicit GpuPeaks(const Params& p);
-  double flops(DType math) const;  // FP8 and FP32 have their own peaks; the rest run at BF16's
-  double bf16_flops, fp8_flops, fp32_flops;
-  double hbm_Bps, hbm_capacity_bytes;
+  // The price of the kernels' FLOPs and bytes (the preset's `energy`; make_gpu_model sets it).
+  const GpuEnergy& energy() const { return *energy_; }
+  EnergyUse kernel_energy(const GpuKernel& k) const {
+    return energy_->kernel(k.issued_flops(), k.bytes, k.math);
+  }
+  // The kernels grouped_gemm launches, priced.
+  EnergyUse grouped_gemm_energy(std::span<const std::int32_t> tokens, const GemmShape& g,
+                                DType act) const;
+  void set_energy(std::shared_ptr<const GpuEnergy> e) { energy_ = std::move(e); }
+
+ private:
+  std::shared_ptr<const GpuEnergy> energy_;
 };
 
 // Tensor cores work on tiles of tokens: each expert's tokens are padded up to whole tiles (what

@@ -59,7 +59,14 @@ SIEVESIM_REGISTER(FabricRegistry, "alpha-beta", "latency + bytes / achievable ba
                   [](const Params& p) { return std::make_unique<AlphaBetaFabric>(p); })
 
 std::unique_ptr<FabricModel> make_fabric_model(const Params& p) {
-  return make_impl<FabricRegistry>(p, "fabric model");
+  auto m = make_impl<FabricRegistry>(p, "fabric model");
+  m->set_pj_per_byte(8.0 * p.param<double>("energy_pj_per_bit")
+                               .min(0)
+                               .max(1e4)
+                               .desc("energy of one bit from GPU to GPU over this fabric, pJ: "
+                                     "the links and switch ports it crosses (docs/energy.md)")
+                               .required());
+  return m;
 }
 
 }  // namespace sievesim

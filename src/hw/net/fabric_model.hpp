@@ -24,6 +24,14 @@ class FabricModel {
   // Fixed cost of one expert-parallel all-to-all call over this fabric, whatever its bytes:
   // kernel launch, signalling the peers, polling for their arrival.
   virtual sim_time_t call_ps(CallKind kind) const = 0;
+
+  // Energy of one byte from one GPU to another over this fabric, pJ (the preset's
+  // energy_pj_per_bit; make_fabric_model sets it).
+  double pj_per_byte() const { return pj_per_byte_; }
+  void set_pj_per_byte(double v) { pj_per_byte_ = v; }
+
+ private:
+  double pj_per_byte_ = 0;
 };
 
 using FabricRegistry = Registry<FabricModel, const Params&>;

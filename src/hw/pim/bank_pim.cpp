@@ -46,6 +46,7 @@ struct Sweep {
   std::int64_t reads = 0;     // result moves after its MACs
   std::int64_t after = -1;    // sweep whose results are this one's input (attention context)
   std::int64_t delay = 0;     // cycles from those results to this input (softmax)
+  std::int64_t vectors = 1;   // input vectors each MAC applies
 };
 
 class InDramPim final : public PimModel {
@@ -116,6 +117,10 @@ class InDramPim final : public PimModel {
   }
   // The MAC lanes keep pace with the granule: one MAC per 2-byte weight element per read.
   double peak_flops() const override { return peak_bandwidth_Bps(); }
+  // An all-bank (or same-bank) command addresses one bank per unit of the channel.
+  PimCommandShape command_shape() const override {
+    return sievesim::command_shape(org_, t_, units_per_channel(), units_per_channel());
+  }
   std::string describe() const override {
     std::ostringstream s;
     s << "in-DRAM PIM, " << org_.stacks << " stacks x " << org_.channels << " channels, "
@@ -136,8 +141,8 @@ class InDramPim final : public PimModel {
     std::vector<Sweep> sweeps;
     for (std::int64_t left = tokens; left > 0; left -= input_vectors_) {
       const std::int64_t vec = std::min(left, input_vectors_);
-      sweeps.push_back(
-          {0, granules_per_bank(per_channel), writes(rows * vec), reads(outputs * vec), -1, 0});
+      sweeps.push_back({0, granules_per_bank(per_channel), writes(rows * vec), reads(outputs * vec),
+                        -1, 0, vec});
     }
     c.busy_ps = t_.ps(run(sweeps, c.commands));
     c.passes = static_cast<std::int64_t>(sweeps.size());
@@ -168,7 +173,7 @@ class InDramPim final : public PimModel {
           const std::int64_t vec = std::min(left, input_vectors_);
           score_at.push_back(static_cast<std::int64_t>(sweeps.size()));
           sweeps.push_back({2 * matrix, granules_per_bank(k_bytes), writes(h.key_dim * vec),
-                            reads(h.context * vec), -1, 0});
+                            reads(h.context * vec), -1, 0, vec});
         }
       std::size_t s = 0;
       for (std::int64_t i = 0; i < pair; ++i)
@@ -176,7 +181,7 @@ class InDramPim final : public PimModel {
           const std::int64_t vec = std::min(left, input_vectors_);
           sweeps.push_back({2 * (matrix - pair + i) + 1, granules_per_bank(v_bytes),
                             writes(h.context * vec), reads(h.value_dim * vec), score_at[s++],
-                            ceil_div(h.context * vec, softmax_per_tck_)});
+                            ceil_div(h.context * vec, softmax_per_tck_), vec});
         }
     }
     c.busy_ps = t_.ps(run(sweeps, c.commands));
@@ -260,6 +265,7 @@ class InDramPim final : public PimModel {
           last_mac[b] = first + (g - 1) * iv;
           mac_free = last_mac[b] + iv;
           cmd.mac += g;
+          cmd.mac_vectors += g * s.vectors;
         }
       }
       mac_end[i] = mac_free;

@@ -7,6 +7,7 @@
 
 #include "base/params.hpp"
 #include "base/time.hpp"
+#include "hw/energy/pim_energy.hpp"
 
 namespace sievesim {
 
@@ -42,6 +43,20 @@ struct HbmTiming {
     return static_cast<sim_time_t>(std::llround(static_cast<double>(cycles) * tck_ns * 1000.0));
   }
 };
+
+// What one command touches, for a part whose activations open `banks_per_activate` banks of a
+// channel and whose MACs read `banks_per_mac` (hw/energy/pim_energy.hpp prices it).
+inline PimCommandShape command_shape(const HbmOrg& o, const HbmTiming& t,
+                                     std::int64_t banks_per_activate, std::int64_t banks_per_mac) {
+  return {banks_per_activate,
+          banks_per_mac,
+          o.row_bytes,
+          o.access_bytes,
+          o.stacks,
+          o.channels,
+          o.capacity_bytes_per_stack,
+          static_cast<double>(t.ps(t.refi))};
+}
 
 HbmOrg read_hbm_org(const Params& p);
 HbmTiming read_hbm_timing(const Params& p, const HbmOrg& org);

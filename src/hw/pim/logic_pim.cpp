@@ -52,6 +52,9 @@ class LogicDiePim final : public PimModel {
     return org_.external_Bps_per_stack() * multiple_ * static_cast<double>(org_.stacks);
   }
   double peak_flops() const override { return flops_per_stack_ * static_cast<double>(org_.stacks); }
+  // The units read ordinary column accesses: an activation opens one bank, a "MAC" is one
+  // granule read through the TSVs.
+  PimCommandShape command_shape() const override { return sievesim::command_shape(org_, t_, 1, 1); }
   std::string describe() const override {
     std::ostringstream s;
     s << "logic-die PIM, " << org_.stacks << " stacks, " << multiple_ << "x internal bandwidth, "
@@ -121,8 +124,10 @@ class LogicDiePim final : public PimModel {
               t_.ps(t_.rcd + t_.cl);
       c.commands.activate += static_cast<std::int64_t>(rows) * org_.pseudo_channels;
       c.commands.precharge += static_cast<std::int64_t>(rows) * org_.pseudo_channels;
-      c.commands.mac +=
+      const auto granules =
           static_cast<std::int64_t>(std::ceil(bytes / ch / static_cast<double>(org_.access_bytes)));
+      c.commands.mac += granules;
+      c.commands.mac_vectors += granules * vec;
     }
     c.time_ps += busy;
     c.busy_ps += busy;

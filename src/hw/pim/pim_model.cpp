@@ -13,9 +13,11 @@ PimCost& PimCost::operator+=(const PimCost& o) {
   dram_bytes += o.dram_bytes;
   io_bytes += o.io_bytes;
   refresh_ps += o.refresh_ps;
+  energy_pj += o.energy_pj;
   commands.activate += o.commands.activate;
   commands.precharge += o.commands.precharge;
   commands.mac += o.commands.mac;
+  commands.mac_vectors += o.commands.mac_vectors;
   commands.write_input += o.commands.write_input;
   commands.read_output += o.commands.read_output;
   commands.softmax += o.commands.softmax;
@@ -49,20 +51,29 @@ PimCost PimModel::finish(PimCost c, sim_time_t start_ps) const {
 
 PimCost PimModel::gemv(std::int64_t rows, std::int64_t cols, std::int32_t tokens, DType weights,
                        std::int64_t channels, sim_time_t start_ps) const {
-  return finish(gemv_work(rows, cols, tokens, weights, channels), start_ps);
+  PimCost c = gemv_work(rows, cols, tokens, weights, channels);
+  // Every channel the GEMV spans runs the same command sequence.
+  c.energy_pj = energy().commands_pj(c.commands) * static_cast<double>(channels_used(channels));
+  return finish(c, start_ps);
 }
 
 PimCost PimModel::attention_head(const AttentionHead& h) const {
   return finish(attention_work(h, 1), 0);
 }
 
+PimCost PimModel::expert(const ExpertShape& e, std::int32_t tokens, std::int64_t channels,
+                         sim_time_t start_ps) const {
+  // The matrices run back to back: refresh falls on the whole span, not on each alone.
+  PimCost c;
+  for (const auto& m : e.matrices()) c += gemv(m.rows, m.cols, tokens, e.weight_dtype, channels);
+  c.time_ps = c.busy_ps;
+  c.refresh_ps = 0;
+  return finish(c, start_ps);
+}
+
 sim_time_t PimModel::expert_ps(const ExpertShape& e, std::int32_t tokens, std::int64_t channels,
                                sim_time_t start_ps) const {
-  // The matrices run back to back: refresh falls on the whole span, not on each alone.
-  sim_time_t busy = 0;
-  for (const auto& m : e.matrices())
-    busy += gemv_work(m.rows, m.cols, tokens, e.weight_dtype, channels).busy_ps;
-  return refresh_end_ps(start_ps, busy) - start_ps;
+  return expert(e, tokens, channels, start_ps).time_ps;
 }
 
 sim_time_t PimModel::roofline_expert_ps(const ExpertShape& e, std::int32_t tokens) const {
@@ -123,11 +134,15 @@ PimCost PimModel::attention(std::span<const AttentionHead> heads, sim_time_t sta
   // Channels run in parallel: the slices divide over them, but no channel finishes before its
   // longest slice (plus the merge of split heads).
   total.busy_ps = std::max(longest, fill + (marginal + ch - 1) / ch + merge);
+  // The commands are summed over every slice, whichever channel ran it. (The merge's writes,
+  // combine and read-back of split heads are timed, not counted as commands: not priced.)
+  total.energy_pj = energy().commands_pj(total.commands);
   return finish(total, start_ps);
 }
 
 std::unique_ptr<PimModel> make_pim_model(const Params& p) {
   auto m = make_impl<PimRegistry>(p, "PIM model");
+  m->set_energy(std::make_shared<const PimEnergy>(p.child("energy"), m->command_shape()));
   const std::string c =
       p.param<std::string>("contention")
           .one_of({"independent", "shared", "exclusive"})

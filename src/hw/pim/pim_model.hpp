@@ -10,6 +10,7 @@
 #include "base/params.hpp"
 #include "base/registry.hpp"
 #include "base/time.hpp"
+#include "hw/energy/pim_energy.hpp"
 #include "model/model.hpp"
 
 namespace sievesim {
@@ -19,6 +20,7 @@ struct PimCommands {
   std::int64_t activate = 0;  // row activations (all-bank where the units are in the banks)
   std::int64_t precharge = 0;
   std::int64_t mac = 0;          // MAC commands (each reads one access granule per unit)
+  std::int64_t mac_vectors = 0;  // sum over MAC commands of the input vectors each applies
   std::int64_t write_input = 0;  // input-vector writes into the PIM buffers
   std::int64_t read_output = 0;  // result read-backs
   std::int64_t softmax = 0;      // softmax steps (attention only)
@@ -31,7 +33,8 @@ struct PimCost {
   double dram_bytes = 0;      // bytes read from the DRAM arrays (weights or KV), all passes
   double io_bytes = 0;        // bytes through the stack interface (inputs in, outputs out)
   sim_time_t refresh_ps = 0;  // time_ps - busy_ps: what refresh added
-  PimCommands commands;       // per channel
+  PimCommands commands;       // per channel (attention: summed over the channels' slices)
+  double energy_pj = 0;       // the commands' energy over every channel that ran them
   PimCost& operator+=(const PimCost& o);
 };
 
@@ -64,6 +67,10 @@ class PimModel {
   // One KV head alone on one channel, started at time 0.
   PimCost attention_head(const AttentionHead& h) const;
 
+  // One expert: its matrices one after the other, with the commands' energy.
+  PimCost expert(const ExpertShape& e, std::int32_t tokens, std::int64_t channels = 0,
+                 sim_time_t start_ps = 0) const;
+
   virtual std::int64_t channels() const = 0;  // over all stacks of the node
   // The channels a GEMV asked to use `channels` (0: all) really spans.
   std::int64_t channels_used(std::int64_t channels) const {
@@ -76,6 +83,12 @@ class PimModel {
   virtual std::string describe() const = 0;
   // HBM capacity of the node's (PIM) stacks.
   virtual double capacity_bytes() const = 0;
+
+  // What one command of each kind touches: the basis of its energy.
+  virtual PimCommandShape command_shape() const = 0;
+  // The price of the commands (the preset's `energy` section; make_pim_model sets it).
+  const PimEnergy& energy() const { return *energy_; }
+  void set_energy(std::shared_ptr<const PimEnergy> e) { energy_ = std::move(e); }
 
   Contention contention() const { return contention_; }
   void set_contention(Contention c) { contention_ = c; }
@@ -119,6 +132,7 @@ class PimModel {
  private:
   PimCost finish(PimCost c, sim_time_t start_ps) const;
   Contention contention_ = Contention::kIndependent;
+  std::shared_ptr<const PimEnergy> energy_;
   sim_time_t refi_ps_ = 0, rfc_ps_ = 0;
 };
 

@@ -12,6 +12,9 @@ description: NVIDIA B200 HBM3E (8 stacks)
 peak_bf16_tflops: 2250
 peak_fp8_tflops: 4500
 peak_fp32_tflops: 80
+energy:
+  tdp_W: 1000     # HGX B200 datasheet, per GPU
+  idle_W: 115     # assumption: the H200's measured 80.3 W scaled by the power limit (1000 / 700)
 hbm_bandwidth_GBps: 8000
 hbm_capacity_GB: 180
 gemm_half_saturation_MB: 12.9

@@ -30,6 +30,12 @@
 // - reduction_bandwidth_efficiency 0.45: no kernel-level figure found for router top-k or
 //   sampling; half the copy rate because top-k/top-p sampling passes over the logits about
 //   twice. An assumption, flagged as such.
+// - energy (docs/energy.md): tdp_W 700 is the datasheet's; arithmetic at a dtype's peak is taken to
+//   draw it, so a FLOP costs (tdp - idle) / peak (0.63 pJ BF16, 0.31 FP8, 9.2 FP32). idle_W 80.3:
+//   "80.3 W idle" of an H200 SXM measured with nvidia-smi (api.serialalice.pt/alice-benchmark);
+//   no H100 figure was found, and the two share the die and the 700 W limit. hbm_pj_per_bit and
+//   cache_pj_per_byte: AttAcc's GPU energy table (scale-snu/attacc_simulator src/config.py; its
+//   HBM stages from FGDRAM, O'Connor et al. MICRO 2017).
 #include "hw/preset.hpp"
 
 SIEVESIM_REGISTER_PRESET("gpu", "h100", R"(
@@ -56,4 +62,9 @@ elementwise_bandwidth_efficiency: 0.91
 reduction_bandwidth_efficiency: 0.45
 vector_flops_efficiency: 0.75
 half_saturation_MB: 0.85
+energy:
+  tdp_W: 700                # H100 SXM5 datasheet
+  idle_W: 80.3              # measured idle of an H200 SXM (same board power class), see above
+  hbm_pj_per_bit: 3.59      # FGDRAM via AttAcc: 0.11 + 0.44 + 1.01 + 1.23 + 0.5 + 0.3
+  cache_pj_per_byte: 3.75   # AttAcc: L2 0.3 pJ/b + L1 0.16 pJ/b (x 8) + registers 0.0675 pJ/B
 )")

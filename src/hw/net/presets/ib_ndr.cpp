@@ -13,4 +13,5 @@ efficiency: 0.85
 latency_us: 5.0
 dispatch_call_us: 96.4   # pplx-kernels IBGDA EP16, 1 token per GPU, less hop and bytes
 combine_call_us: 55.0
+energy_pj_per_bit: 90   # four 400G OSFP transceivers at 9 W / 400 Gb/s = 22.5 pJ/bit each (docs/energy.md)
 )")

@@ -12,4 +12,5 @@ efficiency: 0.8
 latency_us: 2.0
 dispatch_call_us: 39.4   # as nvlink4 (pplx-kernels EP8 NVLink, 1 token per GPU)
 combine_call_us: 39.4
+energy_pj_per_bit: 11   # two 5.5 pJ/bit SerDes links, GPU to NVSwitch to GPU (docs/energy.md)
 )")

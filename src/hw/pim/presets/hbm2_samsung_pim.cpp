@@ -37,5 +37,12 @@ tRRD_S_tck: 4
 tRRD_L_tck: 6
 tBL_tck: 2
 input_vectors: 1
+energy:                     # pJ, AttAcc src/config.py from FGDRAM's HBM2 figures (docs/energy.md)
+  activate_pj_per_bit: 0.11    # cell ACT/PRE per bit of the row opened
+  mac_read_pj_per_bit: 0.44    # cell RD/WR: the unit sits at the banks' I/O
+  io_pj_per_bit: 3.04          # interposer 0.3 + TSV 0.5 + GIO mux 1.23 + BG mux 1.01
+  mac_pj: 0.32                 # one FP16 MAC (AttAcc alu)
+  buffer_pj_per_byte: 0.0034   # PIM buffer SRAM (AttAcc sram)
+  refreshes_per_window: 8192   # JEDEC HBM2: 8192 REF per 32 ms
 contention: exclusive     # HBM-PIM switches the banks between memory and PIM mode
 )")

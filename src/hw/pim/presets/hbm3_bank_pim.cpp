@@ -14,4 +14,6 @@ power_limit: true
 mac_interval_power_limited_tck: 6   # nCCDAB, AttAcc HBM3_5.2Gbps
 input_vectors: 1
 contention: independent   # dual row buffers: GPU and PIM access the DRAM concurrently
+energy:
+  mac_read_pj_per_bit: 0.44   # cell RD/WR only: the unit sits at its bank (AttAcc BA mem = 0.11 + 0.44)
 )")

@@ -17,4 +17,6 @@ power_limit: true
 mac_interval_power_limited_tck: 6   # nCCDSB, AttAcc HBM3_5.2Gbps
 input_vectors: 1
 contention: independent   # dual row buffers: GPU and PIM access the DRAM concurrently
+energy:
+  mac_read_pj_per_bit: 1.45   # cell RD/WR 0.44 + column decoder to bank-group mux 1.01 (AttAcc BG mem)
 )")

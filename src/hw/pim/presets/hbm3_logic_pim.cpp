@@ -12,4 +12,6 @@ internal_bandwidth_multiple: 4
 compute_tflops_per_stack: 21.3
 input_vectors: 1
 contention: independent   # dual row buffers: GPU and PIM access the DRAM concurrently
+energy:
+  mac_read_pj_per_bit: 3.18   # cell 0.44 + BG mux 1.01 + GIO mux 1.23 + TSV 0.5 (AttAcc BUFFER mem)
 )")
