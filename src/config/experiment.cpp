@@ -64,6 +64,14 @@ void read_system(const Params& sys, Experiment& x) {
                             "two halves whose layers alternate, so one's attention and exchanges "
                             "overlap the other's experts (each pays its own kernels)")
                         .dflt(1);
+  x.count_engine = sys.param<std::string>("engine")
+                       .one_of({"tokens", "counts"})
+                       .desc(
+                           "tokens: every token's experts are drawn and exchanged (the "
+                           "reference); counts: each node's tokens per expert are drawn and "
+                           "exchanged, statistically equivalent and much faster (synthetic "
+                           "routing, even replica dispatch; docs/engines.md)")
+                       .dflt("tokens") == "counts";
 }
 
 void read_model(const Params& mod, Experiment& x) {

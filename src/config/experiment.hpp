@@ -46,6 +46,9 @@ struct Experiment {
   bool dispatch_per_expert = false;
   // 2: each node's batch runs as two micro-batches (halves by request) pipelined layer by layer.
   std::int64_t micro_batches = 1;
+  // `engine: counts`: per-expert token counts instead of each token's experts
+  // (engine/count_routing.hpp); `tokens`, the default, is the reference.
+  bool count_engine = false;
   std::string model_config;  // the Hugging Face config.json, resolved against base_dir
   std::string weight_dtype;  // "checkpoint" or the dtype every weight is stored in
   WorkloadConfig workload;

@@ -28,9 +28,9 @@ Coordinator::Coordinator(const System& sys)
   rows_.push_back(initial);
 }
 
-void Coordinator::count(std::int64_t layer, std::span<const TokenRecord> recs) {
+void Coordinator::count(std::int64_t layer, std::span<const TokenRecord> recs, bool counted) {
   double* row = window_.data() + layer * sys_.model.routed_experts;
-  for (const auto& r : recs) row[r.expert] += 1.0;
+  for (const auto& r : recs) row[r.expert] += counted ? r.slot : 1.0;
 }
 
 PlacementRow Coordinator::plan_migration(const ExpertMap& from, const ExpertMap& to) const {

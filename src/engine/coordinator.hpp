@@ -22,8 +22,9 @@ class Coordinator {
  public:
   explicit Coordinator(const System& sys);
   bool counting() const { return sys_.cfg.rebalance.every_iterations > 0; }
-  // The (token, expert) pairs of one MoE layer's dispatch from this rank's nodes.
-  void count(std::int64_t layer, std::span<const TokenRecord> recs);
+  // The (token, expert) pairs of one MoE layer's dispatch from this rank's nodes (`counted`:
+  // the count engine's records, each standing for `slot` tokens).
+  void count(std::int64_t layer, std::span<const TokenRecord> recs, bool counted = false);
   // At the boundary after `iteration` (collective). `now_ps`: the latest node clock. May replace
   // `current`; returns the time every node must wait until (a stalling migration), if any.
   std::optional<sim_time_t> step(std::int64_t iteration, sim_time_t now_ps, ExpertMap& current,

@@ -60,8 +60,8 @@ ExpertArrivals Node::count_arrivals(const EngineContext& ctx, std::int64_t layer
       latency_ps = std::max(latency_ps, f.latency_ps());
     }
     a.counts_known_ps = std::max(a.counts_known_ps, h.route_ps);
-    tokens_in += static_cast<std::int64_t>(in[m].recs.size());
     for (const auto& r : in[m].recs) {
+      const std::int32_t tokens = ctx.counts ? r.slot : 1;  // a count record or a token's
       auto& idx = expert_index_[static_cast<std::size_t>(r.expert)];
       if (idx < 0) {
         if (!ctx.map.holds(layer, r.expert, id_))
@@ -72,7 +72,8 @@ ExpertArrivals Node::count_arrivals(const EngineContext& ctx, std::int64_t layer
         a.loads.push_back(ExpertLoad{r.expert, 0, 0});
       }
       auto& l = a.loads[static_cast<std::size_t>(idx)];
-      ++l.tokens;
+      l.tokens += tokens;
+      tokens_in += tokens;
       l.ready_ps = std::max(l.ready_ps, arrival_[m]);
       a.dispatch_end_ps = std::max(a.dispatch_end_ps, l.ready_ps);
     }
@@ -154,9 +155,13 @@ void Node::send_combine(const EngineContext& ctx, std::span<const Message> in,
     for (const auto& r : m.recs)
       ready = std::max(
           ready, done[static_cast<std::size_t>(expert_index_[static_cast<std::size_t>(r.expert)])]);
+    // The count engine's results go back as the tokens came (its records are not tokens).
     const auto n = ctx.sys.cfg.dispatch_per_expert ? static_cast<std::int64_t>(m.recs.size())
                                                    : unique_slots(m.recs);
-    back.push_back(OutMessage{m.head.src, static_cast<double>(n) * token_bytes, ready});
+    back.push_back(OutMessage{
+        m.head.src,
+        ctx.counts ? static_cast<double>(m.head.bytes) : static_cast<double>(n) * token_bytes,
+        ready});
     MessageHeader h;
     h.records = static_cast<std::int64_t>(m.recs.size());
     h.src = id_;

@@ -7,11 +7,9 @@
 #include "workload/routing.hpp"
 
 namespace sievesim {
-namespace {
 
-// One (token, expert, node) triple's term of the conservation fingerprint (SplitMix64's
-// finalizer): the sum over a layer's pairs does not depend on their order, and a pair lost,
-// duplicated or changed on the way changes it except with probability ~2^-64.
+// SplitMix64's finalizer: the sum over a layer's pairs does not depend on their order, and a
+// pair lost, duplicated or changed on the way changes it except with probability ~2^-64.
 std::uint64_t pair_hash(std::int32_t slot, std::int32_t expert, std::int32_t node) {
   std::uint64_t z =
       (static_cast<std::uint64_t>(static_cast<std::uint32_t>(slot)) << 32 |
@@ -21,8 +19,6 @@ std::uint64_t pair_hash(std::int32_t slot, std::int32_t expert, std::int32_t nod
   z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
   return z ^ (z >> 31);
 }
-
-}  // namespace
 
 namespace {
 BatchConfig node_batch_config(std::int32_t id, const System& sys) {
@@ -188,6 +184,7 @@ void Node::dispatch(const EngineContext& ctx, std::int64_t layer, std::int64_t m
       b.tokens() > 0 || mb_.size() == 1 ? ctx.sys.costs->shared_experts_ps(b.tokens()) : 0;
   if (b.shared_ps > 0) b.row.energy.add(ctx.sys.costs->shared_experts_energy(b.tokens()));
   b.shared_end_ps = t;
+  if (ctx.counts) return route_counts(ctx, layer, out);
   route_tokens(ctx, layer);
   send_dispatch(ctx, out);
 }
@@ -346,9 +343,9 @@ void Node::combine(const EngineContext& ctx, std::int64_t layer, std::int64_t mb
   std::int64_t pairs = 0;
   std::uint64_t fingerprint = 0;
   for (const auto& m : in) {
-    pairs += static_cast<std::int64_t>(m.recs.size());
+    pairs += ctx.counts ? record_tokens(m.recs) : static_cast<std::int64_t>(m.recs.size());
     for (const auto& r : m.recs) {
-      if (r.slot < b.lo || r.slot >= b.hi)
+      if (!ctx.counts && (r.slot < b.lo || r.slot >= b.hi))
         throw SimulationError("combine record for a token this micro-batch does not own");
       fingerprint += pair_hash(r.slot, r.expert, m.head.src);
     }

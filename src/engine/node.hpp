@@ -27,6 +27,12 @@
 
 namespace sievesim {
 
+class CountRouter;
+
+// One (token, expert, node) triple's term of the conservation fingerprint (node.cpp); the count
+// engine hashes (tokens, expert, node) records with it.
+std::uint64_t pair_hash(std::int32_t slot, std::int32_t expert, std::int32_t node);
+
 // Per-destination counters of one dispatch, indexed by node. One set per rank, shared by the
 // rank's nodes: a node's dispatch (route_tokens then send_dispatch) uses it and leaves it zeroed
 // before the next node's starts, so a rank holds it once, not once per node (at 16,384 nodes per
@@ -43,6 +49,9 @@ struct EngineContext {
   const System& sys;
   const ExpertMap& map;
   DispatchScratch* scratch = nullptr;
+  // The count engine (`system.engine: counts`, count_routing.hpp): a record is (tokens, expert),
+  // `slot` holding the tokens. Null: the token engine.
+  CountRouter* counts = nullptr;
 };
 
 // The tokens of one layer that came to this node, per active local expert.
@@ -128,6 +137,8 @@ class Node final : private NodeDevices {
   // Dispatch: each token's experts and the node each pair goes to; then the messages.
   void route_tokens(const EngineContext& ctx, std::int64_t layer);
   void send_dispatch(const EngineContext& ctx, Outbox& out);
+  // The count engine's dispatch (count_dispatch.cpp): tokens per expert, one record each.
+  void route_counts(const EngineContext& ctx, std::int64_t layer, Outbox& out);
   // Serializes `msgs` on this node's egress ports and copies each message's timing into the
   // header of the same destination in `heads` (ascending destination).
   void send(const EngineContext& ctx, std::vector<OutMessage>& msgs, std::span<MessageHeader> heads,

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "engine/coordinator.hpp"
+#include "engine/count_routing.hpp"
 #include "engine/node.hpp"
 #include "engine/op_costs.hpp"
 #include "engine/ports.hpp"
@@ -12,6 +13,12 @@
 
 namespace sievesim {
 namespace {
+
+int rank_of(MPI_Comm comm) {
+  int rank = 0;
+  MPI_Comm_rank(comm, &rank);
+  return rank;
+}
 
 // What every rank learns about every node at an iteration boundary: its clock, the requests it
 // holds and the ones that just finished. One MPI_Allgatherv of int64 words, in node order.
@@ -140,7 +147,8 @@ struct Simulator::Run {
   std::vector<Node> nodes;
   ExpertMap placement;  // in effect: the coordinator may replace it between iterations
   Coordinator coordinator;
-  DispatchScratch scratch;  // one per rank, shared by its nodes (node.hpp)
+  DispatchScratch scratch;              // one per rank, shared by its nodes (node.hpp)
+  std::unique_ptr<CountRouter> counts;  // the count engine's routing (none: the token engine)
   EngineContext ctx;
   RequestPool pool;
   TokenExchange exchange;
@@ -158,15 +166,16 @@ struct Simulator::Run {
         comm(c),
         placement(s.expert_map),
         coordinator(s),
-        ctx{s, placement, &scratch},
+        counts(s.cfg.count_engine
+                   ? std::make_unique<CountRouter>(s, r.first_node(rank_of(c)), r.nodes_per_rank())
+                   : nullptr),
+        ctx{s, placement, &scratch, counts.get()},
         pool(*s.requests.arrivals, *s.assignment, s.cfg.nodes),
         exchange(c),
         dispatched(static_cast<std::size_t>(s.cfg.micro_batches)),
         combined(static_cast<std::size_t>(s.cfg.micro_batches)),
         expert_tokens(static_cast<std::size_t>(s.model.num_layers * s.model.routed_experts)) {
-    int rank = 0;
-    MPI_Comm_rank(comm, &rank);
-    first = ranks.first_node(rank);
+    first = ranks.first_node(rank_of(comm));
     nodes.reserve(static_cast<std::size_t>(ranks.nodes_per_rank()));
     for (std::int64_t n = 0; n < ranks.nodes_per_rank(); ++n)
       nodes.emplace_back(static_cast<std::int32_t>(first + n), sys, sys.take_scheduler(first + n));
@@ -196,10 +205,10 @@ struct Simulator::Run {
 
   // The (layer, expert) loads of a dispatch, for the coordinator and /expert_load.
   void count_dispatch(std::int64_t it, std::int64_t layer, const Outbox& out) {
-    if (coordinator.counting()) coordinator.count(layer, out.recs);
+    if (coordinator.counting()) coordinator.count(layer, out.recs, counts != nullptr);
     if (it >= sys.cfg.workload.warmup_iterations) {
       std::int64_t* row = expert_tokens.data() + layer * sys.model.routed_experts;
-      for (const auto& r : out.recs) ++row[r.expert];
+      for (const auto& r : out.recs) row[r.expert] += counts ? r.slot : 1;
     }
   }
 

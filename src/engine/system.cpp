@@ -6,6 +6,7 @@
 
 #include "base/error.hpp"
 #include "base/select.hpp"
+#include "engine/count_routing.hpp"
 #include "hw/preset.hpp"
 
 namespace sievesim {
@@ -22,9 +23,11 @@ std::unique_ptr<System> System::assemble(Experiment cfg, NodeRange local) {
   s->local = local.count < 0 ? NodeRange{0, s->cfg.nodes} : local;
   try {
     s->build_hardware();
+    if (s->cfg.count_engine) check_count_routing(s->cfg);
     s->build_workload();
     s->build_schedulers();
     s->build_placement();
+    if (s->cfg.count_engine) check_count_engine(*s);
     s->cfg.close();
     s->check_capacity();
   } catch (const YAML::Exception& e) {

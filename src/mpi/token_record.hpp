@@ -6,18 +6,28 @@
 // every record are the message's, so a record is only the pair itself: 8 bytes instead of the 64
 // a self-describing record took, which is what the exchange, the sorts and the copies move.
 #include <cstdint>
+#include <span>
 #include <type_traits>
 
 #include "base/time.hpp"
 
 namespace sievesim {
 
+// The count engine (`system.engine: counts`) sends one record per (sender, expert) instead, with
+// `slot` holding how many of the sender's tokens the record stands for.
 struct TokenRecord {
-  std::int32_t slot = 0;    // the token's index in its home node's batch
+  std::int32_t slot = 0;    // the token's index in its home node's batch (count engine: tokens)
   std::int32_t expert = 0;  // logical expert id
 };
 static_assert(std::is_trivially_copyable_v<TokenRecord>);
 static_assert(sizeof(TokenRecord) == 8);
+
+// The (token, expert) pairs a run of the count engine's records stands for.
+inline std::int64_t record_tokens(std::span<const TokenRecord> recs) {
+  std::int64_t n = 0;
+  for (const auto& r : recs) n += r.slot;
+  return n;
+}
 
 struct MessageHeader {
   sim_time_t route_ps = 0;     // dispatch: when the sender's router finished (counts known)

@@ -25,6 +25,20 @@ class SyntheticRouting : public RoutingSource {
   void route(const RouteKey& key, std::span<std::int32_t> experts,
              std::span<float> gates) const override;
 
+  // What the count engine (engine/count_routing.hpp) draws counts from instead of tokens.
+  double locality() const { return locality_; }
+  std::uint32_t drift_period_tokens() const { return drift_period_; }
+  // Cumulative popularity over expert ids of `layer` in drift epoch `epoch` (0 without drift).
+  std::span<const double> cumulative_weights(std::uint32_t layer, std::uint64_t epoch) const {
+    return table(layer, epoch).cdf();
+  }
+  // The request's own experts of a layer, as route() takes a token's local choices from them at
+  // token position `at` (the same draw, uncached).
+  void request_set(std::uint64_t request, std::uint32_t layer, std::uint32_t at,
+                   std::span<std::int32_t> experts, std::span<float> gates) const {
+    draw(RouteKey{request, 0xFFFFFFFFu, layer}, at, experts, gates);
+  }
+
  private:
   // Cumulative weights over expert ids for (layer, epoch), with their guide table (cached: the
   // same few are reused; epoch 0 by layer without a lookup).

@@ -72,6 +72,22 @@ for p in ${SIEVESIM_PYTHON:-} python3 /usr/bin/python3; do
     break
   fi
 done
+# same_groups A.h5 B.h5 GROUP...: h5diff finds every GROUP identical in both. h5diff exits 0
+# also when it finds objects it cannot compare (e.g. attributes of different string types), so
+# its "not comparable" notice counts as a difference here.
+same_groups() {
+  local a=$1 b=$2 g rc
+  shift 2
+  for g in "$@"; do
+    rc=0
+    h5diff -c "$a" "$b" "$g" "$g" >h5diff.out 2>&1 || rc=$?
+    if [[ $rc -ne 0 ]] || grep -qi "not comparable" h5diff.out; then
+      show h5diff.out >&2
+      fail "$g differs between $a and $b"
+    fi
+  done
+  ok "$a and $b identical"
+}
 need_python() { [[ -n $PY ]] || fail "no python3 with h5py and numpy found (set SIEVESIM_PYTHON)"; }
 
 # h5attr FILE OBJECT NAME: prints one HDF5 attribute (strings decoded).

@@ -7,6 +7,8 @@
 #include <vector>
 
 #include "engine/results.hpp"
+#include "engine/simulator.hpp"
+#include "engine/system.hpp"
 
 namespace sievesim::test {
 
@@ -38,6 +40,14 @@ inline std::vector<std::int64_t> layer_values(const LayerRow& r) {
   std::vector<std::int64_t> v;
   for (const auto& c : layer_columns()) v.push_back(c.get(r));
   return v;
+}
+
+// The experiment `x` was assembled from, assembled again (a system serves one run) and run
+// with every node on this rank alone.
+inline RankResults run_alone(const System& x) {
+  auto again = System::assemble(x.cfg.file, x.cfg.overrides);
+  Simulator solo(*again, RankMap(x.cfg.nodes, 1, x.cfg.nodes), MPI_COMM_SELF);
+  return solo.run();
 }
 
 }  // namespace sievesim::test
