@@ -98,6 +98,7 @@ enum class StreamId : std::uint32_t {
   kLocality = 4,
   kRequestLengths = 5,
   kArrivals = 6,
+  kStragglers = 7,
   kTest = 99
 };
 

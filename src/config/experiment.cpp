@@ -232,6 +232,12 @@ void read_sections(const Params& top, Experiment& x) {
   read_workload(wl, bat, x);
   read_rebalance(pl, x);
   read_output(top, x);
+  // Read only when present, so runs without faults keep their resolved configuration.
+  if (top.describing() || top.has("faults")) x.faults = read_faults(top.child("faults"), x.nodes);
+  if (!x.faults.failures.empty() && x.rebalance.every_iterations > 0)
+    top.child("faults").fail("fail_nodes",
+                             "node failures with placement.rebalance_every are not supported: "
+                             "the recovery re-placement would fight the rebalancer");
   x.sections = std::make_shared<const Sections>(Sections{top, sys, mod, wl, req, bat, rt, sch, pl});
 }
 

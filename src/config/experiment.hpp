@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "base/params.hpp"
+#include "config/faults.hpp"
 #include "config/sweep.hpp"
 #include "workload/batch.hpp"
 
@@ -53,6 +54,7 @@ struct Experiment {
   std::string weight_dtype;  // "checkpoint" or the dtype every weight is stored in
   WorkloadConfig workload;
   RebalanceConfig rebalance;
+  FaultConfig faults;     // `faults:` (absent: none)
   std::string load_file;  // placement.load_file, resolved ("" for none)
   std::optional<std::int64_t> load_iterations;
   std::string output_path;

@@ -33,7 +33,8 @@ void Coordinator::count(std::int64_t layer, std::span<const TokenRecord> recs, b
   for (const auto& r : recs) row[r.expert] += counted ? r.slot : 1.0;
 }
 
-PlacementRow Coordinator::plan_migration(const ExpertMap& from, const ExpertMap& to) const {
+PlacementRow Coordinator::plan_migration(const ExpertMap& from, const ExpertMap& to,
+                                         double reload_Bps) const {
   PlacementRow row;
   const double expert_bytes = sys_.model.expert.weight_bytes();
   const auto nodes = static_cast<std::size_t>(sys_.cfg.nodes);
@@ -47,6 +48,12 @@ PlacementRow Coordinator::plan_migration(const ExpertMap& from, const ExpertMap&
       for (auto n : to.replicas(l, e)) {
         if (from.holds(l, e, n)) continue;
         ++row.replicas_added;
+        row.bytes_moved += static_cast<std::int64_t>(expert_bytes);
+        if (old_r.empty()) {
+          if (reload_Bps <= 0) throw SimulationError("placement: an expert to move has no holder");
+          in_ps[static_cast<std::size_t>(n)] += seconds_to_ps(expert_bytes / reload_Bps);
+          continue;
+        }
         // Copy from an old holder in the same server if there is one (faster fabric).
         std::int32_t src = old_r.front();
         for (auto o : old_r)
@@ -59,7 +66,6 @@ PlacementRow Coordinator::plan_migration(const ExpertMap& from, const ExpertMap&
         in_ps[static_cast<std::size_t>(n)] += t;
         out_ps[static_cast<std::size_t>(src)] += t;
         latency = std::max(latency, f.latency_ps());
-        row.bytes_moved += static_cast<std::int64_t>(expert_bytes);
       }
       for (auto o : old_r) row.replicas_removed += to.holds(l, e, o) ? 0 : 1;
     }

@@ -30,11 +30,13 @@ class Coordinator {
   std::optional<sim_time_t> step(std::int64_t iteration, sim_time_t now_ps, ExpertMap& current,
                                  MPI_Comm comm);
   const std::vector<PlacementRow>& rows() const { return rows_; }
+  // Bytes moved and the time the moves take on the links, from `from` to `to`. A copy whose
+  // expert has no holder in `from` (its last one failed) is reloaded from host memory at
+  // `reload_Bps` into its new node.
+  PlacementRow plan_migration(const ExpertMap& from, const ExpertMap& to,
+                              double reload_Bps = 0) const;
 
  private:
-  // Bytes moved and the time the moves take on the links, from `from` to `to`.
-  PlacementRow plan_migration(const ExpertMap& from, const ExpertMap& to) const;
-
   const System& sys_;
   const Topology& topo_;
   std::vector<double> window_;            // tokens per (layer, expert) since the last rebalance

@@ -23,19 +23,24 @@ std::int64_t unique_slots(std::span<const TokenRecord> recs) {
 
 void Node::run_experts(const EngineContext& ctx, std::int64_t layer, std::int64_t mb,
                        std::span<const Message> in, Outbox& out) {
+  if (failed_) return;  // it holds no experts: nothing was sent to it
   // This node's own row of the micro-batch's layer records the expert work it hosts.
   cur_ = static_cast<std::size_t>(mb);
   receive(ctx, in);
   const ExpertArrivals a = count_arrivals(ctx, layer, in);
   const ModelSpec& model = ctx.sys.model;
-  const SchedulerInput sin{
-      layer, a.loads, model.expert, model.activation_dtype, *ctx.sys.gpu, *ctx.sys.pim, a.comm_ps,
-      // Attention "already on the PIM" is the PIM work still queued when the experts could
-      // start: time the PIM cannot give to experts. Attention that has finished by then is on
-      // the critical path before every split alike and must not bias the split.
-      std::max<sim_time_t>(0, pim_ready() - a.counts_known_ps)};
+  // Attention "already on the PIM" is the PIM work still queued when the experts could start:
+  // time the PIM cannot give to experts. Attention that has finished by then is on the critical
+  // path before every split alike and must not bias the split.
+  const sim_time_t pim_queued = std::max<sim_time_t>(0, pim_ready() - a.counts_known_ps);
+  // The split runs on the node's devices as they are (`sin`); the scheduler plans it with the
+  // models it was told about (`plan`: the nominal ones for a straggler, unless speed-aware).
+  const SchedulerInput sin{layer, a.loads, model.expert, model.activation_dtype,
+                           *gpu_, *pim_,   a.comm_ps,    pim_queued};
+  const SchedulerInput plan{layer,      a.loads,    model.expert, model.activation_dtype,
+                            *plan_gpu_, *plan_pim_, a.comm_ps,    pim_queued};
   sim_time_t decided = a.counts_known_ps;
-  const ExpertSplit split = decide(sin, decided);
+  const ExpertSplit split = decide(plan, decided);
   run_shared_experts();
   std::vector<sim_time_t> done(a.loads.size(), 0);
   row().experts_end_ps = std::max(a.dispatch_end_ps, execute(sin, split, a, decided, done));
@@ -106,6 +111,8 @@ ExpertSplit Node::decide(const SchedulerInput& sin, sim_time_t& decided_ps) {
   // A decision, if the scheduler makes one on the GPU, runs once the counts are known (the
   // all-gather after routing).
   if (split.decision_ps > 0) {
+    // The decision kernel runs on this node's GPU, at its speed.
+    split.decision_ps = slowed_ps(split.decision_ps, slow_gpu_ ? slow_gpu_->factor() : 1.0);
     row().sched_ps = split.decision_ps;
     if (split.decision_blocks_gpu) {
       decided_ps = std::max(gpu_ready(), decided_ps) + split.decision_ps;

@@ -37,12 +37,47 @@ Node::Node(std::int32_t id, const System& sys, std::unique_ptr<ExpertScheduler> 
       static_W_(sys.gpu->energy().idle_W()),
       batch_(id, node_batch_config(id, sys), sys.model),
       mb_(static_cast<std::size_t>(sys.cfg.micro_batches)),
-      sched_(std::move(sched)) {
+      sched_(std::move(sched)),
+      gpu_(sys.gpu.get()),
+      pim_(sys.pim.get()),
+      costs_(sys.costs.get()),
+      plan_gpu_(sys.gpu.get()),
+      plan_pim_(sys.pim.get()) {
   expert_index_.assign(static_cast<std::size_t>(sys.model.routed_experts), -1);
   gates_.resize(static_cast<std::size_t>(k_));
+  if (sys.cfg.faults.stragglers()) {
+    slow_gpu_ = std::make_unique<SlowedGpuModel>(*sys.gpu);
+    slow_pim_ = std::make_unique<SlowedPimModel>(*sys.pim);
+    slow_costs_ = std::make_unique<OpCosts>(sys.model, *slow_gpu_, *slow_pim_);
+    gpu_ = slow_gpu_.get();
+    pim_ = slow_pim_.get();
+    costs_ = slow_costs_.get();
+    if (sys.cfg.faults.speed_aware) plan_gpu_ = gpu_, plan_pim_ = pim_;
+  }
+}
+
+void Node::set_speed(double gpu_factor, double pim_factor) {
+  if (!slow_gpu_) return;
+  slow_gpu_->set_factor(gpu_factor);
+  slow_pim_->set_factor(pim_factor);
+}
+
+void Node::fail(std::vector<RequestSpec>& lost) {
+  batch_.evict(lost);
+  failed_ = true;
+}
+
+void Node::rejoin(sim_time_t t) {
+  failed_ = false;
+  wait_until(t);
 }
 
 void Node::begin_iteration(std::int64_t iteration) {
+  if (failed_) {  // nothing to run: no rows, no clock
+    tokens_ = 0;
+    for (auto& b : mb_) b = MicroBatch{};
+    return;
+  }
   // Admission and the token layout; an idle node waits for its next request.
   clock_ps_ = batch_.plan(clock_ps_, iteration);
   tokens_ = static_cast<std::int64_t>(batch_.tokens().size());
@@ -105,6 +140,7 @@ void Node::split_batch() {
 }
 
 void Node::attend(const EngineContext& ctx, std::int64_t layer, std::int64_t mb) {
+  if (failed_) return;
   cur_ = static_cast<std::size_t>(mb);
   MicroBatch& b = cur();
   const LayerSpec& spec = ctx.sys.model.layers[static_cast<std::size_t>(layer)];
@@ -122,14 +158,14 @@ void Node::attend(const EngineContext& ctx, std::int64_t layer, std::int64_t mb)
   // fixed costs as without micro-batches.
   if (b.tokens() > 0 || mb_.size() == 1) {
     const bool on_pim = sched_->attention_on_pim();
-    const AttentionCost a = ctx.sys.costs->attention(spec, b.context, b.chunks, on_pim);
-    const sim_time_t router = spec.moe ? ctx.sys.costs->router_ps(spec, b.tokens()) : 0;
+    const AttentionCost a = costs_->attention(spec, b.context, b.chunks, on_pim);
+    const sim_time_t router = spec.moe ? costs_->router_ps(spec, b.tokens()) : 0;
     sim_time_t t = std::max(b.clock_ps, gpu_ready()) + a.gpu_ps;
     gpu_free_ps_ = t;
     if (on_pim && a.pim_ps > 0) {
       // Refresh falls at fixed times: where this kernel starts decides which refreshes it meets.
       const sim_time_t start = std::max(t, pim_ready());
-      t = ctx.sys.pim->refresh_end_ps(start, a.pim_busy_ps);
+      t = pim_->refresh_end_ps(start, a.pim_busy_ps);
       r.pim_busy_ps += t - start;
       pim_free_ps_ = t;
     }
@@ -147,7 +183,7 @@ void Node::dense_layer(const EngineContext& ctx, std::int64_t layer) {
   MicroBatch& b = cur();
   const LayerSpec& spec = ctx.sys.model.layers[static_cast<std::size_t>(layer)];
   const bool runs = b.tokens() > 0 || mb_.size() == 1;
-  const sim_time_t ffn = runs ? ctx.sys.costs->dense_ffn_ps(spec, b.tokens()) : 0;
+  const sim_time_t ffn = runs ? costs_->dense_ffn_ps(spec, b.tokens()) : 0;
   if (runs) b.row.energy.add(ctx.sys.costs->dense_ffn_energy(spec, b.tokens()));
   const sim_time_t end = std::max(b.attention_ready_ps, gpu_ready()) + b.after_ps + ffn;
   gpu_free_ps_ = end;
@@ -172,6 +208,7 @@ void Node::forget_gpu_streams() {
 }
 
 void Node::dispatch(const EngineContext& ctx, std::int64_t layer, std::int64_t mb, Outbox& out) {
+  if (failed_) return;
   cur_ = static_cast<std::size_t>(mb);
   MicroBatch& b = cur();
   const sim_time_t t = std::max(b.attention_ready_ps, gpu_ready()) + b.after_ps;
@@ -180,8 +217,7 @@ void Node::dispatch(const EngineContext& ctx, std::int64_t layer, std::int64_t m
   b.row.attention_end_ps = t;
   // Shared experts run on the home GPU while the routed tokens are away; they are queued after
   // the expert scheduler's decision (run_experts), which is on the PIM's critical path.
-  b.shared_ps =
-      b.tokens() > 0 || mb_.size() == 1 ? ctx.sys.costs->shared_experts_ps(b.tokens()) : 0;
+  b.shared_ps = b.tokens() > 0 || mb_.size() == 1 ? costs_->shared_experts_ps(b.tokens()) : 0;
   if (b.shared_ps > 0) b.row.energy.add(ctx.sys.costs->shared_experts_energy(b.tokens()));
   b.shared_end_ps = t;
   if (ctx.counts) return route_counts(ctx, layer, out);
@@ -210,6 +246,7 @@ void Node::route_tokens(const EngineContext& ctx, std::int64_t layer) {
   dests_.clear();
   const DispatchView view{id_, ctx.sys.cfg.gpus_per_server, sent_to};
   b.pairs_fingerprint = 0;
+  b.pairs_dropped = 0;
   for (std::int64_t s = b.lo; s < b.hi; ++s) {
     const auto su = static_cast<std::size_t>(s);
     const std::size_t base = static_cast<std::size_t>(s - b.lo) * static_cast<std::size_t>(k_);
@@ -220,6 +257,11 @@ void Node::route_tokens(const EngineContext& ctx, std::int64_t layer) {
     for (std::size_t j = 0; j < static_cast<std::size_t>(k_); ++j) {
       const std::int32_t e = ex[j];
       const auto replicas = ctx.map.replicas(layer, e);
+      if (replicas.empty()) {  // its last copy was on a failed node: the pair is dropped
+        b.routed_node[base + j] = -1;
+        ++b.pairs_dropped;
+        continue;
+      }
       const std::int32_t node = replicas.size() == 1 ? replicas[0]
                                                      : ctx.sys.replica_dispatch->pick(
                                                            replicas, e, slots[su].request, view);
@@ -235,7 +277,7 @@ void Node::route_tokens(const EngineContext& ctx, std::int64_t layer) {
       }
     }
   }
-  b.pairs_out = static_cast<std::int64_t>(pairs);
+  b.pairs_out = static_cast<std::int64_t>(pairs) - b.pairs_dropped;
 }
 
 // One message per destination, in ascending destination order; the records of each keep the
@@ -268,6 +310,7 @@ void Node::send_dispatch(const EngineContext& ctx, Outbox& out) {
   }
   out.recs.resize(at);
   for (std::size_t i = 0; i < b.routed.size(); ++i) {
+    if (b.routed_node[i] < 0) continue;  // dropped
     auto& pos = sent_to[static_cast<std::size_t>(b.routed_node[i])];
     out.recs[static_cast<std::size_t>(pos++)] =
         TokenRecord{static_cast<std::int32_t>(
@@ -280,6 +323,7 @@ void Node::send_dispatch(const EngineContext& ctx, Outbox& out) {
        CallKind::kDispatch);
   b.row.tokens_out = b.pairs_out;
   records_dispatched_ += b.pairs_out;
+  records_dropped_ += b.pairs_dropped;
 }
 
 void Node::finish_row() {
@@ -332,6 +376,7 @@ void Node::receive(const EngineContext& ctx, std::span<const Message> in) {
 
 void Node::combine(const EngineContext& ctx, std::int64_t layer, std::int64_t mb,
                    std::span<const Message> in) {
+  if (failed_) return;
   cur_ = static_cast<std::size_t>(mb);
   MicroBatch& b = cur();
   receive(ctx, in);
@@ -365,8 +410,7 @@ void Node::combine(const EngineContext& ctx, std::int64_t layer, std::int64_t mb
   records_combined_ += pairs;
   // The weighted sum of the results and the residual add run on the home GPU once the last
   // result is in.
-  const sim_time_t tail =
-      b.tokens() > 0 || mb_.size() == 1 ? ctx.sys.costs->combine_ps(b.tokens()) : 0;
+  const sim_time_t tail = b.tokens() > 0 || mb_.size() == 1 ? costs_->combine_ps(b.tokens()) : 0;
   if (tail > 0) {
     end = std::max(end, gpu_ready()) + tail;
     gpu_free_ps_ = end;
@@ -379,6 +423,10 @@ void Node::combine(const EngineContext& ctx, std::int64_t layer, std::int64_t mb
 }
 
 void Node::end_iteration(const EngineContext& ctx) {
+  if (failed_) {
+    finished_before_ = finished_.size();
+    return;
+  }
   // The LM head and sampling wait for every micro-batch's last layer.
   for (const auto& b : mb_) clock_ps_ = std::max(clock_ps_, b.clock_ps);
   if (mb_.size() > 1)
@@ -390,7 +438,7 @@ void Node::end_iteration(const EngineContext& ctx) {
                      });
   // Only the tokens that yield an output token go through the final norm, the LM head and
   // sampling.
-  const sim_time_t head = ctx.sys.costs->iteration_tail_ps(batch_.emitting());
+  const sim_time_t head = costs_->iteration_tail_ps(batch_.emitting());
   clock_ps_ = std::max(clock_ps_, head > 0 ? gpu_ready() : clock_ps_) + head;
   if (head > 0) gpu_free_ps_ = clock_ps_;
   iter_.energy.add(ctx.sys.costs->iteration_tail_energy(batch_.emitting()));

@@ -19,6 +19,7 @@
 #include "engine/ports.hpp"
 #include "engine/results.hpp"
 #include "engine/system.hpp"
+#include "hw/slowed_models.hpp"
 #include "mpi/message_stream.hpp"
 #include "place/placement.hpp"
 #include "sched/scheduler.hpp"
@@ -72,6 +73,7 @@ struct MicroBatch {
   // node) triples dispatched in this layer, which the combine must reproduce.
   std::int64_t pairs_out = 0;
   std::uint64_t pairs_fingerprint = 0;
+  std::int64_t pairs_dropped = 0;  // routed to an expert no node holds (faults)
   std::int64_t tokens() const { return hi - lo; }
 };
 
@@ -121,6 +123,22 @@ class Node final : private NodeDevices {
   std::span<const RequestRow> just_finished() const {
     return std::span<const RequestRow>(finished_).subspan(finished_before_);
   }
+
+  // --- faults (engine/faults.hpp) ---
+  // This iteration's slowdown of the node's GPU and PIM (stragglers; needs `faults:`).
+  void set_speed(double gpu_factor, double pim_factor);
+  // The node fails: it hands over every request it holds (running ones first, in admission
+  // order, then the queue) and takes part in the layers with nothing to do until it rejoins.
+  void fail(std::vector<RequestSpec>& lost);
+  // Back, empty, serving from `t` on.
+  void rejoin(sim_time_t t);
+  bool failed() const { return failed_; }
+  // HBM the KV cache may use (less while the node holds experts of failed nodes).
+  void set_kv_capacity(double bytes) { batch_.set_kv_capacity(bytes); }
+  // KV the node has needed: the most it ever reserved at once (what it keeps when it gives HBM to
+  // expert copies of a failed node).
+  double kv_need_bytes() const { return batch_.kv_peak_bytes(); }
+  std::int64_t records_dropped() const { return records_dropped_; }
 
   std::int32_t id() const { return id_; }
   const std::vector<LayerRow>& layer_rows() const { return layer_rows_; }
@@ -174,6 +192,19 @@ class Node final : private NodeDevices {
 
   std::int32_t id_;
   std::int64_t k_;
+  // The node's own view of its devices: the system's models, or slowed copies of them when the
+  // experiment has stragglers. `plan_*`: what its scheduler plans with (the nominal models unless
+  // faults.speed_aware).
+  std::unique_ptr<SlowedGpuModel> slow_gpu_;
+  std::unique_ptr<SlowedPimModel> slow_pim_;
+  std::unique_ptr<OpCosts> slow_costs_;
+  const GpuModel* gpu_;
+  const PimModel* pim_;
+  const OpCosts* costs_;
+  const GpuModel* plan_gpu_;
+  const PimModel* plan_pim_;
+  bool failed_ = false;
+  std::int64_t records_dropped_ = 0;
   bool keep_layer_rows_;  // output.layers: long runs at thousands of nodes skip ~160 B per row
   Contention contention_;
   double static_W_;  // the GPU board's idle power, booked over each layer's span

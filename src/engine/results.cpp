@@ -122,6 +122,26 @@ const std::vector<ColumnDef<ExpertLoadRow>>& expert_load_columns() {
   return cols;
 }
 
+const std::vector<ColumnDef<FaultRow>>& fault_columns() {
+  static const std::vector<ColumnDef<FaultRow>> cols = {
+      SIEVESIM_COL(FaultRow, event, "1", "0: the node failed, 1: it rejoined"),
+      SIEVESIM_COL(FaultRow, node, "1", "the node"),
+      SIEVESIM_COL(FaultRow, iteration, "1", "at the boundary after this iteration"),
+      SIEVESIM_COL(FaultRow, at_ps, "ps", "the boundary's time"),
+      SIEVESIM_COL(FaultRow, pause_ps, "ps", "detection + recovery (or reintegration) pause"),
+      SIEVESIM_COL(FaultRow, migration_ps, "ps", "expert weight moves after the pause"),
+      SIEVESIM_COL(FaultRow, resume_ps, "ps", "serving resumes"),
+      SIEVESIM_COL(FaultRow, bytes_moved, "B", "expert weights copied or reloaded"),
+      SIEVESIM_COL(FaultRow, bytes_reloaded, "B", "of which reloaded from host memory"),
+      SIEVESIM_COL(FaultRow, replicas_added, "1", "(layer, expert) copies created"),
+      SIEVESIM_COL(FaultRow, replicas_removed, "1", "(layer, expert) copies dropped"),
+      SIEVESIM_COL(FaultRow, requests_lost, "1", "the failed node's requests, requeued or dropped"),
+      SIEVESIM_COL(FaultRow, experts_unplaced, "1",
+                   "(MoE layer, expert) pairs with no copy afterwards: their tokens drop"),
+  };
+  return cols;
+}
+
 #undef SIEVESIM_COL
 #undef SIEVESIM_ENERGY_COLS
 

@@ -82,6 +82,22 @@ struct ExpertLoadRow {
   std::int64_t replicas = 0;  // copies in the placement in effect at the end
 };
 
+// One failure or rejoin as it happened.
+struct FaultRow {
+  std::int64_t event = 0;  // 0: the node failed, 1: it rejoined
+  std::int64_t node = 0;
+  std::int64_t iteration = 0;       // at the boundary after this iteration
+  sim_time_t at_ps = 0;             // the boundary's time (the latest node clock)
+  sim_time_t pause_ps = 0;          // detection and recovery (or reintegration) pause
+  sim_time_t migration_ps = 0;      // the weight moves after it
+  sim_time_t resume_ps = 0;         // serving resumes: at + pause + migration
+  std::int64_t bytes_moved = 0;     // expert weights copied between nodes or reloaded from host
+  std::int64_t bytes_reloaded = 0;  // the part reloaded from host memory (no survivor held it)
+  std::int64_t replicas_added = 0, replicas_removed = 0;
+  std::int64_t requests_lost = 0;     // the failed node's requests (requeued or dropped)
+  std::int64_t experts_unplaced = 0;  // (MoE layer, expert) pairs left with no copy
+};
+
 template <class Row>
 struct ColumnDef {
   const char* name;
@@ -95,6 +111,7 @@ const std::vector<ColumnDef<IterationRow>>& iteration_columns();
 const std::vector<ColumnDef<RequestRow>>& request_columns();
 const std::vector<ColumnDef<PlacementRow>>& placement_columns();
 const std::vector<ColumnDef<ExpertLoadRow>>& expert_load_columns();
+const std::vector<ColumnDef<FaultRow>>& fault_columns();
 
 // The headline figures, computed identically on every rank from globally reduced integers.
 // Mean and nearest-rank percentiles of a per-request time.
@@ -132,6 +149,10 @@ struct Summary {
   // stacks' refresh) and per PIM stack (its commands and refresh).
   double power_per_gpu_W() const;
   double power_per_pim_stack_W() const;
+  // With `faults:` (written only then): (token, expert) pairs routed to an expert no node held,
+  // and the failed nodes' requests requeued or dropped.
+  bool faults = false;
+  std::int64_t records_dropped = 0, requests_requeued = 0, requests_dropped = 0;
   double throughput_tokens_per_s() const;
   double throughput_tokens_per_s_per_gpu() const;
   double interactivity_tokens_per_s_per_user() const;
@@ -145,6 +166,7 @@ struct RankResults {
   std::vector<IterationRow> totals;        // per iteration over all nodes (same on every rank)
   std::vector<PlacementRow> placements;    // same on every rank
   std::vector<ExpertLoadRow> expert_load;  // MoE layers only, layer-major; same on every rank
+  std::vector<FaultRow> faults;            // failures and rejoins; same on every rank
   Summary summary;
 };
 

@@ -4,6 +4,7 @@
 
 #include "engine/coordinator.hpp"
 #include "engine/count_routing.hpp"
+#include "engine/faults.hpp"
 #include "engine/node.hpp"
 #include "engine/op_costs.hpp"
 #include "engine/ports.hpp"
@@ -147,6 +148,7 @@ struct Simulator::Run {
   std::vector<Node> nodes;
   ExpertMap placement;  // in effect: the coordinator may replace it between iterations
   Coordinator coordinator;
+  FaultInjector faults;
   DispatchScratch scratch;              // one per rank, shared by its nodes (node.hpp)
   std::unique_ptr<CountRouter> counts;  // the count engine's routing (none: the token engine)
   EngineContext ctx;
@@ -159,6 +161,7 @@ struct Simulator::Run {
   std::vector<Message> msgs;
   std::vector<std::size_t> start;
   std::vector<std::int64_t> expert_tokens;  // per (layer, expert), measured iterations
+  std::vector<FaultRow> fault_rows;
 
   Run(System& s, const RankMap& r, MPI_Comm c)
       : sys(s),
@@ -166,6 +169,7 @@ struct Simulator::Run {
         comm(c),
         placement(s.expert_map),
         coordinator(s),
+        faults(s),
         counts(s.cfg.count_engine
                    ? std::make_unique<CountRouter>(s, r.first_node(rank_of(c)), r.nodes_per_rank())
                    : nullptr),
@@ -288,7 +292,109 @@ struct Simulator::Run {
   }
 
   // Returns the latest node clock after the iteration.
+  Node* local(std::int32_t node) {
+    const auto i = node - first;
+    return i >= 0 && i < static_cast<std::int64_t>(nodes.size())
+               ? &nodes[static_cast<std::size_t>(i)]
+               : nullptr;
+  }
+
+  // Failures and rejoins due at this boundary (faults.hpp): the failed nodes' requests go back
+  // to the front end or are dropped, the experts are re-placed on the nodes that are up, and the
+  // whole cluster waits for the pause and the weight moves. Collective; the same on every rank.
+  void apply_faults(std::int64_t it, GlobalStatus& g) {
+    const auto events = faults.due(it, g.latest_clock_ps);
+    if (events.empty()) return;
+    const FaultConfig& fc = sys.cfg.faults;
+    const sim_time_t now = g.latest_clock_ps;
+    // Every rank learns the lost requests (in node order: ranks host ascending node ranges) and
+    // the KV every node has needed, which bounds what it can give to expert copies.
+    std::vector<std::int64_t> lost_words, kv_words;
+    for (const auto& e : events)
+      if (Node* n = local(e.node); n && !e.rejoin) {
+        std::vector<RequestSpec> lost;
+        n->fail(lost);
+        for (const auto& r : lost)
+          lost_words.insert(lost_words.end(),
+                            {e.node, r.id, r.arrival_ps, r.prompt_tokens, r.output_tokens});
+      }
+    for (const auto& n : nodes) kv_words.push_back(static_cast<std::int64_t>(n.kv_need_bytes()));
+    const auto lost_all = allgather_words(lost_words, comm);
+    const auto kv_all = allgather_words(kv_words, comm);
+    std::vector<RequestSpec> lost;
+    std::vector<std::int64_t> lost_of(static_cast<std::size_t>(sys.cfg.nodes), 0);
+    for (std::size_t i = 0; i + 5 <= lost_all.size(); i += 5) {
+      lost.push_back(
+          RequestSpec{lost_all[i + 1], lost_all[i + 2], lost_all[i + 3], lost_all[i + 4]});
+      ++lost_of[static_cast<std::size_t>(lost_all[i])];
+    }
+    if (fc.on_failure == LostRequests::kRequeue) {
+      pool.requeue(lost);
+    } else {
+      pool.drop(lost, now);
+    }
+    bool failure = false;
+    for (const auto& e : events) {
+      pool.set_down(e.node, !e.rejoin);
+      failure = failure || !e.rejoin;
+      if (!e.rejoin) g.outstanding[static_cast<std::size_t>(e.node)] = 0;
+    }
+    // The experts: home placement on the nodes that are up, lost copies re-placed where HBM
+    // allows (expert slots the node left empty, then KV cache it has not needed so far).
+    const double eb = sys.model.expert.weight_bytes();
+    std::vector<double> spare(static_cast<std::size_t>(sys.cfg.nodes));
+    for (std::int32_t n = 0; n < sys.cfg.nodes; ++n)
+      spare[static_cast<std::size_t>(n)] =
+          static_cast<double>(sys.expert_slots(n) - expert_copies(sys.expert_map, sys.model, n)) *
+              eb +
+          sys.kv_capacity_bytes(n) - static_cast<double>(kv_all[static_cast<std::size_t>(n)]);
+    std::int64_t unplaced = 0;
+    ExpertMap next = faults.place(sys.expert_map, placement, spare, unplaced);
+    const ExpertMap from = faults.surviving(placement);
+    const PlacementRow moves = coordinator.plan_migration(from, next, fc.reload_Bps);
+    std::int64_t reloaded = 0;
+    for (std::int64_t l = 0; l < next.layers(); ++l)
+      if (sys.model.layers[static_cast<std::size_t>(l)].moe)
+        for (std::int32_t e = 0; e < next.experts(); ++e)
+          if (from.replicas(l, e).empty() && !next.replicas(l, e).empty()) ++reloaded;
+    const sim_time_t pause =
+        failure ? fc.detection_ps + fc.recovery_pause_ps : fc.reintegration_pause_ps;
+    const sim_time_t resume = now + pause + moves.migration_ps;
+    placement = std::move(next);
+    for (auto& n : nodes) {
+      const auto id = n.id();
+      const auto extra =
+          std::max<std::int64_t>(0, expert_copies(placement, sys.model, id) - sys.expert_slots(id));
+      n.set_kv_capacity(sys.kv_capacity_bytes(id) - static_cast<double>(extra) * eb);
+      n.wait_until(resume);
+    }
+    for (std::size_t i = 0; i < events.size(); ++i) {
+      const auto& e = events[i];
+      if (Node* n = local(e.node); n && e.rejoin) n->rejoin(resume);
+      FaultRow row;
+      row.event = e.rejoin ? 1 : 0;
+      row.node = e.node;
+      row.iteration = it;
+      row.at_ps = now;
+      row.pause_ps = pause;
+      row.resume_ps = resume;
+      row.requests_lost = lost_of[static_cast<std::size_t>(e.node)];
+      row.experts_unplaced = unplaced;
+      if (i == 0) {  // the boundary's weight moves, once
+        row.migration_ps = moves.migration_ps;
+        row.bytes_moved = moves.bytes_moved;
+        row.bytes_reloaded = static_cast<std::int64_t>(static_cast<double>(reloaded) * eb);
+        row.replicas_added = moves.replicas_added;
+        row.replicas_removed = moves.replicas_removed;
+      }
+      fault_rows.push_back(row);
+    }
+  }
+
   sim_time_t iteration(std::int64_t it) {
+    if (faults.has_stragglers())
+      for (auto& n : nodes)
+        n.set_speed(faults.gpu_factor(n.id(), it), faults.pim_factor(n.id(), it));
     for (auto& n : nodes) n.begin_iteration(it);
     const std::int64_t layers = sys.model.num_layers;
     if (sys.cfg.micro_batches == 1) {
@@ -298,6 +404,7 @@ struct Simulator::Run {
     }
     for (auto& n : nodes) n.end_iteration(ctx);
     GlobalStatus g = gather_status(nodes, sys.cfg.nodes, comm);
+    if (faults.has_failures()) apply_faults(it, g);
     if (const auto stall = coordinator.step(it, g.latest_clock_ps, placement, comm))
       for (auto& n : nodes) n.wait_until(*stall);  // weights move; nobody computes
     hand_out(pool.step(g.latest_clock_ps, g.outstanding, std::move(g.finished)));
@@ -306,7 +413,7 @@ struct Simulator::Run {
 
   RankResults finish(std::int64_t iterations) {
     RankResults res;
-    std::int64_t counts[2] = {0, 0};  // records dispatched and combined
+    std::int64_t counts[3] = {0, 0, 0};  // records dispatched, combined and dropped
     for (const auto& n : nodes) {
       res.layers.insert(res.layers.end(), n.layer_rows().begin(), n.layer_rows().end());
       res.iterations.insert(res.iterations.end(), n.iteration_rows().begin(),
@@ -314,8 +421,9 @@ struct Simulator::Run {
       n.finish(res.requests);
       counts[0] += n.records_dispatched();
       counts[1] += n.records_combined();
+      counts[2] += n.records_dropped();
     }
-    MPI_Allreduce(MPI_IN_PLACE, counts, 2, MPI_INT64_T, MPI_SUM, comm);
+    MPI_Allreduce(MPI_IN_PLACE, counts, 3, MPI_INT64_T, MPI_SUM, comm);
     res.totals = reduce_iterations(res.iterations, iterations, comm);
     res.placements = coordinator.rows();
     collect_expert_load(res);
@@ -324,6 +432,11 @@ struct Simulator::Run {
     res.summary.requests_finished = pool.finished();
     res.summary.records_dispatched = counts[0];
     res.summary.records_combined = counts[1];
+    res.summary.faults = sys.cfg.faults.enabled;
+    res.summary.records_dropped = counts[2];
+    res.summary.requests_requeued = pool.requeued();
+    res.summary.requests_dropped = pool.dropped();
+    res.faults = fault_rows;
     request_latencies(res.requests, res.summary.warmup_iterations, res.summary, comm);
     return res;
   }

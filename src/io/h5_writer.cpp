@@ -111,6 +111,11 @@ void write_summary(hid_t file, const Summary& s) {
   h5::write_attr(g, "power_per_pim_stack_W", s.power_per_pim_stack_W());
   h5::write_attr(g, "peak_power_per_node_W", e.peak_node_W);
   h5::write_attr(g, "pim_stacks_per_node", e.stacks);
+  if (s.faults) {
+    h5::write_attr(g, "records_dropped", s.records_dropped);
+    h5::write_attr(g, "requests_requeued", s.requests_requeued);
+    h5::write_attr(g, "requests_dropped", s.requests_dropped);
+  }
 }
 
 // The tables and summary of one run, under `parent`.
@@ -132,6 +137,10 @@ void write_run(hid_t parent, const RunOutput& run, MPI_Comm comm) {
   static const std::vector<ExpertLoadRow> kNoLoad;
   write_table(parent, "expert_load", "one row per (MoE layer, routed expert)",
               expert_load_columns(), rank == 0 ? run.results.expert_load : kNoLoad, comm);
+  static const std::vector<FaultRow> kNoFaults;
+  if (run.results.summary.faults)
+    write_table(parent, "faults", "one row per node failure or rejoin", fault_columns(),
+                rank == 0 ? run.results.faults : kNoFaults, comm);
 }
 
 // Writing is collective: a rank that failed cannot rejoin the others' next collective call, so

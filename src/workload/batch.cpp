@@ -21,6 +21,18 @@ void NodeBatch::enqueue(const RequestSpec& r) {
   queue_.push_back(r);
 }
 
+void NodeBatch::evict(std::vector<RequestSpec>& out) {
+  for (const auto& s : running_) out.push_back(s.spec);
+  out.insert(out.end(), queue_.begin(), queue_.end());
+  running_.clear();
+  queue_.clear();
+  kv_used_bytes_ = 0;
+  tokens_.clear();
+  decode_context_.clear();
+  chunks_.clear();
+  emitting_ = 0;
+}
+
 sim_time_t NodeBatch::plan(sim_time_t now_ps, std::int64_t iteration) {
   iteration_ = iteration;
   if (running_.empty() && !queue_.empty()) now_ps = std::max(now_ps, queue_.front().arrival_ps);
@@ -42,6 +54,7 @@ sim_time_t NodeBatch::plan(sim_time_t now_ps, std::int64_t iteration) {
     s.admitted_ps = now_ps;
     s.admitted_iteration = iteration;
     kv_used_bytes_ += need;
+    kv_peak_bytes_ = std::max(kv_peak_bytes_, kv_used_bytes_);
     running_.push_back(s);
     queue_.pop_front();
   }

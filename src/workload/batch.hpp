@@ -64,6 +64,12 @@ class NodeBatch {
   std::int64_t running() const { return static_cast<std::int64_t>(running_.size()); }
   std::int64_t outstanding() const { return running() + static_cast<std::int64_t>(queue_.size()); }
   double kv_used_bytes() const { return kv_used_bytes_; }
+  double kv_peak_bytes() const { return kv_peak_bytes_; }  // the most KV ever reserved at once
+  // HBM the KV cache may fill from now on (a node that took expert copies of a failed node).
+  void set_kv_capacity(double bytes) { cfg_.kv_capacity_bytes = bytes; }
+  // Hands over every request held (running first, in admission order, then the queue) and
+  // frees their KV: the node failed.
+  void evict(std::vector<RequestSpec>& out);
   // KV one request reserves when admitted.
   double reserve_bytes(const RequestSpec& r) const;
 
@@ -84,7 +90,7 @@ class NodeBatch {
   const ModelSpec& model_;
   std::deque<RequestSpec> queue_;
   std::vector<Sequence> running_;  // in admission order
-  double kv_used_bytes_ = 0;
+  double kv_used_bytes_ = 0, kv_peak_bytes_ = 0;
   std::int64_t iteration_ = 0;
   std::vector<TokenSlot> tokens_;
   std::vector<std::int64_t> decode_context_;

@@ -35,7 +35,16 @@ class RequestPool {
 
   std::int64_t finished() const { return finished_; }
   std::int64_t total() const { return arrivals_.total(); }
-  bool done() const { return finished_ >= arrivals_.total(); }
+  bool done() const { return finished_ + dropped_ >= arrivals_.total(); }
+
+  // Faults: a node that is down gets no requests; a failed node's requests come back to the
+  // front end to be assigned again (their arrival unchanged) or are dropped at `now_ps` (a
+  // closed-loop client then sends its next request).
+  void set_down(std::int32_t node, bool down) { down_[static_cast<std::size_t>(node)] = down; }
+  void requeue(std::vector<RequestSpec> rs);
+  void drop(std::span<const RequestSpec> rs, sim_time_t now_ps);
+  std::int64_t requeued() const { return requeued_; }
+  std::int64_t dropped() const { return dropped_; }
 
  private:
   void add(std::vector<RequestSpec> rs);
@@ -43,7 +52,8 @@ class RequestPool {
   NodeAssignment& assignment_;
   std::deque<RequestSpec> pending_;  // by (arrival, id)
   std::vector<std::int64_t> load_;
-  std::int64_t finished_ = 0;
+  std::vector<bool> down_;
+  std::int64_t finished_ = 0, requeued_ = 0, dropped_ = 0;
 };
 
 }  // namespace sievesim

@@ -130,6 +130,7 @@ class PimModel {
   }
 
  private:
+  friend class SlowedPimModel;  // a straggler's PIM: the same commands, slower (slowed_models.hpp)
   PimCost finish(PimCost c, sim_time_t start_ps) const;
   Contention contention_ = Contention::kIndependent;
   std::shared_ptr<const PimEnergy> energy_;
