@@ -7,8 +7,8 @@ so their meanings are kept here, in ROOT_ATTRS, RUNS_ATTRS, RUN_ATTRS and SUMMAR
 attribute a file has and this script does not describe is printed as UNDOCUMENTED and makes the
 exit code 1, so a new attribute cannot slip past the documentation.
 
-  schema_doc.py single.h5 sweep.h5 > docs/hdf5-schema.md      # regenerate
-  schema_doc.py --check docs/hdf5-schema.md single.h5 sweep.h5  # exit 1 if it is stale
+  schema_doc.py single.h5 sweep.h5 faults.h5 > docs/hdf5-schema.md      # regenerate
+  schema_doc.py --check docs/hdf5-schema.md single.h5 sweep.h5 faults.h5  # exit 1 if stale
 
 Give a single-run file and a file with several runs (--schedulers/--sweep) to cover both layouts.
 """
@@ -97,6 +97,12 @@ SUMMARY_ATTRS = {
     "peak_power_per_node_W": ("W", "highest mean power of a node over one measured iteration "
                                    "(links included)"),
     "pim_stacks_per_node": ("1", "PIM stacks each GPU carries"),
+    "records_dropped": ("1", "with `faults:` only: (token, expert) pairs routed to an expert no "
+                             "node held (its last copy failed, not re-placed), never dispatched"),
+    "requests_requeued": ("1", "with `faults:` only: requests a failed node held, restarted on "
+                               "a survivor"),
+    "requests_dropped": ("1", "with `faults:` only: requests a failed node held, dropped "
+                              "(`faults.on_failure: drop`); finished + dropped = requests"),
 }
 
 # ttft/tpot/e2e share one pattern: <metric>_{mean,p50,p90,p99}_ps and <metric>_count.
@@ -126,8 +132,10 @@ TABLE_NOTES = {
                  "(`placement.rebalance_every`).",
     "expert_load": "MoE layers only, layer-major, every routed expert of the model "
                    "(idle ones with 0 tokens).",
+    "faults": "Written only with a `faults:` section. One row per failure or rejoin, in time "
+              "order; the weight moves of a boundary are on its first row.",
 }
-TABLE_ORDER = ["iterations", "layers", "requests", "placement", "expert_load"]
+TABLE_ORDER = ["iterations", "layers", "requests", "placement", "expert_load", "faults"]
 
 class InputError(Exception):
     """A file that is not a usable sievesim result: one line, exit code 2."""
@@ -244,7 +252,10 @@ def render(s):
            "sievesim run configs/quickstart.yaml -q --max-iterations 2 -o single.h5",
            "sievesim run configs/quickstart.yaml -q --max-iterations 2 --schedulers pimoe,sieve \\",
            "    --sweep workload.requests.closed.concurrency=8,16 -o sweep.h5",
-           "analysis/schema_doc.py single.h5 sweep.h5 > docs/hdf5-schema.md", "```", "")
+           "sievesim run configs/quickstart.yaml -q --max-iterations 3 \\",
+           "    -p 'faults.fail_nodes=[1]' -p 'faults.fail_at_iteration=[0]' -o faults.h5",
+           "analysis/schema_doc.py single.h5 sweep.h5 faults.h5 > docs/hdf5-schema.md", "```",
+           "")
     md.add("## Layout", "",
            "A result holds one run, with its groups at the root, or several runs (`run",
            "--schedulers A,B`, `--sweep KEY=V1,V2`, or both), each under `/runs/<name>`:", "",

@@ -231,6 +231,26 @@ expect_bad "timeline: --point on a file of one run" "in/good.h5" "--point:" \
 expect_bad "timeline: iterations the run does not have" "in/good.h5" "--iterations:" \
   -- "$SIEVESIM" timeline in/good.h5 --iterations 5:9 -o in/t.json
 [[ ! -e in/t.json && ! -e in/t.json.partial ]] || fail "timeline left a trace file after bad input"
+
+step "bad faults: sections"
+expect_bad "faults: a node the cluster does not have" "base.yaml" "faults.fail_nodes:" "node 9" \
+  -- run_bad in/base.yaml -p 'faults.fail_nodes=[9]' -p 'faults.fail_at_iteration=[2]'
+expect_bad "faults: one fail time per failing node" "base.yaml" "faults.fail_at_iteration:" \
+  -- run_bad in/base.yaml -p 'faults.fail_nodes=[1,2]' -p 'faults.fail_at_iteration=[2]'
+expect_bad "faults: no fail time" "base.yaml" "faults.fail_at_iteration:" "exactly one" \
+  -- run_bad in/base.yaml -p 'faults.fail_nodes=[1]'
+expect_bad "faults: rejoin before the failure" "base.yaml" "faults.rejoin_at_iteration:" \
+  -- run_bad in/base.yaml -p 'faults.fail_nodes=[1]' -p 'faults.fail_at_iteration=[5]' \
+  -p 'faults.rejoin_at_iteration=[3]'
+expect_bad "faults: every node fails" "base.yaml" "faults.fail_nodes:" "survive" \
+  -- run_bad in/base.yaml -p 'faults.fail_nodes=[0,1,2,3]' -p 'faults.fail_at_iteration=[1,1,1,1]'
+expect_bad "faults: a zero slowdown" "base.yaml" "faults.gpu_slowdown:" \
+  -- run_bad in/base.yaml -p 'faults.straggler_nodes=[1]' -p 'faults.gpu_slowdown=[0]'
+expect_bad "faults: failures with a rebalancing placement" "base.yaml" "faults.fail_nodes:" \
+  "rebalance_every" -- run_bad in/base.yaml -p 'faults.fail_nodes=[1]' \
+  -p 'faults.fail_at_iteration=[2]' -p placement.rebalance_every=4
+expect_bad "faults: unknown policy for lost requests" "base.yaml" "faults.on_failure:" \
+  -- run_bad in/base.yaml -p faults.on_failure=retry
 n=$(grep -c '^expect_bad ' "$SRC/tests/cli/test_bad_inputs.sh")
 [[ $n -ge 40 ]] || fail "the suite holds $n bad-input cases, expected at least 40"
 ok "$n bad-input cases"

@@ -13,14 +13,16 @@ step "fresh results, as in the header of docs/hdf5-schema.md"
 must_succeed "single run" "$SIEVESIM" run "$QUICKSTART" -q --max-iterations 2 -o single.h5
 must_succeed "several runs" "$SIEVESIM" run "$QUICKSTART" -q --max-iterations 2 \
   --schedulers pimoe,sieve --sweep workload.requests.closed.concurrency=8,16 -o sweep.h5
+must_succeed "a run with a node failure" "$SIEVESIM" run "$QUICKSTART" -q --max-iterations 3 \
+  -p 'faults.fail_nodes=[1]' -p 'faults.fail_at_iteration=[0]' -o faults.h5
 
 step "the doc is what the files generate"
 rc=0
-"$PY" "$GEN" --check "$DOC" single.h5 sweep.h5 >check.out 2>check.err || rc=$?
+"$PY" "$GEN" --check "$DOC" single.h5 sweep.h5 faults.h5 >check.out 2>check.err || rc=$?
 if [[ $rc -ne 0 ]]; then
   sed -n '1,40s/^/      | /p' check.err >&2
   fail "docs/hdf5-schema.md is stale (exit $rc): regenerate it as its header says" \
-    "(analysis/schema_doc.py single.h5 sweep.h5 > docs/hdf5-schema.md)"
+    "(analysis/schema_doc.py single.h5 sweep.h5 faults.h5 > docs/hdf5-schema.md)"
 fi
 ok "schema_doc.py --check"
 
@@ -28,7 +30,7 @@ step "every object of the files is in the doc (checked without the generator)"
 # doc_covers DOC: every group, column (with its units) and attribute of the fresh files is a row
 # of DOC's tables, in the right section.
 doc_covers() {
-  "$PY" - "$1" single.h5 sweep.h5 <<'PY'
+  "$PY" - "$1" single.h5 sweep.h5 faults.h5 <<'PY'
 import re, sys
 import h5py
 doc = open(sys.argv[1]).read()
@@ -90,7 +92,7 @@ sed -e '/^| `tokens_pim`/d' -e 's/^| `bytes_sent` | int64 | B |/| `bytes_sent` |
   "$DOC" >stale.md
 cmp -s stale.md "$DOC" && fail "the stale copy equals the doc: the sed patterns are out of date"
 rc=0
-"$PY" "$GEN" --check stale.md single.h5 sweep.h5 >/dev/null 2>stale.err || rc=$?
+"$PY" "$GEN" --check stale.md single.h5 sweep.h5 faults.h5 >/dev/null 2>stale.err || rc=$?
 [[ $rc -eq 1 ]] || fail "--check of a stale doc: exit $rc, expected 1"
 # shellcheck disable=SC2016
 contains stale.err 'does not document `tokens_pim`' "--check names the missing column"
