@@ -90,7 +90,12 @@ std::optional<sim_time_t> Coordinator::step(std::int64_t iteration, sim_time_t n
   const PlacementContext ctx{
       sys_.model,         sys_.cfg.nodes, sys_.cfg.gpus_per_server, sys_.cfg.workload.seed,
       sys_.routing.get(), sys_.gpu.get(), sys_.pim.get(),           every};
-  std::optional<ExpertMap> next = sys_.placement->rebalance(ctx, current, window_);
+  PlacementContext told = ctx;
+  if (sys_.cfg.faults.speed_aware) {
+    told.gpu_slowdown = sys_.cfg.faults.gpu_slowdown;
+    told.pim_slowdown = sys_.cfg.faults.pim_slowdown;
+  }
+  std::optional<ExpertMap> next = sys_.placement->rebalance(told, current, window_);
   std::optional<sim_time_t> stall;
   if (next) {
     next->check();

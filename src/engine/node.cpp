@@ -37,12 +37,10 @@ Node::Node(std::int32_t id, const System& sys, std::unique_ptr<ExpertScheduler> 
       static_W_(sys.gpu->energy().idle_W()),
       batch_(id, node_batch_config(id, sys), sys.model),
       mb_(static_cast<std::size_t>(sys.cfg.micro_batches)),
-      sched_(std::move(sched)),
-      gpu_(sys.gpu.get()),
-      pim_(sys.pim.get()),
-      costs_(sys.costs.get()),
-      plan_gpu_(sys.gpu.get()),
-      plan_pim_(sys.pim.get()) {
+      sched_(std::move(sched)) {
+  gpu_ = plan_gpu_ = sys.gpu.get();
+  pim_ = plan_pim_ = sys.pim.get();
+  costs_ = sys.costs.get();
   expert_index_.assign(static_cast<std::size_t>(sys.model.routed_experts), -1);
   gates_.resize(static_cast<std::size_t>(k_));
   if (sys.cfg.faults.stragglers()) {
@@ -422,7 +420,7 @@ void Node::combine(const EngineContext& ctx, std::int64_t layer, std::int64_t mb
   finish_row();
 }
 
-void Node::end_iteration(const EngineContext& ctx) {
+void Node::end_iteration(const EngineContext& /*ctx*/) {
   if (failed_) {
     finished_before_ = finished_.size();
     return;

@@ -198,11 +198,11 @@ class Node final : private NodeDevices {
   std::unique_ptr<SlowedGpuModel> slow_gpu_;
   std::unique_ptr<SlowedPimModel> slow_pim_;
   std::unique_ptr<OpCosts> slow_costs_;
-  const GpuModel* gpu_;
-  const PimModel* pim_;
-  const OpCosts* costs_;
-  const GpuModel* plan_gpu_;
-  const PimModel* plan_pim_;
+  const GpuModel* gpu_ = nullptr;
+  const PimModel* pim_ = nullptr;
+  const OpCosts* costs_ = nullptr;
+  const GpuModel* plan_gpu_ = nullptr;
+  const PimModel* plan_pim_ = nullptr;
   bool failed_ = false;
   std::int64_t records_dropped_ = 0;
   bool keep_layer_rows_;  // output.layers: long runs at thousands of nodes skip ~160 B per row

@@ -94,9 +94,20 @@ void System::build_placement() {
     given_load = read_load_file(cfg.load_file, model);
     if (cfg.load_iterations) given_load.iterations = *cfg.load_iterations;
   }
-  expert_map = placement->initial(
-      PlacementContext{model, cfg.nodes, cfg.gpus_per_server, cfg.workload.seed, routing.get(),
-                       gpu.get(), pim.get(), 1, given_load.tokens.empty() ? nullptr : &given_load});
+  PlacementContext ctx{model,
+                       cfg.nodes,
+                       cfg.gpus_per_server,
+                       cfg.workload.seed,
+                       routing.get(),
+                       gpu.get(),
+                       pim.get(),
+                       1,
+                       given_load.tokens.empty() ? nullptr : &given_load};
+  if (cfg.faults.speed_aware) {  // a placement told of stragglers places for their speed
+    ctx.gpu_slowdown = cfg.faults.gpu_slowdown;
+    ctx.pim_slowdown = cfg.faults.pim_slowdown;
+  }
+  expert_map = placement->initial(ctx);
   expert_map.check();
 }
 

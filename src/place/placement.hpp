@@ -55,6 +55,9 @@ struct PlacementContext {
   std::int64_t window_iterations = 1;  // iterations the load counts cover
   // Loads given by the user for the initial placement (`placement.load_file`), or null.
   const GivenLoad* given = nullptr;
+  // Per node, the factor its GPU / PIM times are multiplied by (stragglers, when the policy is
+  // told: faults.speed_aware); empty: every node at its preset's speed.
+  std::span<const double> gpu_slowdown = {}, pim_slowdown = {};
 };
 
 // Expert copies `node` holds over the MoE layers of `model` (what its HBM must hold).

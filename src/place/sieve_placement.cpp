@@ -70,8 +70,8 @@ class SievePlacement final : public PlacementPolicy {
       return static_cast<std::int32_t>(load[static_cast<std::size_t>(l * E + e)] * per_iteration +
                                        0.5);
     };
-    auto cost = [&](std::int64_t l, const std::vector<std::int32_t>& experts) {
-      return layer_cost(ctx, l, experts, tokens);
+    auto cost = [&](std::int64_t l, std::int64_t node, const std::vector<std::int32_t>& experts) {
+      return layer_cost(ctx, l, node, experts, tokens);
     };
     std::vector<sim_time_t> layer(static_cast<std::size_t>(L * N), 0);
     std::vector<sim_time_t> node(static_cast<std::size_t>(N), 0);
@@ -79,7 +79,7 @@ class SievePlacement final : public PlacementPolicy {
       if (!ctx.model.layers[static_cast<std::size_t>(l)].moe) continue;
       for (std::int64_t n = 0; n < N; ++n) {
         const auto i = static_cast<std::size_t>(l * N + n);
-        layer[i] = cost(l, held[i]);
+        layer[i] = cost(l, n, held[i]);
         node[static_cast<std::size_t>(n)] += layer[i];
       }
     }
@@ -114,7 +114,7 @@ class SievePlacement final : public PlacementPolicy {
         auto w2 = held[wi], m2 = held[mi];
         std::replace(w2.begin(), w2.end(), h, c);
         std::replace(m2.begin(), m2.end(), c, h);
-        const sim_time_t wc = cost(l, w2), mc = cost(l, m2);
+        const sim_time_t wc = cost(l, worst, w2), mc = cost(l, m, m2);
         const sim_time_t gain = layer[wi] - wc;
         const sim_time_t m_after = node[static_cast<std::size_t>(m)] - layer[mi] + mc;
         if (gain > best_gain && m_after < node[static_cast<std::size_t>(worst)]) {
@@ -143,23 +143,34 @@ class SievePlacement final : public PlacementPolicy {
   }
 
   // Sieve's split of one node's layer: all active experts on the PIM, then the most popular to
-  // the GPU while max(T_gpu, T_pim) falls.
+  // the GPU while max(T_gpu, T_pim) falls; on a node known to be slow (a straggler), at its
+  // speed, so its hot experts move to faster nodes.
   template <class Tokens>
-  static sim_time_t layer_cost(const PlacementContext& ctx, std::int64_t l,
+  static sim_time_t layer_cost(const PlacementContext& ctx, std::int64_t l, std::int64_t node,
                                const std::vector<std::int32_t>& experts, Tokens tokens) {
+    const auto u = static_cast<std::size_t>(node);
+    const double g = ctx.gpu_slowdown.empty() ? 1.0 : ctx.gpu_slowdown[u];
+    const double p = ctx.pim_slowdown.empty() ? 1.0 : ctx.pim_slowdown[u];
+    auto pim_ps = [&](std::int32_t t) {
+      return static_cast<sim_time_t>(static_cast<double>(ctx.pim->expert_ps(ctx.model.expert, t)) *
+                                     p);
+    };
     std::vector<std::int32_t> n;
     for (auto e : experts)
       if (const auto t = tokens(l, e); t > 0) n.push_back(t);
     std::sort(n.rbegin(), n.rend());
     sim_time_t pim = 0;
-    for (auto t : n) pim += ctx.pim->expert_ps(ctx.model.expert, t);
+    for (auto t : n) pim += pim_ps(t);
     sim_time_t best = pim;
     std::vector<std::int32_t> gpu;
     for (auto t : n) {
       gpu.push_back(t);
-      pim -= ctx.pim->expert_ps(ctx.model.expert, t);
-      const sim_time_t c = std::max(
-          ctx.gpu->grouped_gemm_ps(gpu, ctx.model.expert, ctx.model.activation_dtype), pim);
+      pim -= pim_ps(t);
+      const auto gpu_ps =
+          static_cast<sim_time_t>(static_cast<double>(ctx.gpu->grouped_gemm_ps(
+                                      gpu, ctx.model.expert, ctx.model.activation_dtype)) *
+                                  g);
+      const sim_time_t c = std::max(gpu_ps, pim);
       if (c >= best) break;
       best = c;
     }
