@@ -180,6 +180,15 @@ struct Simulator::Run {
         combined(static_cast<std::size_t>(s.cfg.micro_batches)),
         expert_tokens(static_cast<std::size_t>(s.model.num_layers * s.model.routed_experts)) {
     first = ranks.first_node(rank_of(comm));
+    const FaultConfig& fc = s.cfg.faults;
+    if (fc.speed_aware && (!fc.gpu_slowdown.empty() || !fc.pim_slowdown.empty())) {
+      // A front end told of stragglers weighs a node's requests by its (configured) slowdown:
+      // the slower of its GPU and PIM, as either can be its critical path.
+      std::vector<double> w;
+      for (std::int64_t n = 0; n < s.cfg.nodes; ++n)
+        w.push_back(std::max(fc.gpu_factor(n), fc.pim_factor(n)));
+      pool.set_weights(std::move(w));
+    }
     nodes.reserve(static_cast<std::size_t>(ranks.nodes_per_rank()));
     for (std::int64_t n = 0; n < ranks.nodes_per_rank(); ++n)
       nodes.emplace_back(static_cast<std::int32_t>(first + n), sys, sys.take_scheduler(first + n));

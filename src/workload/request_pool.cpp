@@ -1,6 +1,7 @@
 #include "workload/request_pool.hpp"
 
 #include <algorithm>
+#include <cmath>
 
 namespace sievesim {
 namespace {
@@ -38,8 +39,10 @@ std::vector<Assigned> RequestPool::step(sim_time_t now_ps,
   // A node that is down looks full to a load-aware assignment; one that picks it anyway (round
   // robin) is asked again, which moves it on to the next node.
   constexpr std::int64_t kFull = std::int64_t{1} << 60;
-  for (std::size_t n = 0; n < load_.size(); ++n)
+  for (std::size_t n = 0; n < load_.size(); ++n) {
+    if (!weight_permille_.empty()) load_[n] *= weight_permille_[n];
     if (down_[n]) load_[n] = kFull;
+  }
   std::vector<Assigned> out;
   while (!pending_.empty() && pending_.front().arrival_ps <= now_ps) {
     const RequestSpec r = pending_.front();
@@ -48,10 +51,16 @@ std::vector<Assigned> RequestPool::step(sim_time_t now_ps,
     for (std::size_t tries = 1; down_[static_cast<std::size_t>(node)] && tries < load_.size();
          ++tries)
       node = assignment_.pick(r, load_);
-    ++load_[static_cast<std::size_t>(node)];
+    const auto u = static_cast<std::size_t>(node);
+    load_[u] += weight_permille_.empty() ? 1 : weight_permille_[u];
     out.push_back(Assigned{node, r});
   }
   return out;
+}
+
+void RequestPool::set_weights(std::vector<double> weight) {
+  weight_permille_.clear();
+  for (double w : weight) weight_permille_.push_back(std::llround(w * 1000.0));
 }
 
 void RequestPool::requeue(std::vector<RequestSpec> rs) {

@@ -43,6 +43,9 @@ class RequestPool {
   void set_down(std::int32_t node, bool down) { down_[static_cast<std::size_t>(node)] = down; }
   void requeue(std::vector<RequestSpec> rs);
   void drop(std::span<const RequestSpec> rs, sim_time_t now_ps);
+  // Stragglers, when the front end is told (faults.speed_aware): node n's requests count
+  // `weight[n]` times (its slowdown), so a load-aware assignment gives slow nodes fewer.
+  void set_weights(std::vector<double> weight);
   std::int64_t requeued() const { return requeued_; }
   std::int64_t dropped() const { return dropped_; }
 
@@ -53,6 +56,7 @@ class RequestPool {
   std::deque<RequestSpec> pending_;  // by (arrival, id)
   std::vector<std::int64_t> load_;
   std::vector<bool> down_;
+  std::vector<std::int64_t> weight_permille_;  // empty: every request counts 1
   std::int64_t finished_ = 0, requeued_ = 0, dropped_ = 0;
 };
 
