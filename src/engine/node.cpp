@@ -420,7 +420,7 @@ void Node::combine(const EngineContext& ctx, std::int64_t layer, std::int64_t mb
   finish_row();
 }
 
-void Node::end_iteration(const EngineContext& /*ctx*/) {
+void Node::end_iteration(const EngineContext& ctx) {
   if (failed_) {
     finished_before_ = finished_.size();
     return;
