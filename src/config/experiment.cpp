@@ -238,6 +238,10 @@ void read_sections(const Params& top, Experiment& x) {
     top.child("faults").fail("fail_nodes",
                              "node failures with placement.rebalance_every are not supported: "
                              "the recovery re-placement would fight the rebalancer");
+  if (!x.faults.failures.empty() && x.count_engine)
+    top.child("faults").fail("fail_nodes",
+                             "node failures need the token engine (system.engine: tokens): the "
+                             "count engine does not drop or reroute pairs of lost experts");
   x.sections = std::make_shared<const Sections>(Sections{top, sys, mod, wl, req, bat, rt, sch, pl});
 }
 

@@ -5,6 +5,9 @@
 #include <limits>
 
 #include "base/rng.hpp"
+#include "engine/coordinator.hpp"
+#include "engine/node.hpp"
+#include "mpi/gather.hpp"
 
 namespace sievesim {
 namespace {
@@ -120,6 +123,101 @@ ExpertMap FaultInjector::place(const ExpertMap& home, const ExpertMap& current,
     }
   }
   return out;
+}
+
+Node* FaultScene::local(std::int32_t node) const {
+  const auto i = node - first;
+  return i >= 0 && i < static_cast<std::int64_t>(nodes.size()) ? &nodes[static_cast<std::size_t>(i)]
+                                                               : nullptr;
+}
+
+void apply_fault_events(FaultInjector& inj, FaultScene& sc, std::int64_t it, sim_time_t now_ps,
+                        std::vector<std::int64_t>& outstanding) {
+  const auto events = inj.due(it, now_ps);
+  if (events.empty()) return;
+  const FaultConfig& fc = sc.sys.cfg.faults;
+  // Every rank learns the lost requests (in node order: ranks host ascending node ranges) and
+  // the KV every node has needed, which bounds what it can give to expert copies.
+  std::vector<std::int64_t> lost_words, kv_words;
+  for (const auto& e : events)
+    if (Node* n = sc.local(e.node); n && !e.rejoin) {
+      std::vector<RequestSpec> lost;
+      n->fail(lost);
+      for (const auto& r : lost)
+        lost_words.insert(lost_words.end(),
+                          {e.node, r.id, r.arrival_ps, r.prompt_tokens, r.output_tokens});
+    }
+  for (const auto& n : sc.nodes) kv_words.push_back(static_cast<std::int64_t>(n.kv_need_bytes()));
+  const auto lost_all = allgather_words(lost_words, sc.comm);
+  const auto kv_all = allgather_words(kv_words, sc.comm);
+  std::vector<RequestSpec> lost;
+  std::vector<std::int64_t> lost_of(static_cast<std::size_t>(sc.sys.cfg.nodes), 0);
+  for (std::size_t i = 0; i + 5 <= lost_all.size(); i += 5) {
+    lost.push_back(RequestSpec{lost_all[i + 1], lost_all[i + 2], lost_all[i + 3], lost_all[i + 4]});
+    ++lost_of[static_cast<std::size_t>(lost_all[i])];
+  }
+  if (fc.on_failure == LostRequests::kRequeue) {
+    sc.pool.requeue(lost);
+  } else {
+    sc.pool.drop(lost, now_ps);
+  }
+  bool failure = false;
+  for (const auto& e : events) {
+    sc.pool.set_down(e.node, !e.rejoin);
+    failure = failure || !e.rejoin;
+    if (!e.rejoin) outstanding[static_cast<std::size_t>(e.node)] = 0;
+  }
+  // The experts: home placement on the nodes that are up, lost copies re-placed where HBM
+  // allows (expert slots the node left empty, then KV cache it has not needed so far).
+  const double eb = sc.sys.model.expert.weight_bytes();
+  std::vector<double> spare(static_cast<std::size_t>(sc.sys.cfg.nodes));
+  for (std::int32_t n = 0; n < sc.sys.cfg.nodes; ++n)
+    spare[static_cast<std::size_t>(n)] =
+        static_cast<double>(sc.sys.expert_slots(n) -
+                            expert_copies(sc.sys.expert_map, sc.sys.model, n)) *
+            eb +
+        sc.sys.kv_capacity_bytes(n) - static_cast<double>(kv_all[static_cast<std::size_t>(n)]);
+  std::int64_t unplaced = 0;
+  ExpertMap next = inj.place(sc.sys.expert_map, sc.placement, spare, unplaced);
+  const ExpertMap from = inj.surviving(sc.placement);
+  const PlacementRow moves = sc.coordinator.plan_migration(from, next, fc.reload_Bps);
+  std::int64_t reloaded = 0;
+  for (std::int64_t l = 0; l < next.layers(); ++l)
+    if (sc.sys.model.layers[static_cast<std::size_t>(l)].moe)
+      for (std::int32_t e = 0; e < next.experts(); ++e)
+        if (from.replicas(l, e).empty() && !next.replicas(l, e).empty()) ++reloaded;
+  const sim_time_t pause =
+      failure ? fc.detection_ps + fc.recovery_pause_ps : fc.reintegration_pause_ps;
+  const sim_time_t resume = now_ps + pause + moves.migration_ps;
+  sc.placement = std::move(next);
+  for (auto& n : sc.nodes) {
+    const auto id = n.id();
+    const auto extra = std::max<std::int64_t>(
+        0, expert_copies(sc.placement, sc.sys.model, id) - sc.sys.expert_slots(id));
+    n.set_kv_capacity(sc.sys.kv_capacity_bytes(id) - static_cast<double>(extra) * eb);
+    n.wait_until(resume);
+  }
+  for (std::size_t i = 0; i < events.size(); ++i) {
+    const auto& e = events[i];
+    if (Node* n = sc.local(e.node); n && e.rejoin) n->rejoin(resume);
+    FaultRow row;
+    row.event = e.rejoin ? 1 : 0;
+    row.node = e.node;
+    row.iteration = it;
+    row.at_ps = now_ps;
+    row.pause_ps = pause;
+    row.resume_ps = resume;
+    row.requests_lost = lost_of[static_cast<std::size_t>(e.node)];
+    row.experts_unplaced = unplaced;
+    if (i == 0) {  // the boundary's weight moves, once
+      row.migration_ps = moves.migration_ps;
+      row.bytes_moved = moves.bytes_moved;
+      row.bytes_reloaded = static_cast<std::int64_t>(static_cast<double>(reloaded) * eb);
+      row.replicas_added = moves.replicas_added;
+      row.replicas_removed = moves.replicas_removed;
+    }
+    sc.rows.push_back(row);
+  }
 }
 
 }  // namespace sievesim

@@ -3,6 +3,8 @@
 // runs in each iteration (stragglers), and where experts go while nodes are down. Everything here
 // is a function of the configuration and seed, computed identically on every rank; the simulator
 // (simulator.cpp) applies it at iteration boundaries.
+#include <mpi.h>
+
 #include <cstdint>
 #include <span>
 #include <vector>
@@ -49,5 +51,31 @@ class FaultInjector {
   std::vector<std::uint8_t> down_;
   std::vector<std::uint8_t> failed_done_, rejoin_done_;  // per configured failure
 };
+
+class Node;
+class Coordinator;
+class RequestPool;
+
+// What a fault boundary changes in a run (simulator.cpp's state): this rank's nodes (`first`
+// the id of nodes[0]), the front end, the placement in effect, the fault rows.
+struct FaultScene {
+  const System& sys;
+  MPI_Comm comm;
+  std::span<Node> nodes;
+  std::int64_t first;
+  RequestPool& pool;
+  ExpertMap& placement;
+  const Coordinator& coordinator;
+  std::vector<FaultRow>& rows;
+  Node* local(std::int32_t node) const;  // the node if this rank hosts it
+};
+
+// Failures and rejoins due at the boundary after iteration `it` (time `now_ps`, the latest node
+// clock): the failed nodes' requests go back to the front end or are dropped, the experts are
+// re-placed on the nodes that are up, and the whole cluster waits for the pause and the weight
+// moves; `outstanding` (requests per node) loses the failed nodes'. Collective: every rank calls
+// it at every boundary and gets the same answer.
+void apply_fault_events(FaultInjector& inj, FaultScene& sc, std::int64_t it, sim_time_t now_ps,
+                        std::vector<std::int64_t>& outstanding);
 
 }  // namespace sievesim

@@ -300,106 +300,12 @@ struct Simulator::Run {
         if (l + s.layer_offset >= 0 && l + s.layer_offset < layers) act(it, s, l + s.layer_offset);
   }
 
-  // Returns the latest node clock after the iteration.
-  Node* local(std::int32_t node) {
-    const auto i = node - first;
-    return i >= 0 && i < static_cast<std::int64_t>(nodes.size())
-               ? &nodes[static_cast<std::size_t>(i)]
-               : nullptr;
-  }
-
-  // Failures and rejoins due at this boundary (faults.hpp): the failed nodes' requests go back
-  // to the front end or are dropped, the experts are re-placed on the nodes that are up, and the
-  // whole cluster waits for the pause and the weight moves. Collective; the same on every rank.
   void apply_faults(std::int64_t it, GlobalStatus& g) {
-    const auto events = faults.due(it, g.latest_clock_ps);
-    if (events.empty()) return;
-    const FaultConfig& fc = sys.cfg.faults;
-    const sim_time_t now = g.latest_clock_ps;
-    // Every rank learns the lost requests (in node order: ranks host ascending node ranges) and
-    // the KV every node has needed, which bounds what it can give to expert copies.
-    std::vector<std::int64_t> lost_words, kv_words;
-    for (const auto& e : events)
-      if (Node* n = local(e.node); n && !e.rejoin) {
-        std::vector<RequestSpec> lost;
-        n->fail(lost);
-        for (const auto& r : lost)
-          lost_words.insert(lost_words.end(),
-                            {e.node, r.id, r.arrival_ps, r.prompt_tokens, r.output_tokens});
-      }
-    for (const auto& n : nodes) kv_words.push_back(static_cast<std::int64_t>(n.kv_need_bytes()));
-    const auto lost_all = allgather_words(lost_words, comm);
-    const auto kv_all = allgather_words(kv_words, comm);
-    std::vector<RequestSpec> lost;
-    std::vector<std::int64_t> lost_of(static_cast<std::size_t>(sys.cfg.nodes), 0);
-    for (std::size_t i = 0; i + 5 <= lost_all.size(); i += 5) {
-      lost.push_back(
-          RequestSpec{lost_all[i + 1], lost_all[i + 2], lost_all[i + 3], lost_all[i + 4]});
-      ++lost_of[static_cast<std::size_t>(lost_all[i])];
-    }
-    if (fc.on_failure == LostRequests::kRequeue) {
-      pool.requeue(lost);
-    } else {
-      pool.drop(lost, now);
-    }
-    bool failure = false;
-    for (const auto& e : events) {
-      pool.set_down(e.node, !e.rejoin);
-      failure = failure || !e.rejoin;
-      if (!e.rejoin) g.outstanding[static_cast<std::size_t>(e.node)] = 0;
-    }
-    // The experts: home placement on the nodes that are up, lost copies re-placed where HBM
-    // allows (expert slots the node left empty, then KV cache it has not needed so far).
-    const double eb = sys.model.expert.weight_bytes();
-    std::vector<double> spare(static_cast<std::size_t>(sys.cfg.nodes));
-    for (std::int32_t n = 0; n < sys.cfg.nodes; ++n)
-      spare[static_cast<std::size_t>(n)] =
-          static_cast<double>(sys.expert_slots(n) - expert_copies(sys.expert_map, sys.model, n)) *
-              eb +
-          sys.kv_capacity_bytes(n) - static_cast<double>(kv_all[static_cast<std::size_t>(n)]);
-    std::int64_t unplaced = 0;
-    ExpertMap next = faults.place(sys.expert_map, placement, spare, unplaced);
-    const ExpertMap from = faults.surviving(placement);
-    const PlacementRow moves = coordinator.plan_migration(from, next, fc.reload_Bps);
-    std::int64_t reloaded = 0;
-    for (std::int64_t l = 0; l < next.layers(); ++l)
-      if (sys.model.layers[static_cast<std::size_t>(l)].moe)
-        for (std::int32_t e = 0; e < next.experts(); ++e)
-          if (from.replicas(l, e).empty() && !next.replicas(l, e).empty()) ++reloaded;
-    const sim_time_t pause =
-        failure ? fc.detection_ps + fc.recovery_pause_ps : fc.reintegration_pause_ps;
-    const sim_time_t resume = now + pause + moves.migration_ps;
-    placement = std::move(next);
-    for (auto& n : nodes) {
-      const auto id = n.id();
-      const auto extra =
-          std::max<std::int64_t>(0, expert_copies(placement, sys.model, id) - sys.expert_slots(id));
-      n.set_kv_capacity(sys.kv_capacity_bytes(id) - static_cast<double>(extra) * eb);
-      n.wait_until(resume);
-    }
-    for (std::size_t i = 0; i < events.size(); ++i) {
-      const auto& e = events[i];
-      if (Node* n = local(e.node); n && e.rejoin) n->rejoin(resume);
-      FaultRow row;
-      row.event = e.rejoin ? 1 : 0;
-      row.node = e.node;
-      row.iteration = it;
-      row.at_ps = now;
-      row.pause_ps = pause;
-      row.resume_ps = resume;
-      row.requests_lost = lost_of[static_cast<std::size_t>(e.node)];
-      row.experts_unplaced = unplaced;
-      if (i == 0) {  // the boundary's weight moves, once
-        row.migration_ps = moves.migration_ps;
-        row.bytes_moved = moves.bytes_moved;
-        row.bytes_reloaded = static_cast<std::int64_t>(static_cast<double>(reloaded) * eb);
-        row.replicas_added = moves.replicas_added;
-        row.replicas_removed = moves.replicas_removed;
-      }
-      fault_rows.push_back(row);
-    }
+    FaultScene scene{sys, comm, nodes, first, pool, placement, coordinator, fault_rows};
+    apply_fault_events(faults, scene, it, g.latest_clock_ps, g.outstanding);
   }
 
+  // Returns the latest node clock after the iteration.
   sim_time_t iteration(std::int64_t it) {
     if (faults.has_stragglers())
       for (auto& n : nodes)
