@@ -184,3 +184,58 @@ TEST(EnergyMoves, AnExpertMovedToThePimMovesItsEnergy) {
 
 }  // namespace
 }  // namespace sievesim
+
+namespace sievesim {
+namespace {
+
+// Mean power of one stack while it runs a long GEMV (weights striped over every channel).
+double gemv_stack_W(const PimModel& m, std::int64_t stacks) {
+  const PimCost c = m.gemv(8192, 8192, 1, DType::kFP16);
+  return c.energy_pj / static_cast<double>(c.busy_ps) / static_cast<double>(stacks);
+}
+
+// The power limit is a budget: the MAC interval is the shortest at which a stack's MAC stream
+// stays within it, so a power-limited run's energy over its time respects the budget.
+TEST(EnergyPowerLimit, APowerLimitedGemvDrawsItsBudgetAndNoMore) {
+  for (const auto& [name, budget] :
+       {std::pair{"hbm3-bank-pim", 35.0}, {"hbm3-bankgroup-pim", 25.0}, {"hbm3e-bank-pim", 55.0}}) {
+    const auto limited = pim_preset(name, ", stacks: 1");
+    const double w = gemv_stack_W(*limited, 1);
+    // The budget caps the MAC stream; the row switches between MAC runs (tRP, tRCD) lower the
+    // mean below it. Input writes and read-backs add about 1%.
+    EXPECT_LT(w, budget * 1.02) << name;
+    EXPECT_GT(w, budget * 0.6) << name;
+    const auto free = pim_preset(name, ", stacks: 1, power_limit: false");
+    EXPECT_GT(gemv_stack_W(*free, 1), 1.2 * w) << name;
+    // Half the budget: MACs half as often, about half the power, the same energy.
+    const auto half = pim_preset(
+        name, ", stacks: 1, mac_power_budget_W_per_stack: " + std::to_string(budget / 2));
+    EXPECT_LT(gemv_stack_W(*half, 1), budget / 2 * 1.02) << name;
+    const PimCost a = limited->gemv(8192, 8192, 1, DType::kFP16);
+    const PimCost b = half->gemv(8192, 8192, 1, DType::kFP16);
+    EXPECT_DOUBLE_EQ(a.energy_pj, b.energy_pj) << name;
+    EXPECT_GT(static_cast<double>(b.busy_ps) / static_cast<double>(a.busy_ps), 1.4) << name;
+  }
+}
+
+TEST(EnergyPowerLimit, TheHbm3BudgetGivesAttAccsSixCycles) {
+  // AttAcc's nCCDAB = 6 tCK under its power limit (HBM3_5.2Gbps): 35 W keeps it; the interval
+  // moves with the budget in whole cycles (never below tCCD_L = 4).
+  EXPECT_NE(pim_preset("hbm3-bank-pim")->describe().find("a MAC every 6 tCK"), std::string::npos);
+  EXPECT_NE(pim_preset("hbm3-bank-pim", ", mac_power_budget_W_per_stack: 30")
+                ->describe()
+                .find("a MAC every 7 tCK"),
+            std::string::npos);
+  EXPECT_NE(pim_preset("hbm3-bank-pim", ", mac_power_budget_W_per_stack: 500")
+                ->describe()
+                .find("a MAC every 4 tCK"),
+            std::string::npos);
+  // The same budget on the faster HBM3E clock buys the same MAC rate in ns: 9 x 0.5 ns.
+  EXPECT_NE(pim_preset("hbm3e-bank-pim", ", mac_power_budget_W_per_stack: 35")
+                ->describe()
+                .find("a MAC every 9 tCK"),
+            std::string::npos);
+}
+
+}  // namespace
+}  // namespace sievesim

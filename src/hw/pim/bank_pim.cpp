@@ -62,14 +62,17 @@ class InDramPim final : public PimModel {
                                   "per channel")
                             .required()),
         power_limit_(p.param<bool>("power_limit")
-                         .desc("MACs spaced mac_interval_power_limited_tck apart to stay in "
-                               "the power budget; false: tCCD_L apart")
+                         .desc("MACs spaced so that one stack's MAC stream stays within "
+                               "mac_power_budget_W_per_stack; false: tCCD_L apart")
                          .dflt(true)),
-        mac_limited_(p.param<std::int64_t>("mac_interval_power_limited_tck")
-                         .min(1)
-                         .max(1024)
-                         .desc("MAC interval under the power limit, tCK (AttAcc nCCDAB)")
-                         .required()),
+        budget_W_(p.param<double>("mac_power_budget_W_per_stack")
+                      .above(0)
+                      .max(1e4)
+                      .desc("power one stack's MAC stream may draw under the power limit, W: "
+                            "its MAC reads and arithmetic and the row activations they need, "
+                            "at the energy section's prices (docs/energy.md); sets the MAC "
+                            "interval")
+                      .required()),
         input_vectors_(p.param<std::int64_t>("input_vectors")
                            .min(1)
                            .max(1024)
@@ -103,6 +106,8 @@ class InDramPim final : public PimModel {
       p.fail("banks_per_unit", "expected a divisor of the " +
                                    std::to_string(org_.banks_per_channel()) + " banks per channel");
     set_refresh(t_.ps(t_.refi), t_.ps(t_.rfc));
+    set_energy(std::make_shared<const PimEnergy>(p.child("energy"), command_shape()));
+    mac_limited_ = power_limited_interval();
   }
 
   std::int64_t channels() const override { return org_.total_channels(); }
@@ -124,7 +129,8 @@ class InDramPim final : public PimModel {
   std::string describe() const override {
     std::ostringstream s;
     s << "in-DRAM PIM, " << org_.stacks << " stacks x " << org_.channels << " channels, "
-      << units_per_channel() << " units per channel, tCK " << t_.tck_ns << " ns";
+      << units_per_channel() << " units per channel, tCK " << t_.tck_ns << " ns, a MAC every "
+      << mac_interval() << " tCK";
     return s.str();
   }
 
@@ -207,8 +213,19 @@ class InDramPim final : public PimModel {
 
  private:
   std::int64_t units_per_channel() const { return org_.banks_per_channel() / banks_per_unit_; }
-  // nCCDAB/nCCDSB: the power-limited interval of the preset, or nCCDL without the limit.
+  // nCCDAB/nCCDSB: the power-limited interval, or nCCDL without the limit.
   std::int64_t mac_interval() const { return power_limit_ ? mac_limited_ : t_.ccd_l; }
+  // The shortest MAC interval (never below tCCD_L) at which a stack's channels, all streaming
+  // MACs against one input vector, draw no more than the budget: each MAC's reads and
+  // arithmetic, and its share of the activation that opened its rows.
+  std::int64_t power_limited_interval() const {
+    const PimCommandEnergy& e = energy().per_command();
+    const double per_row = static_cast<double>(org_.row_bytes / org_.access_bytes);
+    const double mac_pj = e.mac_pj + e.mac_vector_pj + e.activate_pj / per_row;
+    const double tck_ps = t_.tck_ns * 1000.0;
+    const double cycles = mac_pj * static_cast<double>(org_.channels) / (budget_W_ * tck_ps);
+    return std::max(t_.ccd_l, static_cast<std::int64_t>(std::ceil(cycles - 1e-9)));
+  }
   std::int64_t write_gap() const { return std::max({t_.bl, t_.ccd_s, t_.ccd_l}); }
   std::int64_t read_gap() const { return std::max(t_.bl, t_.ccd_s); }
   std::int64_t granules_per_bank(std::int64_t bytes_per_channel) const {
@@ -292,7 +309,8 @@ class InDramPim final : public PimModel {
   HbmTiming t_;
   std::int64_t banks_per_unit_;
   bool power_limit_;
-  std::int64_t mac_limited_;
+  double budget_W_;
+  std::int64_t mac_limited_ = 0;
   std::int64_t input_vectors_, input_sets_, input_bytes_, output_bytes_, softmax_per_tck_;
 };
 

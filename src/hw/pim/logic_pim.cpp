@@ -42,6 +42,7 @@ class LogicDiePim final : public PimModel {
                                          .dflt(20))) {
     p.param<std::string>("description").desc("free text naming the part (not used)").dflt("");
     set_refresh(t_.ps(t_.refi), t_.ps(t_.rfc));
+    set_energy(std::make_shared<const PimEnergy>(p.child("energy"), command_shape()));
   }
 
   std::int64_t channels() const override { return org_.total_channels(); }

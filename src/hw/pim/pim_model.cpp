@@ -142,7 +142,6 @@ PimCost PimModel::attention(std::span<const AttentionHead> heads, sim_time_t sta
 
 std::unique_ptr<PimModel> make_pim_model(const Params& p) {
   auto m = make_impl<PimRegistry>(p, "PIM model");
-  m->set_energy(std::make_shared<const PimEnergy>(p.child("energy"), m->command_shape()));
   const std::string c =
       p.param<std::string>("contention")
           .one_of({"independent", "shared", "exclusive"})

@@ -86,9 +86,8 @@ class PimModel {
 
   // What one command of each kind touches: the basis of its energy.
   virtual PimCommandShape command_shape() const = 0;
-  // The price of the commands (the preset's `energy` section; make_pim_model sets it).
+  // The price of the commands (the preset's `energy` section).
   const PimEnergy& energy() const { return *energy_; }
-  void set_energy(std::shared_ptr<const PimEnergy> e) { energy_ = std::move(e); }
 
   Contention contention() const { return contention_; }
   void set_contention(Contention c) { contention_ = c; }
@@ -124,6 +123,9 @@ class PimModel {
   virtual PimCost attention_work(const AttentionHead& h, std::int64_t count) const = 0;
   // Merging the partial results of a head whose context was split over `parts` channels.
   virtual sim_time_t merge_ps(const AttentionHead& h, std::int64_t parts) const = 0;
+  // Implementations read their `energy` section when they are built (the in-DRAM one derives
+  // its power-limited MAC interval from the prices).
+  void set_energy(std::shared_ptr<const PimEnergy> e) { energy_ = std::move(e); }
   void set_refresh(sim_time_t refi_ps, sim_time_t rfc_ps) {
     refi_ps_ = refi_ps;
     rfc_ps_ = rfc_ps;

@@ -21,7 +21,7 @@ access_bytes: 32
 channel_bits: 128
 banks_per_unit: 2
 power_limit: true
-mac_interval_power_limited_tck: 4
+mac_power_budget_W_per_stack: 6   # MACs every tCCD_L (4 tCK) draw 5.6 W per stack: not binding
 tRCD_ns: 14
 tRP_ns: 14
 tRAS_ns: 33

@@ -8,4 +8,5 @@ description: bank-group PIM, one unit per bank group, HBM3E 8 Gbps, 8 stacks (B2
 pin_gbps: 8.0
 stacks: 8
 capacity_GB_per_stack: 24
+mac_power_budget_W_per_stack: 38   # keeps HBM3's 6 tCK at the 0.5 ns clock (34.5-41.4 W)
 )")
