@@ -7,7 +7,7 @@ until a window reaches 95% of it again, the level between recovery and the rejoi
 cluster's steady state), and the same after the rejoin. Prints one table (markdown) and, with
 --csv, writes the per-window series.
 
-usage: fault_timeline.py [--window-s 1.0] [--csv OUT.csv] RESULT.h5 [LABEL=RESULT.h5 ...]
+usage: fault_timeline.py [--window-s 2.0] [--csv OUT.csv] RESULT.h5 [LABEL=RESULT.h5 ...]
 """
 import argparse
 import sys
@@ -39,8 +39,10 @@ def analyse(path, window_s):
     after = (t >= fail_at)
     back = np.nonzero(after & (tput >= 0.95 * pre))[0]
     to95 = t[back[0]] + window_s - fail_at if len(back) else np.nan
+    # Steady states: from 2 s after serving resumes until the next event, and the 16 s after
+    # the rejoin (before the closed-loop clients run out of requests and the run drains).
     degraded = tput[(t >= fail_resume + 2.0) & (t + window_s <= rejoin_at)]
-    rejoined = tput[(t >= rejoin_resume + 2.0) & (t + window_s <= t[-1])]
+    rejoined = tput[(t >= rejoin_resume + 2.0) & (t + window_s <= rejoin_resume + 18.0)]
     s = f["summary"].attrs
     return dict(pre=pre, to95=to95, pause=fail_resume - fail_at,
                 degraded=degraded.mean() / pre if len(degraded) else np.nan,
@@ -53,7 +55,7 @@ def analyse(path, window_s):
 def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("files", nargs="+")
-    p.add_argument("--window-s", type=float, default=1.0)
+    p.add_argument("--window-s", type=float, default=2.0)
     p.add_argument("--csv")
     a = p.parse_args()
     rows = []
