@@ -296,9 +296,11 @@ def collect_points(paths):
     return points
 
 
-def group_curves(points):
+def group_curves(points, x=None, y=None):
     """Points grouped into one curve per scheduler (per model and cluster size too, when the
-    files mix them), each curve ordered by its swept value, with its Pareto flags."""
+    files mix them), each curve ordered by its swept value, with its Pareto flags over the keys
+    x and y (both higher-is-better; default interactivity and throughput)."""
+    x, y = x or IA, y or TP
     setups = {(p["model"], p["nodes"]) for p in points}
     curves = {}
     for p in points:
@@ -308,7 +310,7 @@ def group_curves(points):
         curves[label]["points"].append(p)
     for c in curves.values():
         c["points"].sort(key=lambda p: sweep_sort_key(p["sweep_value"]))
-        flags = pareto_flags([(p[IA], p[TP]) for p in c["points"]])
+        flags = pareto_flags([(p[x], p[y]) for p in c["points"]])
         for p, on in zip(c["points"], flags):
             p["pareto"] = on
     return sorted(curves.values(), key=lambda c: (scheduler_rank(c["scheduler"]), c["label"]))
@@ -739,6 +741,10 @@ def parser():
             and PIM busy share of the layer as fill height; a zoom on three layers below.
   experts   tokens per routed expert from /expert_load, one panel per chosen MoE layer, and
             the sorted load (tokens / mean) per layer with the max/mean imbalance.
+  energy    throughput against output tokens per joule from /summary, one curve per
+            scheduler (filled: on its own front of both), and the energy by component
+            (GPU compute, GPU HBM, PIM, links, static) of each scheduler's most loaded point
+            (analysis/energy_plot.py; docs/energy.md).
   all       the three into a directory: pareto over every file, timeline and experts of the
             first file's default run; also writes each plot's numbers as NAME.json.
 
@@ -789,6 +795,10 @@ examples:
                     help="MoE layers to show (default: four spread over the MoE layers)")
     outputs(sp)
 
+    sp = sub.add_parser("energy", help="throughput vs tokens per joule, energy by component")
+    sp.add_argument("files", nargs="+", metavar="FILE", help="sievesim result files")
+    outputs(sp)
+
     sp = sub.add_parser("all", help="pareto, timeline and experts into a directory")
     sp.add_argument("files", nargs="+", metavar="FILE")
     sp.add_argument("--run", metavar="NAME", help="run of the first file for timeline/experts")
@@ -808,6 +818,12 @@ def main(argv=None):
         output_format(args.output)
         if args.command == "pareto":
             data, draw = pareto_data(args.files), draw_pareto
+        elif args.command == "energy":
+            # The plot's module imports this one by name: hand it this very module (run as a
+            # script it is __main__), with the style just chosen.
+            sys.modules.setdefault("sievesim_plots", sys.modules[__name__])
+            from energy_plot import draw_energy, energy_data
+            data, draw = energy_data(args.files), draw_energy
         elif args.command == "timeline":
             data = timeline_data(args.file, args.run, args.iteration, args.node, args.zoom)
             draw = draw_timeline

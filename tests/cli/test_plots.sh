@@ -87,7 +87,7 @@ ok "blank.png rejected"
 
 step "--help"
 must_succeed "--help" plots --help
-for w in pareto timeline experts all --run "exit codes"; do contains last.out "$w" "--help"; done
+for w in pareto timeline experts energy all --run "exit codes"; do contains last.out "$w" "--help"; done
 
 step "plots"
 must_succeed "pareto of the sweep file" plots pareto sweep.h5 -o pareto.png --data pareto.json
@@ -171,6 +171,40 @@ while read -r alt; do
     { show alt.err >&2; fail "$alt: the missing-module hint must point at /usr/bin/python3"; }
   ok "$alt without h5py is told to use /usr/bin/python3"
 done < <(type -ap python3)
+
+step "energy: throughput against tokens per joule (analysis/energy_plot.py)"
+must_succeed "energy of the sweep file" plots energy sweep.h5 -o energy.png --data energy.json
+must_succeed "energy, paper style, PDF" plots --style paper energy point_8.h5 point_32.h5 \
+  -o paper/energy.pdf
+check_png energy.png || fail "energy.png is blank"
+[[ $(head -c 5 paper/energy.pdf) == "%PDF-" ]] || fail "paper/energy.pdf is not a PDF"
+"$PLOT_PY" - <<'PY' || fail "the energy plot's numbers differ from the HDF5 file (above)"
+import json
+import h5py
+d = json.load(open("energy.json"))
+TP, TPJ = "throughput_tokens_per_s_per_gpu", "output_tokens_per_joule"
+assert sorted(c["scheduler"] for c in d["curves"]) == ["pimoe", "sieve"], d["curves"]
+with h5py.File("sweep.h5", "r") as f:
+    for c in d["curves"]:
+        assert [p["sweep_value"] for p in c["points"]] == ["8", "32", "128"], c["label"]
+        for p in c["points"]:
+            a = dict(f["runs"][p["run"]]["summary"].attrs)
+            assert p[TP] == float(a[TP]) and p[TPJ] == float(a[TPJ]) and p[TPJ] > 0, p["run"]
+            assert abs(sum(p["energy_J"].values()) - a["energy_total_J"]) < 1e-9 * a["energy_total_J"]
+            others = c["points"]
+            dominated = any(o[TP] >= p[TP] and o[TPJ] >= p[TPJ] and (o[TP] > p[TP] or o[TPJ] > p[TPJ])
+                            for o in others)
+            assert p["pareto"] == (not dominated), p["run"]
+for row in d["shares_percent"]:
+    assert abs(sum(v for k, v in row.items() if k != "label") - 100) < 1e-6, row
+print(f"    ok: {len(d['curves'])} curves, tokens/J and shares as in sweep.h5")
+PY
+ok "energy plot drawn from /summary"
+rc=0
+plots energy nolayers.h5 missing.h5 -o x.png 2>missing.err || rc=$?
+[[ $rc -eq 2 && $(wc -l <missing.err) -eq 1 ]] && grep -q "missing.h5" missing.err ||
+  { show missing.err >&2; fail "a missing file must be exit 2 with one line naming it"; }
+ok "a missing file is exit 2"
 
 step "the plotted numbers equal the HDF5 files"
 must_succeed "report of the three points" "$SIEVESIM" report point_32.h5 slow_16.h5 point_8.h5
