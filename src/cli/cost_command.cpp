@@ -135,10 +135,19 @@ int run_pim(const PimOpts& o) {
   out["commands_per_channel"] = {{"activate", c.commands.activate},
                                  {"precharge", c.commands.precharge},
                                  {"mac", c.commands.mac},
+                                 {"mac_vectors", c.commands.mac_vectors},
                                  {"write_input", c.commands.write_input},
                                  {"read_output", c.commands.read_output},
                                  {"softmax", c.commands.softmax}};
   if (o.kernel == "attention") out["commands_per_channel"]["note"] = "summed over all heads";
+  // The commands' energy (docs/energy.md): the sum of their prices over every channel.
+  const PimCommandEnergy& e = m->energy().per_command();
+  out["energy_pj"] = c.energy_pj;
+  out["energy_pj_per_command"] = {
+      {"activate", e.activate_pj},       {"mac", e.mac_pj},
+      {"mac_vector", e.mac_vector_pj},   {"write_input", e.write_input_pj},
+      {"read_output", e.read_output_pj}, {"refresh", e.refresh_pj}};
+  out["mean_power_W"] = c.time_ps > 0 ? c.energy_pj / static_cast<double>(c.time_ps) : 0.0;
   std::cout << out.dump(2) << std::endl;
   return kExitOk;
 }

@@ -17,6 +17,10 @@ check gemv.json "747 <= d['time_ns'] <= 1097" "power-limited bank PIM GEMV in 0.
 check gemv.json "d['time_ps'] == round(d['time_ns'] * 1000)" "time in ps and ns agree"
 check gemv.json "d['commands_per_channel']['mac'] == 96" "96 all-bank MACs per channel"
 check gemv.json "1.8 <= d['ratio_to_roofline'] <= 4.2" "command model 1.8-4.2x the roofline"
+# Energy (docs/energy.md): the commands' prices times their counts, over the 16 channels.
+check gemv.json "abs(d['energy_pj'] - 16 * sum(d['commands_per_channel'][k] * d['energy_pj_per_command'][k] for k in ('activate', 'mac', 'mac_vector', 'write_input', 'read_output') if k != 'mac_vector') - 16 * d['commands_per_channel']['mac_vectors'] * d['energy_pj_per_command']['mac_vector']) < 1e-6 * d['energy_pj']" "GEMV energy = sum of its commands' energies"
+check gemv.json "d['energy_pj_per_command']['mac'] == 64 * 32 * 8 * 0.44" "an all-bank MAC reads 64 x 32 B at 0.44 pJ/bit"
+check gemv.json "0 < d['mean_power_W'] < 35" "under the stack's 35 W MAC budget"
 check gemv.json "abs(d['achieved_bandwidth_GBps'] - d['bytes'] / d['time_ns']) < 1e-6 * d['achieved_bandwidth_GBps']" "achieved bandwidth = bytes / time"
 must_succeed "cost pim gemv --power-limit off" "$SIEVESIM" cost pim --preset hbm3-bank-pim --rows 2048 --cols 768 --stacks 1 --power-limit off
 cp last.out free.json
