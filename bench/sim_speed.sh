@@ -21,7 +21,9 @@
 # rank; wall time from the shell. The machine is shared: `uptime` is printed with each table.
 # Environment: REPS (3), ITERS_LO (2), ITERS_HI (10), LAYOUTS ("1:8 2:4 4:2 8:1", ranks:nodes
 # per rank), SCALE_NODES ("64 128 256 512 1024"), SCALE_RANKS (2), SCALE_ITERS (2),
-# MEM_LIMIT_GB (8), SKIP_SCALE (unset; 1 skips part 3).
+# MEM_LIMIT_GB (8), SKIP_SCALE (unset; 1 skips part 3), ENGINE (tokens; counts: the count engine,
+# whose floor is then an exchange of one record per (node, expert) instead of per (token,
+# expert)), SCALE_MODEL (a model config.json for part 3 instead of the setup's).
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 build=${1:-$root/build}
@@ -34,6 +36,8 @@ scale_nodes=${SCALE_NODES:-"64 128 256 512 1024"}
 scale_ranks=${SCALE_RANKS:-2}
 scale_iters=${SCALE_ITERS:-2}
 mem_limit_gb=${MEM_LIMIT_GB:-8}
+engine=${ENGINE:-tokens}
+scale_model=${SCALE_MODEL:-}
 tokens_per_node=256
 config=$root/configs/paper/qwen3.5-397b-8gpu.yaml
 bin=$build/sievesim
@@ -50,6 +54,7 @@ say() { echo "$*" | tee -a "$log"; }
 # Model figures the tables need, from the resolved configuration.
 layers=$("$bin" validate "$config" -p sweep=null | awk '/layers \(MoE\)/{print $NF}' | tr -d '()')
 topk=$("$bin" validate "$config" -p sweep=null | awk '/routed experts, top-k/{print $NF}')
+experts=$("$bin" validate "$config" -p sweep=null | awk '/routed experts, top-k/{print $(NF-1)}' | tr -d ',')
 
 # run_sim TAG NODES RANKS NODES_PER_RANK ITERATIONS: one run, each rank under /usr/bin/time
 # (elapsed, user s, system s, max RSS kB to TAG.time.RANK); prints the outer wall seconds.
@@ -58,7 +63,8 @@ run_sim() {
   local args=(run "$config" -q -o "$out/$tag.h5" --max-iterations "$iters" --nodes-per-rank "$npr"
     -p sweep=null -p system.nodes="$nodes"
     -p workload.requests.closed.concurrency=$((nodes * tokens_per_node))
-    -p workload.batching.hbm_utilization=1.0 -p output.layers=false)
+    -p workload.batching.hbm_utilization=1.0 -p output.layers=false -p system.engine="$engine")
+  [[ $tag != scale-* || -z $scale_model ]] || args+=(-p model.config="$scale_model")
   rm -f "$out/$tag".time.*
   local wrap='exec /usr/bin/time -f "%e %U %S %M" -o "$0.${OMPI_COMM_WORLD_RANK:-0}" "$@"'
   local t0 t1 rc=0
@@ -89,7 +95,7 @@ dirty=$(git -C "$root" status --porcelain --untracked-files=no | grep -q . && ec
 say "sievesim simulator speed, binary $("$bin" --version), tree at commit $commit$dirty"
 say "$(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, $(awk '/MemTotal/{printf "%.0f GB", $2 / 1048576}' /proc/meminfo)"
 say "Qwen3.5-397B-A17B decode, $layers MoE layers, top-$topk, 8 nodes x $tokens_per_node tokens," \
-  "iterations $iters_lo and $iters_hi, best of $reps"
+  "iterations $iters_lo and $iters_hi, best of $reps, engine $engine"
 say "load before: $(uptime | sed 's/.*load average/load average/')"
 say ""
 hdr="ranks nodes/rank | wall s | user CPU s | output tokens | tokens/wall s | steady tokens/wall s | wall per (it, layer) us | floor per layer us | x floor | max RSS/rank MB"
@@ -111,9 +117,11 @@ for layout in $layouts; do
   done
   tok_hi=$(output_tokens "$tag_hi")
   tok_lo=$(output_tokens "speed-r$ranks-it$iters_lo-1")
-  floor=$(mpirun --oversubscribe -np "$ranks" "$floor_bin" --nodes 8 \
-    --tokens-per-node "$tokens_per_node" --top-k "$topk" --layers "$layers" --iterations 4 \
-    --reps "$reps")
+  # The count engine sends one record per (node, expert copy): at most E per node.
+  floor_units=(--tokens-per-node "$tokens_per_node" --top-k "$topk")
+  [[ $engine == tokens ]] || floor_units=(--tokens-per-node "$experts" --top-k 1)
+  floor=$(mpirun --oversubscribe -np "$ranks" "$floor_bin" --nodes 8 "${floor_units[@]}" \
+    --layers "$layers" --iterations 4 --reps "$reps")
   floors+=("$floor")
   floor_us=$(echo "$floor" | sed -n 's/.* per_layer_us=\([0-9.]*\).*/\1/p')
   # Steady state: what the extra iterations cost, start-up and file write cancelled out.

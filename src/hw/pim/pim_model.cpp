@@ -61,14 +61,29 @@ PimCost PimModel::attention_head(const AttentionHead& h) const {
   return finish(attention_work(h, 1), 0);
 }
 
+bool PimModel::same_shape(const ExpertShape& e) const {
+  const ShapeKey k{e.hidden, e.intermediate, e.gated, e.bias, e.weight_dtype};
+  if (k == memo_shape_) return true;
+  memo_shape_ = k;
+  expert_memo_.clear();
+  roofline_memo_.clear();
+  return false;
+}
+
 PimCost PimModel::expert(const ExpertShape& e, std::int32_t tokens, std::int64_t channels,
                          sim_time_t start_ps) const {
-  // The matrices run back to back: refresh falls on the whole span, not on each alone.
-  PimCost c;
-  for (const auto& m : e.matrices()) c += gemv(m.rows, m.cols, tokens, e.weight_dtype, channels);
-  c.time_ps = c.busy_ps;
-  c.refresh_ps = 0;
-  return finish(c, start_ps);
+  same_shape(e);
+  const auto key = static_cast<std::uint64_t>(static_cast<std::uint32_t>(tokens)) << 32 |
+                   static_cast<std::uint32_t>(channels);
+  auto [it, fresh] = expert_memo_.try_emplace(key);
+  if (fresh) {
+    // The matrices run back to back: refresh falls on the whole span, not on each alone.
+    PimCost& c = it->second;
+    for (const auto& m : e.matrices()) c += gemv(m.rows, m.cols, tokens, e.weight_dtype, channels);
+    c.time_ps = c.busy_ps;
+    c.refresh_ps = 0;
+  }
+  return finish(it->second, start_ps);
 }
 
 sim_time_t PimModel::expert_ps(const ExpertShape& e, std::int32_t tokens, std::int64_t channels,
@@ -77,9 +92,12 @@ sim_time_t PimModel::expert_ps(const ExpertShape& e, std::int32_t tokens, std::i
 }
 
 sim_time_t PimModel::roofline_expert_ps(const ExpertShape& e, std::int32_t tokens) const {
-  sim_time_t t = 0;
-  for (const auto& m : e.matrices()) t += roofline_gemv_ps(m.rows, m.cols, tokens, e.weight_dtype);
-  return t;
+  same_shape(e);
+  auto [it, fresh] = roofline_memo_.try_emplace(tokens, 0);
+  if (fresh)
+    for (const auto& m : e.matrices())
+      it->second += roofline_gemv_ps(m.rows, m.cols, tokens, e.weight_dtype);
+  return it->second;
 }
 
 PimCost PimModel::attention(std::span<const AttentionHead> heads, sim_time_t start_ps) const {

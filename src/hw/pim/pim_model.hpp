@@ -6,6 +6,7 @@
 #include <memory>
 #include <span>
 #include <string>
+#include <unordered_map>
 
 #include "base/params.hpp"
 #include "base/registry.hpp"
@@ -134,6 +135,19 @@ class PimModel {
  private:
   friend class SlowedPimModel;  // a straggler's PIM: the same commands, slower (slowed_models.hpp)
   PimCost finish(PimCost c, sim_time_t start_ps) const;
+  // expert()'s commands before refresh and roofline_expert_ps() of the last expert shape asked,
+  // by token count (and channels): a run asks for the same few counts again and again, each
+  // answer a walk of the GEMV commands (the count engine spent a sixth of its time here).
+  struct ShapeKey {
+    std::int64_t hidden = -1, intermediate = -1;
+    bool gated = false, bias = false;
+    DType dtype = DType::kBF16;
+    bool operator==(const ShapeKey&) const = default;
+  };
+  bool same_shape(const ExpertShape& e) const;
+  mutable ShapeKey memo_shape_;
+  mutable std::unordered_map<std::uint64_t, PimCost> expert_memo_;
+  mutable std::unordered_map<std::int32_t, sim_time_t> roofline_memo_;
   Contention contention_ = Contention::kIndependent;
   std::shared_ptr<const PimEnergy> energy_;
   sim_time_t refi_ps_ = 0, rfc_ps_ = 0;
