@@ -5,28 +5,11 @@
 # (configs/peers/qwen3-30b-h100-serving.yaml). Wall time (median of REPS, each tool alone on the
 # machine in turn), and what each simulated: throughput and TPOT (BLIS: its inter-token latency).
 # usage: bash bench/peer_speed.sh [BUILD_DIR] [REPS]
-set -euo pipefail
-HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-ROOT=$(dirname "$HERE")
-build=${1:-$ROOT/build}
-reps=${2:-5}
-bin=$build/sievesim
+source "$(dirname "${BASH_SOURCE[0]}")/wall_time.sh" "${1:-}" "${2:-}" 5
 blis_dir=${BLIS_DIR:-$ROOT/../shared/peers/blis}
 config=$ROOT/configs/peers/qwen3-30b-h100-serving.yaml
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
 
-median_s() {  # median_s CMD...: median wall seconds of REPS runs (in the current directory)
-  local t=()
-  for _ in $(seq "$reps"); do
-    local s e
-    s=$(date +%s%N)
-    "$@" >/dev/null 2>&1
-    e=$(date +%s%N)
-    t+=("$(echo "($e - $s) / 1000000000" | bc -l)")
-  done
-  printf '%s\n' "${t[@]}" | sort -g | awk '{a[NR]=$1} END {printf "%.3f", a[int((NR+1)/2)]}'
-}
+median_s() { echo "$(median_ns "$@") / 1000000000" | bc -l | xargs printf "%.3f"; }
 blis_args=(run --model qwen/qwen3-30b-a3b --hardware H100 --tp 1 --num-requests 256
   --concurrency 64 --prompt-tokens 512 --prompt-tokens-stdev 0 --prompt-tokens-min 512
   --prompt-tokens-max 512 --output-tokens 128 --output-tokens-stdev 0 --output-tokens-min 128

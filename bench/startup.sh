@@ -6,14 +6,7 @@
 # OpenMPI 4.1 starts one by default (forced here by PMI_RANK, which makes sievesim leave
 # OpenMPI's defaults alone as under a process manager; OpenMPI itself ignores it). Median of REPS.
 # usage: bash bench/startup.sh [BUILD_DIR] [REPS]
-set -euo pipefail
-HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-ROOT=$(dirname "$HERE")
-build=${1:-$ROOT/build}
-reps=${2:-20}
-bin=$build/sievesim
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+source "$(dirname "${BASH_SOURCE[0]}")/wall_time.sh" "${1:-}" "${2:-}" 20
 cat >"$work/one.yaml" <<YAML
 system: {nodes: 1, gpus_per_server: 1}
 model: {config: $ROOT/models/qwen3-30b-a3b.json}
@@ -28,17 +21,7 @@ int main(int argc, char** argv) { MPI_Init(&argc, &argv); MPI_Finalize(); return
 C
 mpicc -O2 "$work/init.c" -o "$work/init"
 
-median_ms() {  # median_ms CMD...: median wall milliseconds of REPS runs
-  local t=()
-  for _ in $(seq "$reps"); do
-    local s e
-    s=$(date +%s%N)
-    "$@" >/dev/null 2>&1
-    e=$(date +%s%N)
-    t+=($(((e - s) / 1000000)))
-  done
-  printf '%s\n' "${t[@]}" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'
-}
+median_ms() { echo $(($(median_ns "$@") / 1000000)); }
 
 echo "sievesim start-up, binary $("$bin" --version), median of $reps, $(nproc) cores, $(uptime | sed 's/.*load/load/')"
 printf '%-44s %10s\n' "what" "wall ms"

@@ -218,15 +218,25 @@ AttentionCost OpCosts::attention(const LayerSpec& l, std::span<const std::int64_
   c.energy += energy_of(kv);
   c.energy += energy_of(post);
   if (context.empty() || !on_pim || l.attention == AttentionKind::kLinear) return c;
-  std::vector<AttentionHead> heads;
-  heads.reserve(context.size() * static_cast<std::size_t>(l.kv_heads));
-  for (auto ctx : context) {
-    const auto len =
-        l.attention == AttentionKind::kSlidingWindow ? std::min(ctx, l.window_tokens) : ctx;
-    for (std::int64_t h = 0; h < l.kv_heads; ++h)
-      heads.push_back(AttentionHead{len, l.queries_per_kv, l.key_dim, l.value_dim, m_.kv_dtype});
+  // A node's layers of one attention shape see the same contexts in an iteration: the PIM's
+  // command walk (most of a large cluster's time) runs once per (shape, contexts).
+  std::vector<std::int64_t> key{l.kv_heads, l.queries_per_kv, l.key_dim, l.value_dim,
+                                static_cast<std::int64_t>(m_.kv_dtype)};
+  for (auto ctx : context)
+    key.push_back(l.attention == AttentionKind::kSlidingWindow ? std::min(ctx, l.window_tokens)
+                                                               : ctx);
+  if (pim_attention_.size() > kAttentionMemo) pim_attention_.clear();
+  auto [it, fresh] = pim_attention_.try_emplace(std::move(key));
+  if (fresh) {
+    std::vector<AttentionHead> heads;
+    heads.reserve(context.size() * static_cast<std::size_t>(l.kv_heads));
+    for (std::size_t i = 5; i < it->first.size(); ++i)
+      for (std::int64_t h = 0; h < l.kv_heads; ++h)
+        heads.push_back(
+            AttentionHead{it->first[i], l.queries_per_kv, l.key_dim, l.value_dim, m_.kv_dtype});
+    it->second = pim_.attention(heads);
   }
-  const PimCost pc = pim_.attention(heads);
+  const PimCost& pc = it->second;
   c.pim_ps = pc.time_ps;
   c.pim_busy_ps = pc.busy_ps;
   c.energy.pim_pj += pc.energy_pj;

@@ -13,6 +13,7 @@
 //   iteration       final_rmsnorm, lm_head, sampling                      iteration_tail_ps
 #include <cstdint>
 #include <span>
+#include <unordered_map>
 #include <vector>
 
 #include "base/time.hpp"
@@ -83,6 +84,17 @@ class OpCosts {
   double attention_kv_bytes(const LayerSpec& l, std::span<const std::int64_t> context) const;
 
  private:
+  // pim_.attention() by (head shape, contexts), at most kAttentionMemo entries (a few per node
+  // of a rank per iteration; dropped when full).
+  struct KeyHash {
+    std::size_t operator()(const std::vector<std::int64_t>& v) const {
+      std::uint64_t h = 0xcbf29ce484222325ull;  // FNV-1a over the words
+      for (const auto x : v) h = (h ^ static_cast<std::uint64_t>(x)) * 0x100000001b3ull;
+      return static_cast<std::size_t>(h);
+    }
+  };
+  static constexpr std::size_t kAttentionMemo = 1 << 14;
+  mutable std::unordered_map<std::vector<std::int64_t>, PimCost, KeyHash> pim_attention_;
   GpuKernel gemm(const char* name, double params, DType weights, std::int64_t tokens, double in_dim,
                  double out_dim) const;
   GpuKernel elementwise(const char* name, std::int64_t tokens, double elements_read,
