@@ -35,7 +35,8 @@ sim_time_t gpu_set_ps(const SchedulerInput& in, std::span<const std::int32_t> id
 }
 
 ExpertSplit popular_to_gpu(const SchedulerInput& in, std::span<const sim_time_t> pim_cost,
-                           const std::function<sim_time_t(sim_time_t, sim_time_t)>& objective) {
+                           const std::function<sim_time_t(sim_time_t, sim_time_t)>& objective,
+                           std::span<const std::int64_t> move_cost) {
   const auto n = static_cast<std::int32_t>(in.experts.size());
   std::vector<std::int32_t> order(static_cast<std::size_t>(n));
   std::iota(order.begin(), order.end(), 0);
@@ -46,14 +47,18 @@ ExpertSplit popular_to_gpu(const SchedulerInput& in, std::span<const sim_time_t>
   sim_time_t t_pim = 0;
   for (auto c : pim_cost) t_pim += c;
   sim_time_t best = objective(0, t_pim);
+  std::int64_t moved_cost = 0;
   std::int32_t moved = 0;
   for (; moved < n; ++moved) {
     const std::span<const std::int32_t> g(order.data(), static_cast<std::size_t>(moved + 1));
-    const sim_time_t t_pim_next = t_pim - pim_cost[static_cast<std::size_t>(order[moved])];
-    const sim_time_t cand = objective(gpu_set_ps(in, g), t_pim_next);
+    const auto i = static_cast<std::size_t>(order[moved]);
+    const sim_time_t t_pim_next = t_pim - pim_cost[i];
+    const std::int64_t cost_next = moved_cost + (move_cost.empty() ? 0 : move_cost[i]);
+    const sim_time_t cand = objective(gpu_set_ps(in, g), t_pim_next) + cost_next;
     if (cand >= best) break;
     best = cand;
     t_pim = t_pim_next;
+    moved_cost = cost_next;
   }
   ExpertSplit s;
   s.gpu.assign(order.begin(), order.begin() + moved);

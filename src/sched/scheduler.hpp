@@ -107,7 +107,10 @@ sim_time_t gpu_set_ps(const SchedulerInput& in, std::span<const std::int32_t> id
 // The popularity greedy of Duplex and Sieve: every expert starts on the PIM; the most popular
 // remaining one moves to the GPU while objective(T_gpu(G), T_pim(P)) falls, stopping at the first
 // move that does not improve. `pim_cost[i]` is the scheduler's estimate for expert i on the PIM.
+// `move_cost[i]` (optional) is added to the objective for every expert i on the GPU: what moving
+// it there costs beyond time (Sieve's energy objective: its GPU energy less its PIM energy).
 ExpertSplit popular_to_gpu(const SchedulerInput& in, std::span<const sim_time_t> pim_cost,
-                           const std::function<sim_time_t(sim_time_t, sim_time_t)>& objective);
+                           const std::function<sim_time_t(sim_time_t, sim_time_t)>& objective,
+                           std::span<const std::int64_t> move_cost = {});
 
 }  // namespace sievesim

@@ -24,7 +24,13 @@
 //   decision kernel leaves the critical path; once the counts are in, a repair continues the
 //   greedy from the predicted split with the real counts, at most `repair_moves` moves, each a
 //   step of the decision kernel. Every active expert is placed whatever the prediction.
+// - `objective: energy` (issue 20): the greedy minimizes the layer's joules instead of its time:
+//   the node's static power over the layer time the time objective predicts, plus each expert's
+//   dynamic energy where it runs (its PIM command energy, or its GPU grouped-GEMM FLOPs and HBM
+//   bytes, priced per expert: a set's energy is taken as the sum of its experts'). W x ps = pJ,
+//   so both terms are picojoules and no weight between time and energy is chosen.
 #include <algorithm>
+#include <cmath>
 
 #include "sched/pim_cost_table.hpp"
 #include "sched/scheduler.hpp"
@@ -77,7 +83,16 @@ class SieveScheduler final : public ExpertScheduler {
                           .max(1 << 20)
                           .desc("decide: ahead: greedy moves the repair may make with the real "
                                 "counts")
-                          .dflt(8)) {}
+                          .dflt(8)),
+        energy_(p.param<std::string>("objective")
+                    .one_of({"time", "energy"})
+                    .desc("time: the layer time max(T_comm, T_gpu, T_pim + T_attn) (the paper); "
+                          "energy: the layer's joules (static power over that time plus the "
+                          "experts' dynamic energy where they run)")
+                    .dflt("time") == "energy") {
+    if (energy_ && (token_split_ || ahead_))
+      p.fail("objective", "objective: energy needs split: expert and decide: on-counts");
+  }
 
   void setup(const SchedulerSetup& s) override {
     if (ahead_)
@@ -97,6 +112,9 @@ class SieveScheduler final : public ExpertScheduler {
     ExpertSplit s;
     if (ahead_) {
       s = decide_ahead(in, pim_cost, objective);
+    } else if (energy_) {
+      s = lowest_energy(in, pim_cost, objective);
+      s.decision_ps = decision_ps(in.gpu.launch_ps(), static_cast<std::int64_t>(in.experts.size()));
     } else {
       s = popular_to_gpu(in, pim_cost, objective);
       s.decision_ps = decision_ps(in.gpu.launch_ps(), static_cast<std::int64_t>(in.experts.size()));
@@ -119,6 +137,29 @@ class SieveScheduler final : public ExpertScheduler {
     std::reverse(s.pim.begin(), s.pim.end());
     s.pim_before_decision = true;
     return s;
+  }
+
+  // The greedy on joules: static_W x layer time (pJ) plus, per expert moved to the GPU, its GPU
+  // energy less its PIM energy.
+  template <class Objective>
+  static ExpertSplit lowest_energy(const SchedulerInput& in, std::span<const sim_time_t> pim_cost,
+                                   const Objective& time) {
+    const double static_W = in.gpu.energy().idle_W();
+    std::vector<std::int64_t> move(in.experts.size());
+    for (std::size_t i = 0; i < in.experts.size(); ++i) {
+      const std::int32_t t[] = {in.experts[i].tokens};
+      const double gpu_pj =
+          in.gpu.grouped_gemm_energy(t, GemmShape::of(in.shape), in.activation_dtype).total_pj();
+      const double pim_pj = in.pim.expert(in.shape, t[0]).energy_pj;
+      move[i] = std::llround(gpu_pj - pim_pj);
+    }
+    return popular_to_gpu(
+        in, pim_cost,
+        [&](sim_time_t gpu_ps, sim_time_t pim_ps) {
+          return static_cast<sim_time_t>(
+              std::llround(static_W * static_cast<double>(time(gpu_ps, pim_ps))));
+        },
+        move);
   }
 
   void observe_pim(std::int32_t tokens, sim_time_t measured_ps) override {
@@ -194,6 +235,7 @@ class SieveScheduler final : public ExpertScheduler {
   PimCostTable table_;
   bool token_split_, ahead_;
   std::int64_t repair_moves_;
+  bool energy_;                                  // objective: energy
   TokenSplit token_;                             // the last split's token parts (split: token)
   std::vector<std::vector<std::int32_t>> last_;  // decide: ahead: per layer, expert -> tokens
 };
