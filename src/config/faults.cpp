@@ -108,8 +108,8 @@ void read_stragglers(const Params& f, std::int64_t nodes, FaultConfig& c) {
       f.param<double>("pim_jitter_sigma").min(0).max(2).desc("the same for the PIM").dflt(0.0);
   c.speed_aware = f.param<bool>("speed_aware")
                       .desc(
-                          "schedulers and the sieve placement know each node's slowdown "
-                          "(else they plan with the nominal models)")
+                          "the schedulers, the sieve placement and the least-loaded "
+                          "assignment know each node's slowdown (else: the nominal models)")
                       .dflt(false);
 }
 
