@@ -12,6 +12,7 @@
 #include "base/error.hpp"
 #include "base/h5_util.hpp"
 #include "io/report_csv.hpp"
+#include "io/report_faults.hpp"
 #include "io/report_tables.hpp"
 #include "io/result_file.hpp"
 
@@ -47,6 +48,7 @@ LoadedFile load_unchecked(const std::string& path) {
     r.row = read_run_row(file, run, path, name, scheduler);
     r.row.sweep_key = f.sweep_key;
     r.breakdown = read_breakdown(run);
+    r.faults = fault_lines(run);
     r.row.node_time_imbalance = r.breakdown.time_imbalance;
     r.row.node_token_imbalance = r.breakdown.token_imbalance;
     f.runs.push_back(std::move(r));
@@ -157,6 +159,7 @@ void print_run(const LoadedFile& f, const ReportedRun& run, bool per_layer, std:
       line(out, label, us(w + "_mean_ps") + " / " + us(w + "_p50_ps") + " / " + us(w + "_p99_ps"));
   }
   print_energy(r, out);
+  for (const auto& [label, value] : run.faults) line(out, label, value);
 
   const Breakdown& b = run.breakdown;
   if (b.all.samples == 0) return;  // output.layers: false

@@ -1,6 +1,7 @@
 #pragma once
 // CSV export of the report tables (`sievesim report --csv DIR`).
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "io/report_tables.hpp"
@@ -10,6 +11,7 @@ namespace sievesim {
 struct ReportedRun {
   RunRow row;
   Breakdown breakdown;
+  std::vector<std::pair<std::string, std::string>> faults;  // report_faults.hpp (none: no faults)
   // Baseline run of the same comparison group (same model, nodes, sweep key and point), or null.
   const RunRow* baseline = nullptr;
 };

@@ -63,6 +63,14 @@ print("ok")
 PY
 ok "pairs dispatched = combined, 0 dropped, every request finished once, no layer on the failed node, no work during pauses"
 
+step "report names the failure, the resume and the recovery"
+must_succeed "report np1.h5" "$SIEVESIM" report np1.h5
+contains last.out "node 1 failed" "the failure"
+contains last.out "requests requeued" "the requeued requests"
+contains last.out "node 1 rejoined" "the rejoin"
+contains last.out "95% of the throughput before it" "the recovery line"
+ok "report lists the fault events"
+
 step "without re-placement, tokens of the lost experts drop and are counted; dropped requests too"
 must_succeed "run with replace_experts=false, on_failure=drop" \
   "$SIEVESIM" run "$QUICKSTART" --nodes-per-rank 4 "${FAULTS[@]}" -p faults.replace_experts=false \
