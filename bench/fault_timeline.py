@@ -34,8 +34,9 @@ def analyse(path, window_s):
     fail_resume = resume[ev == 0][0]
     rejoin_at = at[ev == 1][0] if (ev == 1).any() else np.inf
     rejoin_resume = resume[ev == 1][0] if (ev == 1).any() else np.inf
-    # Windows wholly inside a phase; the first 2 s are the ramp-up from an empty cluster.
-    pre = tput[(t >= 2.0) & (t + window_s <= fail_at)].mean()
+    # Before: the second half of the time up to the failure (past the start-up ramp), as
+    # `sievesim report` judges it (src/io/report_faults.cpp).
+    pre = tput[(t >= fail_at / 2) & (t + window_s <= fail_at)].mean()
     after = (t >= fail_at)
     back = np.nonzero(after & (tput >= 0.95 * pre))[0]
     to95 = t[back[0]] + window_s - fail_at if len(back) else np.nan
